@@ -1,0 +1,122 @@
+"""Composition of one mockpbx server: the world, the faces, the control plane.
+
+create_app(state) -> web.Application
+    /uis/...           UIS Data API v2.0 and Call API v4.0   (providers/uis)
+    /mango/vpbx/...    Mango Office VPBX API                  (providers/mango)
+    /clinic/v1/...     the clinic HTTP API reference face     (providers/clinic)
+    /system/media/..., /media/...   public recording links    (providers/uis)
+    /_mockpbx/...      control plane                          (control)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from aiohttp import web
+
+from mockpbx.core.world import World
+from mockpbx.state import STATE, Credentials, ServerState
+
+__all__ = ["create_app", "create_state", "default_world_factory"]
+
+MAX_BODY = 4 * 1024 * 1024  # larger request bodies are refused with 413
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def default_world_factory(state: ServerState) -> World:
+    from mockpbx.scenarios.engine import build_world
+    from mockpbx.scenarios.model import Scenario
+
+    return build_world(
+        state.scenario or Scenario(), seed=state.seed, start=state.start, rate=state.rate
+    )
+
+
+def create_state(
+    *,
+    seed: int = 1,
+    start: datetime | None = None,
+    rate: float = 0.0,
+    scenario: object | None = None,
+    world: World | None = None,
+) -> ServerState:
+    """A server state for a scenario (default: the small default clinic) and seed."""
+    from mockpbx.scenarios.engine import build_world
+    from mockpbx.scenarios.model import Scenario
+
+    sc = scenario if isinstance(scenario, Scenario) else Scenario()
+    if world is None:
+        world = build_world(sc, seed=seed, start=start, rate=rate)
+    return ServerState(
+        world=world,
+        world_factory=default_world_factory,
+        seed=seed,
+        credentials=Credentials.from_seed(seed),
+        start=world.clock.now() if start is None else start,
+        rate=rate,
+        scenario=sc,
+    )
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Last line of defence: no traceback ever reaches a client; tests still see it."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        request.config_dict[STATE].record_error(exc)
+        return web.json_response(
+            {"error": "internal_error", "message": "mockpbx hit an internal error"}, status=500
+        )
+
+
+@web.middleware
+async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        face = request.get("face")
+        if face is not None:
+            state = request.config_dict[STATE]
+            state.journal.record(
+                time=state.world.clock.now().isoformat(),
+                face=face,
+                method=request.get("method", request.path),
+                http_method=request.method,
+                path=request.path,
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                error=request.get("error"),
+                params=request.get("journal_params"),
+                fault=request.get("fault"),
+            )
+
+
+def create_app(state: ServerState) -> web.Application:
+    """The aiohttp application serving every face of `state`'s world."""
+    from mockpbx.control.routes import create_control
+    from mockpbx.providers.clinic.routes import create_face as clinic_face
+    from mockpbx.providers.mango.routes import create_face as mango_face
+    from mockpbx.providers.uis.routes import add_media_routes
+    from mockpbx.providers.uis.routes import create_face as uis_face
+
+    app = web.Application(middlewares=[_journal, _guard], client_max_size=MAX_BODY)
+    app[STATE] = state
+    app.add_subapp("/uis/", uis_face(state))
+    app.add_subapp("/mango/", mango_face(state))
+    app.add_subapp("/clinic/", clinic_face(state))
+    app.add_subapp("/_mockpbx/", create_control(state))
+    add_media_routes(app)
+    return app

@@ -1,0 +1,151 @@
+"""The /_mockpbx/ control plane: health, credentials, clock, reset, journal.
+
+It speaks plain JSON of its own and never renders a provider format. Bad
+requests get 400 with `{"error": ..., "field": ...}` naming the problem.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from mockpbx.core.errors import ClockError
+from mockpbx.state import STATE, ServerState
+
+__all__ = ["bad_request", "create_control", "read_json"]
+
+routes = web.RouteTableDef()
+
+
+def bad_request(message: str, field: str | None = None) -> web.HTTPBadRequest:
+    body: dict[str, Any] = {"error": message}
+    if field is not None:
+        body["field"] = field
+    return web.HTTPBadRequest(text=web.json_response(body).text, content_type="application/json")
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says why not."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise bad_request("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    return body
+
+
+def _state(request: web.Request) -> ServerState:
+    return request.config_dict[STATE]
+
+
+@routes.get("/health")
+async def health(request: web.Request) -> web.Response:
+    state = _state(request)
+    return web.json_response(
+        {
+            "status": "ok",
+            "scenario": state.world.meta.get("scenario"),
+            "seed": state.seed,
+            "now": state.world.clock.now().astimezone(state.world.tz).isoformat(),
+        }
+    )
+
+
+@routes.get("/credentials")
+async def credentials(request: web.Request) -> web.Response:
+    return web.json_response(_state(request).credentials.document(str(request.url.origin())))
+
+
+def _clock_body(state: ServerState) -> dict[str, Any]:
+    clock = state.world.clock
+    return {"now": clock.now().astimezone(state.world.tz).isoformat(), "rate": clock.rate}
+
+
+@routes.get("/clock")
+async def get_clock(request: web.Request) -> web.Response:
+    return web.json_response(_clock_body(_state(request)))
+
+
+@routes.post("/clock")
+async def post_clock(request: web.Request) -> web.Response:
+    state = _state(request)
+    body = await read_json(request)
+    unknown = set(body) - {"advance_seconds", "rate", "set"}
+    if unknown or not body:
+        raise bad_request(
+            "expected one or more of advance_seconds, rate, set", ", ".join(sorted(unknown)) or None
+        )
+    clock = state.world.clock
+    try:
+        if "set" in body:
+            clock.set(_parse_time(body["set"], "set"))
+        if "advance_seconds" in body:
+            clock.advance(_number(body["advance_seconds"], "advance_seconds"))
+        if "rate" in body:
+            clock.set_rate(_number(body["rate"], "rate"))
+    except ClockError as exc:
+        raise bad_request(str(exc)) from None
+    return web.json_response(_clock_body(state))
+
+
+def _number(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad_request(f"{field} must be a number", field)
+    return float(value)
+
+
+def _parse_time(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise bad_request(f"{field} must be an ISO 8601 string with a UTC offset", field)
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"{field} is not ISO 8601: {value!r}", field) from None
+    if when.tzinfo is None:
+        raise bad_request(f"{field} must carry a UTC offset: {value!r}", field)
+    return when
+
+
+@routes.post("/reset")
+async def reset(request: web.Request) -> web.Response:
+    state = _state(request)
+    await state.reset()
+    return web.json_response({"status": "reset", **_clock_body(state)})
+
+
+@routes.get("/journal")
+async def journal(request: web.Request) -> web.Response:
+    state = _state(request)
+    q = request.query
+    try:
+        since = int(q.get("since", "0"))
+        limit = int(q.get("limit", "500"))
+    except ValueError:
+        raise bad_request("since and limit must be integers") from None
+    entries = [
+        e.as_dict()
+        for e in state.journal.entries(face=q.get("face"), method=q.get("method"), since=since)
+    ]
+    return web.json_response({"entries": entries[-limit:], "total": len(entries)})
+
+
+@routes.delete("/journal")
+async def clear_journal(request: web.Request) -> web.Response:
+    _state(request).journal.clear()
+    return web.json_response({"status": "cleared"})
+
+
+@routes.get("/errors")
+async def server_errors(request: web.Request) -> web.Response:
+    """Unexpected errors inside the server (for the pytest plugin); never sent elsewhere."""
+    return web.json_response({"errors": _state(request).server_errors})
+
+
+def create_control(state: ServerState) -> web.Application:
+    app = web.Application()
+    app[STATE] = state
+    app.add_routes(routes)
+    return app

@@ -1,0 +1,188 @@
+"""Runtime state of one mockpbx server: the world, credentials, journal, hooks.
+
+`ServerState` is what every face and the control plane reach through
+`request.config_dict[STATE]`. A reset swaps the world (and clears the
+journal) but keeps the object, so faces never hold a stale world.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import traceback
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from aiohttp import web
+
+from mockpbx.core.ids import Seeds
+from mockpbx.core.world import World
+
+if TYPE_CHECKING:
+    from mockpbx.scenarios.model import Scenario
+
+__all__ = [
+    "STATE",
+    "Credentials",
+    "FaultHook",
+    "Journal",
+    "JournalEntry",
+    "ServerState",
+    "WorldFactory",
+]
+
+WorldFactory = Callable[["ServerState"], World]
+
+
+@dataclass(slots=True)
+class Credentials:
+    """Credentials every face accepts; derived from the seed so runs are repeatable."""
+
+    uis_access_token: str
+    uis_login: str
+    uis_password: str
+    mango_api_key: str
+    mango_api_salt: str
+    clinic_key: str
+
+    @classmethod
+    def from_seed(cls, seed: int) -> Credentials:
+        s = Seeds(seed)
+        return cls(
+            uis_access_token=s.token_hex("uis-access-token", nbytes=20),
+            uis_login="clinic_admin",
+            uis_password=s.token_hex("uis-password", nbytes=6),
+            mango_api_key=s.token_hex("mango-key", nbytes=14)[:27],
+            mango_api_salt=s.token_hex("mango-salt", nbytes=16),
+            clinic_key=s.token_hex("clinic-key", nbytes=16),
+        )
+
+    def document(self, base: str) -> dict[str, Any]:
+        """Absolute URLs and credentials of every face under `base` (scheme://host:port)."""
+        return {
+            "base_url": base,
+            "uis": {
+                "data_api_url": f"{base}/uis/dataapi/v2.0",
+                "call_api_url": f"{base}/uis/callapi/v4.0",
+                "access_token": self.uis_access_token,
+                "login": self.uis_login,
+                "password": self.uis_password,
+            },
+            "mango": {
+                "url": f"{base}/mango/vpbx/",
+                "api_key": self.mango_api_key,
+                "api_salt": self.mango_api_salt,
+            },
+            "clinic": {"url": f"{base}/clinic/v1", "key": self.clinic_key},
+        }
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    seq: int
+    time: str  # virtual time, ISO 8601
+    real_time: float
+    face: str
+    method: str
+    http_method: str
+    path: str
+    status: int
+    duration_ms: float
+    direction: str = "in"  # in: a request to the mock; out: a webhook the mock sent
+    error: str | None = None
+    params: Any = None
+    fault: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+class Journal:
+    """Recent requests and webhook deliveries, bounded in memory."""
+
+    def __init__(self, maxlen: int = 5000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=maxlen)
+        self._seq = itertools.count(1)
+
+    def record(self, **fields: Any) -> JournalEntry:
+        entry = JournalEntry(seq=next(self._seq), real_time=time.time(), **fields)
+        self._entries.append(entry)
+        return entry
+
+    def entries(
+        self, *, face: str | None = None, method: str | None = None, since: int = 0
+    ) -> Iterator[JournalEntry]:
+        for e in self._entries:
+            if e.seq > since and face in (None, e.face) and method in (None, e.method):
+                yield e
+
+    def count(self, *, face: str | None = None, method: str | None = None) -> int:
+        return sum(1 for _ in self.entries(face=face, method=method))
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class FaultHook(Protocol):
+    """Decides, per provider call, whether a fault replaces or alters the response."""
+
+    async def intercept(
+        self, request: web.Request, face: str, method: str
+    ) -> web.StreamResponse | None: ...
+
+
+class _NoFaults:
+    async def intercept(
+        self, request: web.Request, face: str, method: str
+    ) -> web.StreamResponse | None:
+        return None
+
+
+@dataclass
+class ServerState:
+    """Everything one running mock holds; replaced piecewise, never re-created."""
+
+    world: World
+    world_factory: WorldFactory
+    seed: int
+    credentials: Credentials
+    start: datetime | None = None
+    rate: float = 0.0
+    scenario: Scenario | None = None
+    journal: Journal = field(default_factory=Journal)
+    base_url: str = ""
+    options: dict[str, Any] = field(default_factory=dict)  # per-face settings, by face name
+    faults: FaultHook = field(default_factory=_NoFaults)
+    server_errors: list[str] = field(default_factory=list)
+    on_reset: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)  # per-face runtime state
+
+    def record_error(self, exc: BaseException) -> None:
+        """Keep an unexpected server error for the test harness (never sent to clients)."""
+        text = "".join(traceback.format_exception(exc))
+        self.server_errors.append(text)
+        del self.server_errors[:-50]
+
+    async def reset(self, *, seed: int | None = None, scenario: Scenario | None = None) -> None:
+        """Rebuild the world from the scenario and seed; clock back to the start."""
+        if seed is not None:
+            self.seed = seed
+            self.credentials = Credentials.from_seed(seed)
+        if scenario is not None:
+            self.scenario = scenario
+        self.world = self.world_factory(self)
+        self.journal.clear()
+        self.extras.clear()
+        for hook in self.on_reset:
+            result = hook()
+            if result is not None:
+                await result
+
+
+STATE = web.AppKey("mockpbx_state", ServerState)

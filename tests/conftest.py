@@ -1,0 +1,1 @@
+"""Shared fixtures: see mockpbx.pytest_plugin for `mockpbx` / `mockpbx_server`."""
