@@ -28,6 +28,9 @@ __all__ = [
     "STATE",
     "Credentials",
     "FaultHook",
+    "InjectedFault",
+    "ProviderErrorFault",
+    "TokenExpiredFault",
     "Journal",
     "JournalEntry",
     "ServerState",
@@ -129,8 +132,44 @@ class Journal:
         return len(self._entries)
 
 
+class InjectedFault(Exception):  # noqa: N818 - a fault, not an error of the mock
+    """Base of faults that a face must render in its provider's own shape.
+
+    The fault hook raises these from `intercept`; each face's error
+    middleware maps them like the real provider would answer.
+    """
+
+    kind = "fault"
+
+
+class ProviderErrorFault(InjectedFault):
+    """Answer with the provider's own error for this method (`code`/`message` optional)."""
+
+    kind = "provider_error"
+
+    def __init__(self, code: int | str | None = None, message: str | None = None) -> None:
+        super().__init__(message or "injected provider error")
+        self.code = code
+        self.message = message
+
+
+class TokenExpiredFault(InjectedFault):
+    """Answer as if the client's token or session had expired (the client must re-login)."""
+
+    kind = "expire_token"
+
+
 class FaultHook(Protocol):
-    """Decides, per provider call, whether a fault replaces or alters the response."""
+    """Decides, per provider call, whether a fault replaces or alters the response.
+
+    Faces call `intercept` once they know the method, before doing the work:
+    - a returned response is sent as is (HTTP 5xx, 429 + Retry-After);
+    - an `InjectedFault` raised is rendered by the face in its provider's shape;
+    - latency and hangs are awaited inside `intercept` (never blocking others);
+    - paging faces honour `request.get("fault_duplicate_rows", 0)`: serve
+      each page from `offset - n`, so rows repeat across pages;
+    - body truncation and connection resets are done by the fault layer itself.
+    """
 
     async def intercept(
         self, request: web.Request, face: str, method: str
