@@ -29,11 +29,11 @@ __all__ = [
     "Credentials",
     "FaultHook",
     "InjectedFault",
-    "ProviderErrorFault",
-    "TokenExpiredFault",
     "Journal",
     "JournalEntry",
+    "ProviderErrorFault",
     "ServerState",
+    "TokenExpiredFault",
     "WorldFactory",
 ]
 
@@ -132,7 +132,7 @@ class Journal:
         return len(self._entries)
 
 
-class InjectedFault(Exception):  # noqa: N818 - a fault, not an error of the mock
+class InjectedFault(Exception):
     """Base of faults that a face must render in its provider's own shape.
 
     The fault hook raises these from `intercept`; each face's error
