@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-__all__ = ["NameParts", "Seeds", "name_parts", "phone_from"]
+__all__ = [
+    "NameParts",
+    "Seeds",
+    "mango_call_id",
+    "mango_entry_id",
+    "mango_recording_id",
+    "name_parts",
+    "phone_from",
+    "unb64_int",
+]
 
 
 class Seeds:
@@ -103,3 +112,36 @@ def phone_from(rnd: random.Random, *, mobile: bool = True) -> str:
     """A Russian number in E.164 digits without '+', e.g. '79161234567'."""
     code = rnd.choice(_MOBILE_CODES) if mobile else rnd.choice(("495", "499", "812"))
     return f"7{code}{rnd.randrange(10_000_000):07d}"
+
+
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+def mango_entry_id(call_id: int) -> str:
+    """Mango's `entry_id` of a call: base64 of colon-separated integers, like the real ones."""
+    return _b64(f"{call_id}:101")
+
+
+def mango_call_id(leg_id: int) -> str:
+    """Mango's `call_id` of one leg (events/call, extended stats `external_call_id`)."""
+    return _b64(f"1:{leg_id}:221:1")
+
+
+def mango_recording_id(call_id: int) -> str:
+    """Mango's `recording_id` of a call's recording."""
+    return _b64(f"1:{call_id}:5009:1")
+
+
+def unb64_int(value: str, index: int) -> int | None:
+    """The `index`-th integer inside a Mango-style base64 id, or None if malformed."""
+    import base64
+    import binascii
+
+    try:
+        parts = base64.b64decode(value.encode(), validate=True).decode().split(":")
+        return int(parts[index])
+    except (binascii.Error, UnicodeDecodeError, ValueError, IndexError):
+        return None
