@@ -29,6 +29,7 @@ from mockpbx.core.ids import Seeds
 from mockpbx.core.model import (
     Account,
     Call,
+    CallKind,
     CallState,
     Clinic,
     Direction,
@@ -252,6 +253,68 @@ class World:
         )
         return self.add_call(call)
 
+    def start_simple_call(
+        self,
+        operator: str,
+        contact: str,
+        *,
+        first_call: str = "operator",
+        caller_id: str | None = None,
+        employee_id: int | None = None,
+        direction: Direction = Direction.IN,
+        source: str = "callapi",
+        external_id: str | None = None,
+        rnd: random.Random | None = None,
+    ) -> Call:
+        """Ring `first_call` ("operator" or "contact") first, then the other party.
+
+        The operator is any phone number; with `employee_id` it is that
+        employee's phone (a SIP login, extension or number of theirs) and the
+        operator's leg is reported as the employee's. The outcome is planned now.
+        """
+        target = self.find_target(employee_id, operator) if employee_id is not None else None
+        call_id = self.next_call_id()
+        rnd = rnd or self.seeds.random("simple_call", call_id)
+        behaviour = self.meta.get("callback", {})
+        now = self.now()
+        op = Leg(
+            id=0,
+            role=LegRole.EMPLOYEE,
+            calling_number=caller_id or contact,
+            called_number=target.line.login if target else operator,
+            start_ts=now,
+            end_ts=now,
+            employee_id=target.employee.id if target else None,
+            sip_line_id=target.line.id if target else None,
+        )
+        ct = Leg(
+            id=0,
+            role=LegRole.CONTACT,
+            calling_number=caller_id or operator,
+            called_number=contact,
+            start_ts=now,
+            end_ts=now,
+        )
+        first, second = (op, ct) if first_call == "operator" else (ct, op)
+        call = Call(
+            id=call_id,
+            kind=CallKind.CALLBACK,
+            direction=direction,
+            source=source,
+            start_ts=now,
+            end_ts=now,
+            contact_number=contact,
+            virtual_number=caller_id,
+            external_id=external_id,
+            clinic_id=target.employee.clinic_id if target else 1,
+        )
+        rates = {
+            LegRole.EMPLOYEE: behaviour.get("employee_answer_rate", 1.0),
+            LegRole.CONTACT: behaviour.get("contact_answer_rate", 0.85),
+        }
+        _plan_two_parties(call, first, second, rnd, rates)
+        return self.add_call(call)
+
     def release_call(self, call_id: int) -> Call:
         """Hang up every leg of a live call now."""
         call = self._live(call_id)
@@ -332,6 +395,41 @@ def _end_leg(leg: Leg, now: int, reason: str) -> None:
     if leg.answer_ts is not None and leg.answer_ts >= leg.end_ts:
         leg.answer_ts = None
     leg.finish_reason = reason
+
+
+def _plan_two_parties(
+    call: Call, first: Leg, second: Leg, rnd: random.Random, rates: dict[LegRole, float]
+) -> None:
+    """Lay out a two-party call: `first` rings, then (if it answers) `second` rings."""
+    no_success = {
+        LegRole.EMPLOYEE: "no_success_operator_call",
+        LegRole.CONTACT: "no_success_subscriber_call",
+    }
+    not_responsible = {
+        LegRole.EMPLOYEE: "operator_not_responsible",
+        LegRole.CONTACT: "subscriber_not_responsible",
+    }
+    start = call.start_ts
+    first.id, second.id = call.id * 10, call.id * 10 + 1
+    call.legs = [first]
+    first.end_ts = call.end_ts = start + rnd.randint(2, 6)
+    first.finish_reason = not_responsible[first.role]
+    call.finish_reason = no_success[first.role]
+    if rnd.random() >= rates[first.role]:
+        return
+    first.answer_ts = second.start_ts = first.end_ts
+    ring = rnd.randint(4, 15)
+    call.legs.append(second)
+    if rnd.random() < rates[second.role]:
+        second.answer_ts = call.answer_ts = second.start_ts + ring
+        end = second.answer_ts + max(int(rnd.lognormvariate(4.6, 0.6)), 1)
+        call.finish_reason = first.finish_reason = "subscriber_disconnects"
+        second.finish_reason = "subscriber_disconnects"
+    else:
+        end = second.start_ts + ring
+        call.finish_reason = no_success[second.role]
+        first.finish_reason = second.finish_reason = not_responsible[second.role]
+    call.end_ts = first.end_ts = second.end_ts = end
 
 
 def _others_alive(call: Call, leg: Leg, now: int) -> int:
