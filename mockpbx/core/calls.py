@@ -22,7 +22,14 @@ from mockpbx.core.model import (
     Visit,
 )
 
-__all__ = ["MAX_CALL_SECONDS", "Target", "build_callback", "build_incoming", "build_outgoing"]
+__all__ = [
+    "MAX_CALL_SECONDS",
+    "Target",
+    "add_transfer",
+    "build_callback",
+    "build_incoming",
+    "build_outgoing",
+]
 
 MAX_CALL_SECONDS = 4 * 3600  # no planned call is longer; bounds live-call scans
 
@@ -326,3 +333,40 @@ def build_callback(
         emp.finish_reason = "subscriber_not_responsible"
     call.end_ts = emp.end_ts = out.end_ts = end
     return call
+
+
+def add_transfer(call: Call, target: Target, *, at: int, ring: int, kind: str = "blind") -> Leg:
+    """Plan a transfer of a talking call to `target` at `at`, like `World.transfer` live.
+
+    The transferred-to employee rings `ring` seconds, answers, and talks for
+    the rest of the planned conversation; the employee who transferred hangs
+    up at `at` (blind) or once the new leg answers (consultative).
+    """
+    current = call.last_answered_leg()
+    if call.answer_ts is None or current is None or not call.answer_ts <= at < call.end_ts:
+        raise ValueError("only a call in conversation can be transferred")
+    talk_left = max(call.end_ts - at, 10)
+    new = Leg(
+        id=_leg_id(call.id, len(call.legs)),
+        role=LegRole.EMPLOYEE,
+        calling_number=call.contact_number,
+        called_number=target.line.login,
+        start_ts=at,
+        end_ts=at + ring + talk_left,
+        answer_ts=at + ring,
+        employee_id=target.employee.id,
+        sip_line_id=target.line.id,
+        finish_reason=call.finish_reason,
+        is_transferred=True,
+        transfer_kind=kind,
+        taken_from_leg_id=current.id,
+    )
+    current.end_ts = at if kind == "blind" else at + ring
+    current.finish_reason = "transfer_disconnects"
+    call.legs.append(new)
+    call.end_ts = new.end_ts
+    call.transferred = True
+    for leg in call.legs:
+        if leg.role is LegRole.CONTACT:
+            leg.end_ts = call.end_ts
+    return new
