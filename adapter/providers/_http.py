@@ -1,0 +1,120 @@
+"""Transport helpers shared by the provider clients: one request, retries, rate limits.
+
+`send()` performs one HTTP request and turns every transport failure into
+the adapter's error tree; `retrying()` is the tenacity policy every client
+wraps its calls in. Nothing here knows a provider's wire format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from adapter.errors import RateLimitedError, UnavailableError
+from adapter.providers.base import RetryPolicy
+
+__all__ = ["Sleep", "parse_retry_after", "retrying", "send"]
+
+log = logging.getLogger("adapter.providers")
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class _Wait:
+    """Backoff: the provider's own Retry-After when it gave one, else exponential + jitter."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self._exp = wait_exponential_jitter(initial=policy.initial, max=policy.maximum)
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+            return max(0.0, min(exc.retry_after, self._policy.maximum))
+        return float(self._exp(state))
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.warning("retrying after attempt %d: %s", state.attempt_number, exc)
+
+
+def retrying(policy: RetryPolicy, *, sleep: Sleep = asyncio.sleep) -> AsyncRetrying:
+    """Retry transient failures (`UnavailableError`, `RateLimitedError`) per `policy`."""
+    return AsyncRetrying(
+        retry=retry_if_exception_type((UnavailableError, RateLimitedError)),
+        stop=stop_after_attempt(policy.attempts),
+        wait=_Wait(policy),
+        sleep=sleep,
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+async def send(
+    http: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    provider: str,
+    timeout: float,  # noqa: ASYNC109 -- httpx's own per-request timeout, not a cancel scope
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request; transport failures, 5xx and 429 become adapter errors.
+
+    Other statuses are returned for the caller to interpret in its
+    provider's terms.
+    """
+    try:
+        response = await http.request(method, url, timeout=timeout, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise UnavailableError(
+            f"{provider}: timed out after {timeout:g}s ({url})", provider=provider
+        ) from exc
+    except httpx.TransportError as exc:
+        raise UnavailableError(
+            f"{provider}: {type(exc).__name__}: {exc} ({url})", provider=provider
+        ) from exc
+    if response.status_code == 429:
+        raise RateLimitedError(
+            f"{provider}: HTTP 429 rate limit exceeded ({url})",
+            provider=provider,
+            code=429,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    if response.status_code >= 500:
+        raise UnavailableError(
+            f"{provider}: HTTP {response.status_code} ({url})",
+            provider=provider,
+            code=response.status_code,
+        )
+    return response

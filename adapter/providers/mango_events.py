@@ -1,0 +1,203 @@
+"""Mango Office's pushed events: a signed aiohttp receiver and the live-call board.
+
+Mango reports live calls only by POSTing signed form data (`vpbx_api_key`,
+`sign`, `json`) to the integrator: `events/call` per leg state change,
+`events/summary` when a call ends, `result/<command>` for command outcomes.
+`create_receiver(board, key, salt)` is that integrator endpoint:
+
+- a wrong key answers 401 `{"result": 3105}`, a wrong sign 401
+  `{"result": 3102}` (verified over the raw `json` form value), broken JSON
+  400 `{"result": 3400}`; accepted events answer 200 `{"result": 1000}`;
+- events arrive duplicated and out of order: per leg, an event whose `seq`
+  is not newer than the last one seen is ignored.
+
+`LiveBoard.live_calls()` turns what is known into `LiveCall`s: a call (entry)
+is live from its first `Appeared` until all its legs are `Disconnected` or
+its `events/summary` arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from aiohttp import web
+
+from adapter.model import Direction, LiveCall, LiveState, to_e164
+from adapter.providers.mango_signing import verify
+
+__all__ = ["LiveBoard", "create_receiver", "run_receiver"]
+
+log = logging.getLogger("adapter.mango.events")
+
+_STATES = {"Connected": LiveState.TALKING, "OnHold": LiveState.ON_HOLD}
+
+
+@dataclass(slots=True)
+class _Leg:
+    call_id: str
+    seq: int
+    state: str
+    timestamp: int
+    payload: dict[str, Any]
+
+
+@dataclass(slots=True)
+class _Entry:
+    entry_id: str
+    started: int
+    legs: dict[str, _Leg] = field(default_factory=dict)
+
+
+class LiveBoard:
+    """Live Mango calls, rebuilt from `events/call` and `events/summary`."""
+
+    def __init__(self, timezone: ZoneInfo | str = "Europe/Moscow") -> None:
+        self.tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+        self._entries: dict[str, _Entry] = {}
+        self._finished: set[str] = set()
+        self.command_results: dict[str, int] = {}  # command_id -> result code
+        self.events_seen = 0
+
+    def on_call(self, event: dict[str, Any]) -> None:
+        entry_id, call_id = str(event.get("entry_id", "")), str(event.get("call_id", ""))
+        if not entry_id or not call_id or entry_id in self._finished:
+            return
+        seq, ts = _int(event.get("seq")), _int(event.get("timestamp"))
+        entry = self._entries.setdefault(entry_id, _Entry(entry_id, ts))
+        entry.started = min(entry.started, ts)
+        known = entry.legs.get(call_id)
+        if known is not None and seq <= known.seq:
+            return  # a duplicate or an event overtaken by a newer one
+        state = str(event.get("call_state", ""))
+        entry.legs[call_id] = _Leg(call_id, seq, state, ts, event)
+        if all(leg.state == "Disconnected" for leg in entry.legs.values()):
+            self._close(entry_id)
+
+    def on_summary(self, event: dict[str, Any]) -> None:
+        entry_id = str(event.get("entry_id", ""))
+        if entry_id:
+            self._close(entry_id)
+
+    def on_result(self, event: dict[str, Any]) -> None:
+        if "command_id" in event:
+            self.command_results[str(event["command_id"])] = _int(event.get("result"))
+
+    def _close(self, entry_id: str) -> None:
+        self._entries.pop(entry_id, None)
+        self._finished.add(entry_id)
+
+    def live_calls(self) -> list[LiveCall]:
+        return [self._live(entry) for entry in sorted(self._entries.values(), key=_started)]
+
+    def _live(self, entry: _Entry) -> LiveCall:
+        legs = [leg for leg in entry.legs.values() if leg.state != "Disconnected"]
+        first = min(entry.legs.values(), key=lambda leg: leg.seq).payload
+        states = {_STATES.get(leg.state, LiveState.RINGING) for leg in legs}
+        state = next(
+            (s for s in (LiveState.TALKING, LiveState.ON_HOLD) if s in states), LiveState.RINGING
+        )
+        person = next((leg.payload for leg in legs if _to(leg.payload).get("extension")), None)
+        origin, target = _from(first), _to(first)
+        outgoing = bool(origin.get("extension")) and not target.get("extension")
+        return LiveCall(
+            provider="mango",
+            provider_call_id=entry.entry_id,
+            started_at=datetime.fromtimestamp(entry.started, self.tz),
+            direction=Direction.OUT if outgoing else Direction.IN,
+            state=state,
+            contact_number=to_e164(target.get("number") if outgoing else origin.get("number")),
+            virtual_number=to_e164(target.get("line_number")),
+            employee_id=str(_to(person)["extension"]) if person else None,
+            sip_line=_line(person) if person else None,
+            line_description=target.get("line_number"),
+            legs=tuple(leg.call_id for leg in legs),
+        )
+
+
+def _started(entry: _Entry) -> int:
+    return entry.started
+
+
+def _from(event: dict[str, Any]) -> dict[str, Any]:
+    value = event.get("from")
+    return value if isinstance(value, dict) else {}
+
+
+def _to(event: dict[str, Any]) -> dict[str, Any]:
+    value = event.get("to")
+    return value if isinstance(value, dict) else {}
+
+
+def _line(event: dict[str, Any]) -> str | None:
+    number = _to(event).get("number")
+    return str(number) if number else None
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def create_receiver(board: LiveBoard, api_key: str, api_salt: str) -> web.Application:
+    """The integrator endpoint Mango posts its signed events to."""
+
+    async def handle(request: web.Request) -> web.Response:
+        form = await request.post()
+        key, signature, text = form.get("vpbx_api_key"), form.get("sign"), form.get("json")
+        if not isinstance(key, str) or key != api_key:
+            return web.json_response({"result": 3105}, status=401)
+        if not isinstance(text, str) or not isinstance(signature, str):
+            return web.json_response({"result": 3103}, status=400)
+        if not verify(api_key, text, api_salt, signature):
+            return web.json_response({"result": 3102}, status=401)
+        try:
+            event = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return web.json_response({"result": 3400}, status=400)
+        if not isinstance(event, dict):
+            return web.json_response({"result": 3400}, status=400)
+        _dispatch(board, request.match_info["path"], event)
+        return web.json_response({"result": 1000})
+
+    app = web.Application()
+    app.router.add_post("/{path:.*}", handle)
+    return app
+
+
+def _dispatch(board: LiveBoard, path: str, event: dict[str, Any]) -> None:
+    board.events_seen += 1
+    path = path.strip("/")
+    if path.endswith("events/call"):
+        board.on_call(event)
+    elif path.endswith("events/summary"):
+        board.on_summary(event)
+    elif "result/" in path:
+        board.on_result(event)
+    else:
+        log.debug("mango event %s ignored", path)
+
+
+@asynccontextmanager
+async def run_receiver(
+    board: LiveBoard, api_key: str, api_salt: str, *, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[str]:
+    """Serve the receiver; yields its base URL (give it to Mango as the webhook URL)."""
+    runner = web.AppRunner(create_receiver(board, api_key, api_salt))
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server: Any = site._server
+    bound = int(server.sockets[0].getsockname()[1])
+    try:
+        yield f"http://{host}:{bound}"
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,516 @@
+"""UIS (CoMagic platform) client: Data API v2.0 for history, Call API v4.0 for live calls
+and callbacks. JSON-RPC 2.0 over POST; errors come as HTTP 200 + `error`.
+
+- Auth: a static `access_token`, or `login.user` sessions (1 h). A static key
+  that expires, or a session that does, is renewed with login/password once
+  per request (`-32001 access_token_expired|access_token_invalid`).
+- Limits: `metadata.limits.minute_remaining == 0` makes the next request wait
+  `minute_reset` seconds; `-32029 limit_exceeded` is retried after that wait.
+- History: `get.calls_report` with only the fields we use, `limit` 10000,
+  sorted by `start_time`; periods split into windows of at most 3 calendar
+  months and 90 days (the docs say both); a window whose rows would pass the
+  100000 offset cap is halved. Report times are the wall-clock of the
+  account's timezone (`get.account`); `date_till` is inclusive, so we send
+  end - 1 s and keep rows in [start, end).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+import orjson
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from adapter.errors import (
+    AuthError,
+    CapabilityError,
+    ConfigError,
+    ProtocolError,
+    RateLimitedError,
+    UnavailableError,
+)
+from adapter.model import CallRecord, Direction, LiveCall, LiveState, to_e164
+from adapter.providers._http import Sleep, retrying, send
+from adapter.providers.base import (
+    AccountInfo,
+    CallbackRequest,
+    CallbackResult,
+    Capability,
+    RetryPolicy,
+    split_period,
+)
+
+__all__ = ["REPORT_FIELDS", "UisClient", "UisSettings"]
+
+NAME = "uis"
+MAX_OFFSET = 100_000
+# The fields of get.calls_report we read; asking only for these keeps pages small.
+REPORT_FIELDS = (
+    "id",
+    "start_time",
+    "finish_time",
+    "direction",
+    "is_lost",
+    "finish_reason",
+    "contact_phone_number",
+    "virtual_phone_number",
+    "operator_phone_number",
+    "wait_duration",
+    "talk_duration",
+    "full_record_file_link",
+    "last_answered_employee_id",
+    "last_answered_employee_full_name",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "referrer",
+)
+_RENEWABLE = {"access_token_expired", "access_token_invalid"}
+_LIVE_STATES = {"Разговор": LiveState.TALKING, "На удержании": LiveState.ON_HOLD}
+
+
+@dataclass(frozen=True, slots=True)
+class UisSettings:
+    data_api_url: str
+    call_api_url: str | None = None
+    access_token: str | None = None  # a static key from the UI
+    login: str | None = None  # for login.user sessions (and renewing an expired key)
+    password: str | None = None
+    page_size: int = 10_000
+    max_window_days: int = 90
+    max_window_months: int = 3
+    virtual_number: str | None = None  # default caller id for callbacks
+
+    def __post_init__(self) -> None:
+        if not self.access_token and not (self.login and self.password):
+            raise ConfigError(
+                "UIS needs an access token, or a login and password",
+                setting="uis.access_token",
+            )
+        if not 1 <= self.page_size <= 10_000:
+            raise ConfigError("UIS page size must be 1..10000", setting="uis.page_size")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class UisCallRow(_Model):
+    id: int | str
+    start_time: str
+    finish_time: str | None = None
+    direction: str = "in"
+    is_lost: bool = False
+    finish_reason: str | None = None
+    contact_phone_number: str | None = None
+    virtual_phone_number: str | None = None
+    operator_phone_number: str | None = None
+    wait_duration: int | None = 0
+    talk_duration: int | None = 0
+    full_record_file_link: str | None = None
+    last_answered_employee_id: int | str | None = None
+    last_answered_employee_full_name: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    referrer: str | None = None
+
+
+class UisLeg(_Model):
+    leg_id: int | str
+    calling_phone_number: str | None = None
+    called_phone_number: str | None = None
+    is_operator: bool = False
+    employee_id: int | str | None = None
+    employee_full_name: str | None = None
+    state: str | None = None
+
+
+class UisLiveCall(_Model):
+    call_session_id: int | str
+    direction: str = "in"
+    start_time: str
+    virtual_phone_number: str | None = None
+    contact_phone_number: str | None = None
+    legs: list[UisLeg] = []
+
+
+_ROWS = TypeAdapter(list[UisCallRow])
+_LIVE = TypeAdapter(list[UisLiveCall])
+
+
+class _SessionExpired(AuthError):
+    """The token was refused as expired or unknown: renewable with login.user."""
+
+
+class UisClient:
+    """UIS Data API + Call API behind the `Provider` interface."""
+
+    name = NAME
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: UisSettings,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._http = http
+        self.settings = settings
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._ids = itertools.count(1)
+        self._tokens: dict[str, str] = {}  # per API url: the token in use
+        self._wait_until = 0.0  # loop time before which no request is sent (minute limit)
+        self._account: AccountInfo | None = None
+        caps = {Capability.HISTORY, Capability.RECORDINGS, Capability.UTM}
+        if settings.call_api_url:
+            caps |= {Capability.CURRENT_CALLS, Capability.CALLBACK}
+        self.capabilities = frozenset(caps)
+        self.max_window = timedelta(days=settings.max_window_days)
+
+    # -- JSON-RPC ------------------------------------------------------------------
+    async def rpc(self, url: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """`result` of one method call; renews an expired session once."""
+        try:
+            return await self._rpc_retrying(url, method, params)
+        except _SessionExpired:
+            if not (self.settings.login and self.settings.password):
+                raise
+            await self._login(url)
+            return await self._rpc_retrying(url, method, params)
+
+    async def _rpc_retrying(self, url: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        async for attempt in retrying(self._retry, sleep=self._sleep):
+            with attempt:
+                token = await self._token(url)
+                return await self._call(url, method, {**params, "access_token": token})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _call(self, url: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        await self._respect_limits()
+        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        response = await send(
+            self._http,
+            "POST",
+            url,
+            provider=NAME,
+            timeout=self._retry.timeout,
+            content=orjson.dumps(body),
+            headers={"Content-Type": "application/json; charset=UTF-8"},
+        )
+        payload = _decode(response, method)
+        if "error" in payload:
+            raise _error(payload["error"], method)
+        result = payload.get("result")
+        if not isinstance(result, dict):
+            raise ProtocolError(f"uis {method}: no result in the answer", provider=NAME)
+        self._note_limits(result.get("metadata"))
+        return result
+
+    async def _token(self, url: str) -> str:
+        token = self._tokens.get(url) or self.settings.access_token
+        if token:
+            return token
+        return await self._login(url)
+
+    async def _login(self, url: str) -> str:
+        params = {"login": self.settings.login, "password": self.settings.password}
+        async for attempt in retrying(self._retry, sleep=self._sleep):
+            with attempt:
+                result = await self._call(url, "login.user", params)
+        data = result.get("data") or {}
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ProtocolError("uis login.user: no access_token in the answer", provider=NAME)
+        self._tokens[url] = token
+        return token
+
+    def _note_limits(self, metadata: Any) -> None:
+        limits = metadata.get("limits") if isinstance(metadata, dict) else None
+        if not isinstance(limits, dict):
+            return
+        remaining, reset = limits.get("minute_remaining"), limits.get("minute_reset")
+        if isinstance(remaining, int) and remaining <= 0 and isinstance(reset, int | float):
+            wait = min(float(reset), self._retry.maximum)
+            self._wait_until = asyncio.get_running_loop().time() + wait
+
+    async def _respect_limits(self) -> None:
+        left = self._wait_until - asyncio.get_running_loop().time()
+        if left > 0:
+            await self._sleep(left)
+
+    # -- Provider interface ------------------------------------------------------
+    async def account(self) -> AccountInfo:
+        if self._account is None:
+            result = await self.rpc(self.settings.data_api_url, "get.account", {})
+            self._account = _account_info(result)
+        return self._account
+
+    async def history(self, start: datetime, end: datetime) -> AsyncIterator[list[CallRecord]]:
+        account = await self.account()
+        windows = split_period(
+            start,
+            end,
+            max_span=self.max_window,
+            max_months=self.settings.max_window_months,
+        )
+        for w_start, w_end in windows:
+            async for page in self._window(account, w_start, w_end):
+                yield page
+
+    async def _window(
+        self, account: AccountInfo, start: datetime, end: datetime
+    ) -> AsyncIterator[list[CallRecord]]:
+        limit = self.settings.page_size
+        offset = 0
+        while True:
+            result = await self._report_page(account.timezone, start, end, offset, limit)
+            total = _total_items(result)
+            if offset == 0 and total > MAX_OFFSET + limit and end - start > timedelta(hours=1):
+                middle = start + (end - start) / 2
+                async for page in self._window(account, start, middle):
+                    yield page
+                async for page in self._window(account, middle, end):
+                    yield page
+                return
+            rows = _rows(result)
+            yield [
+                r for r in (_record(row, account) for row in rows) if start <= r.started_at < end
+            ]
+            offset += len(rows)
+            if len(rows) < limit or offset >= total or offset > MAX_OFFSET:
+                return
+
+    async def _report_page(
+        self, tz: ZoneInfo, start: datetime, end: datetime, offset: int, limit: int
+    ) -> dict[str, Any]:
+        params = {
+            "date_from": _wall(start, tz),
+            "date_till": _wall(end - timedelta(seconds=1), tz),
+            "fields": list(REPORT_FIELDS),
+            "sort": [{"field": "start_time", "order": "asc"}],
+            "limit": limit,
+            "offset": offset,
+        }
+        return await self.rpc(self.settings.data_api_url, "get.calls_report", params)
+
+    async def current_calls(self) -> list[LiveCall]:
+        url = self._call_api("current calls")
+        account = await self.account()
+        result = await self.rpc(url, "list.calls", {})
+        try:
+            calls = _LIVE.validate_python(result.get("data") or [])
+        except ValidationError as exc:
+            raise ProtocolError(f"uis list.calls: unexpected rows: {exc}", provider=NAME) from exc
+        return [_live(call, account.timezone) for call in calls]
+
+    async def callback(self, request: CallbackRequest) -> CallbackResult:
+        url = self._call_api("callback")
+        if request.employee_id is None:
+            raise ConfigError("a UIS callback needs the employee id", setting="employee")
+        virtual = request.virtual_number or self.settings.virtual_number
+        if not virtual:
+            raise ConfigError(
+                "a UIS callback needs a virtual number to show the patient",
+                setting="uis.virtual_number",
+            )
+        employee: dict[str, Any] = {"id": _int_or_str(request.employee_id)}
+        if request.employee_phone:
+            employee["phone_number"] = request.employee_phone
+        params: dict[str, Any] = {
+            "first_call": "employee",
+            "virtual_phone_number": _digits(virtual),
+            "contact": _digits(request.contact_number),
+            "employee": employee,
+        }
+        if request.external_id:
+            params["external_id"] = request.external_id
+        result = await self.rpc(url, "start.employee_call", params)
+        data = result.get("data")
+        if not isinstance(data, dict) or "call_session_id" not in data:
+            raise ProtocolError("uis start.employee_call: no call_session_id", provider=NAME)
+        return CallbackResult(provider=NAME, request_id=str(data["call_session_id"]))
+
+    def _call_api(self, what: str) -> str:
+        if not self.settings.call_api_url:
+            raise CapabilityError(f"UIS {what} needs the Call API URL (uis.call_api_url)")
+        return self.settings.call_api_url
+
+    async def aclose(self) -> None:
+        self._tokens.clear()
+
+
+# -- wire -> model -------------------------------------------------------------------
+def _decode(response: httpx.Response, method: str) -> dict[str, Any]:
+    if response.status_code in (401, 403):
+        raise AuthError(f"uis {method}: HTTP {response.status_code}", provider=NAME)
+    if response.status_code != 200:
+        raise ProtocolError(
+            f"uis {method}: unexpected HTTP {response.status_code}",
+            provider=NAME,
+            code=response.status_code,
+        )
+    try:
+        payload = orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        # a body cut short by the network: transient, worth another try
+        raise UnavailableError(
+            f"uis {method}: the answer is not JSON ({exc})", provider=NAME
+        ) from exc
+    if not isinstance(payload, dict):
+        raise ProtocolError(f"uis {method}: the answer is not a JSON object", provider=NAME)
+    return payload
+
+
+def _error(error: Any, method: str) -> Exception:
+    """The adapter error for a JSON-RPC `error` member."""
+    if not isinstance(error, dict):
+        return ProtocolError(f"uis {method}: malformed error {error!r}", provider=NAME)
+    code = error.get("code")
+    raw = error.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    mnemonic = str(data.get("mnemonic") or "")
+    where = f" (field {data['field']})" if data.get("field") else ""
+    text = f"uis {method}: {code} {mnemonic}: {error.get('message', '')}{where}"
+    if code == -32001:
+        kind = _SessionExpired if mnemonic in _RENEWABLE else AuthError
+        return kind(text, provider=NAME, code=mnemonic)
+    if code in (-32003, -32009):
+        return AuthError(text, provider=NAME, code=mnemonic)
+    if code == -32029:
+        return RateLimitedError(text, provider=NAME, code=mnemonic, retry_after=_limit_reset(data))
+    if code == -32603:
+        return UnavailableError(text, provider=NAME, code=mnemonic)
+    return ProtocolError(text, provider=NAME, code=mnemonic or code)
+
+
+def _limit_reset(data: dict[str, Any]) -> float | None:
+    metadata = data.get("metadata")
+    limits = metadata.get("limits") if isinstance(metadata, dict) else None
+    if isinstance(limits, dict):
+        if limits.get("minute_remaining") == 0 and isinstance(limits.get("minute_reset"), int):
+            return float(limits["minute_reset"])
+        if limits.get("day_remaining") == 0 and isinstance(limits.get("day_reset"), int):
+            return float(limits["day_reset"])
+    return None
+
+
+def _account_info(result: dict[str, Any]) -> AccountInfo:
+    data = result.get("data")
+    row = data[0] if isinstance(data, list) and data else data
+    if not isinstance(row, dict) or "timezone" not in row:
+        raise ProtocolError("uis get.account: no account in the answer", provider=NAME)
+    try:
+        tz = ZoneInfo(str(row["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ProtocolError(f"uis get.account: unknown timezone {row['timezone']!r}") from exc
+    return AccountInfo(
+        key=f"uis:{row.get('app_id', '')}", name=str(row.get("name", "")), timezone=tz
+    )
+
+
+def _total_items(result: dict[str, Any]) -> int:
+    metadata = result.get("metadata")
+    total = metadata.get("total_items") if isinstance(metadata, dict) else None
+    return total if isinstance(total, int) else 0
+
+
+def _rows(result: dict[str, Any]) -> list[UisCallRow]:
+    try:
+        return _ROWS.validate_python(result.get("data") or [])
+    except ValidationError as exc:
+        raise ProtocolError(f"uis get.calls_report: unexpected rows: {exc}", provider=NAME) from exc
+
+
+def _wall(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _local(text: str, tz: ZoneInfo) -> datetime:
+    """A UIS time: wall-clock `YYYY-MM-DD hh:mm:ss` in the account's timezone, or ISO
+    with an offset / `Z` (the Call API's own conventions)."""
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ProtocolError(f"uis: bad time {text!r}", provider=NAME) from exc
+    return when.replace(tzinfo=tz) if when.tzinfo is None else when
+
+
+def _record(row: UisCallRow, account: AccountInfo) -> CallRecord:
+    tz = account.timezone
+    link = row.full_record_file_link
+    employee = row.last_answered_employee_id
+    return CallRecord(
+        provider=NAME,
+        provider_call_id=str(row.id),
+        account=account.key,
+        started_at=_local(row.start_time, tz),
+        finished_at=_local(row.finish_time, tz) if row.finish_time else None,
+        direction=Direction.OUT if row.direction == "out" else Direction.IN,
+        contact_number=to_e164(row.contact_phone_number),
+        virtual_number=to_e164(row.virtual_phone_number),
+        answered=not row.is_lost,
+        wait_seconds=row.wait_duration or 0,
+        talk_seconds=row.talk_duration or 0,
+        employee_id=None if employee is None else str(employee),
+        employee_name=row.last_answered_employee_full_name,
+        sip_line=row.operator_phone_number or None,
+        recording_urls=(link,) if link else (),
+        utm_source=row.utm_source,
+        utm_medium=row.utm_medium,
+        utm_campaign=row.utm_campaign,
+        utm_term=row.utm_term,
+        utm_content=row.utm_content,
+        referrer=row.referrer,
+        finish_reason=row.finish_reason,
+    )
+
+
+def _live(call: UisLiveCall, tz: ZoneInfo) -> LiveCall:
+    operator = next((leg for leg in call.legs if leg.is_operator), None)
+    states = {_LIVE_STATES.get(leg.state or "", LiveState.RINGING) for leg in call.legs}
+    state = next((s for s in (LiveState.TALKING, LiveState.ON_HOLD) if s in states), None)
+    direction = Direction.OUT if call.direction == "out" else Direction.IN
+    line = None
+    if operator is not None:
+        line = (
+            operator.called_phone_number
+            if direction is Direction.IN
+            else operator.calling_phone_number
+        )
+    return LiveCall(
+        provider=NAME,
+        provider_call_id=str(call.call_session_id),
+        started_at=_local(call.start_time, tz),
+        direction=direction,
+        state=state or LiveState.RINGING,
+        contact_number=to_e164(call.contact_phone_number),
+        virtual_number=to_e164(call.virtual_phone_number),
+        employee_id=None
+        if operator is None or operator.employee_id is None
+        else str(operator.employee_id),
+        employee_name=operator.employee_full_name if operator else None,
+        sip_line=line,
+        legs=tuple(str(leg.leg_id) for leg in call.legs),
+    )
+
+
+def _digits(number: str) -> str:
+    return number.strip().lstrip("+")
+
+
+def _int_or_str(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
