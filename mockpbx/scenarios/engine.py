@@ -2,21 +2,37 @@
 
 Everything drawn for a day comes from that day's own random stream
 (`seeds.random("day", date)`), so days can be generated lazily, in any
-order, and always come out byte-identical.
+order, and always come out byte-identical. The directory (staff, lines,
+numbers, routing) and the compiled per-clinic plans are built once per
+(scenario, seed, start day) and cached (`engine_for`), so a reset costs a
+fresh clock and store, not a new engine.
+
+Per clinic and day: Poisson arrivals per clinic-local hour, a route by
+weight, a caller (an existing patient, a new caller of today calling again,
+or a fresh number), who is free to ring, who answers (per-administrator
+answer rate), durations from the scenario's distributions; then missed
+calls called back, extra outgoing calls, planned transfers, late history
+rows, and the scenario's scripted calls at their exact times.
 """
 
 from __future__ import annotations
 
+import bisect
+import copy
+import gc
 import math
 import random
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
-from mockpbx.core.calls import Target, build_incoming, build_outgoing
+from mockpbx.core.calls import Target, add_transfer, build_incoming, build_outgoing
 from mockpbx.core.clock import VirtualClock
-from mockpbx.core.ids import Seeds, name_parts, phone_from
+from mockpbx.core.ids import Seeds, name_parts
 from mockpbx.core.model import (
     Account,
     Call,
@@ -30,39 +46,103 @@ from mockpbx.core.model import (
 )
 from mockpbx.core.store import CallIds
 from mockpbx.core.world import Directory, World
-from mockpbx.scenarios.model import Channel, Distribution, NumberSpec, Scenario, StaffSpec
+from mockpbx.scenarios.fastcalls import fast_incoming, fast_outgoing
+from mockpbx.scenarios.model import (
+    DEFAULT_NUMBER_KEYS,
+    DEFAULT_STAFF_KEYS,
+    Channel,
+    ClinicSpec,
+    Distribution,
+    NumberSpec,
+    Scenario,
+    ScriptedCall,
+    StaffSpec,
+    scripted_time,
+)
 
-__all__ = ["Engine", "build_world"]
+__all__ = ["Engine", "build_world", "engine_for", "patient_phone"]
+
+Sampler = Callable[[random.Random], float]
+
+# Existing patients and fresh callers dial from disjoint mobile codes, so a
+# number's class (patient or not) never depends on which days were generated.
+_PATIENT_CODES = ("903", "905", "909", "915", "916", "921")
+_NEW_CODES = ("925", "926", "977", "985", "999", "958")
+
+
+def patient_phone(rnd: random.Random) -> str:
+    """A phone of the clinic's patient base (never drawn for a fresh caller)."""
+    return f"7{rnd.choice(_PATIENT_CODES)}{rnd.randrange(10_000_000):07d}"
+
+
+def _fresh_phone(rnd: random.Random) -> str:
+    return f"7{_NEW_CODES[int(rnd.random() * 6)]}{int(rnd.random() * 10_000_000):07d}"
+
+
+_TABLE = 4096  # quantiles per distribution: draws are a table lookup, ~0.1 µs
+
+
+def sampler(dist: Distribution) -> Sampler:
+    """A fast draw function for a duration distribution (inverse CDF, tabulated)."""
+    if dist.kind == "fixed":
+        value = dist.median
+        return lambda rnd: value
+    if dist.kind == "uniform":
+        low, span = dist.low, dist.high - dist.low
+        return lambda rnd: low + span * rnd.random()
+    normal = NormalDist(math.log(max(dist.median, 1)), max(dist.sigma, 1e-9))
+    high = dist.high if dist.high > dist.low else math.inf
+    table = [
+        min(max(math.exp(normal.inv_cdf((i + 0.5) / _TABLE)), dist.low), high)
+        for i in range(_TABLE)
+    ]
+    return lambda rnd: table[int(rnd.random() * _TABLE)]
 
 
 @dataclass(slots=True)
 class _Route:
     number: VirtualNumber
     targets: list[Target]
+    rates: list[float]
     strategy: str
     ring_seconds: int
     channel: Channel | None
+    source: str
 
 
 @dataclass(slots=True)
 class _ClinicPlan:
-    spec_id: int
+    spec: ClinicSpec
+    tz: ZoneInfo
     routes: list[_Route] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)
+    cum: list[float] = field(default_factory=list)
     admins: list[Target] = field(default_factory=list)
+    staff: list[Target] = field(default_factory=list)
     patients: list[str] = field(default_factory=list)
 
 
 class Engine:
     """Turns a `Scenario` and a seed into a `Directory` and lazily generated days."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(self, scenario: Scenario, seed: int, *, anchor: date | None = None) -> None:
         self.scenario = scenario
         self.seeds = Seeds(seed)
+        self.seed = int(seed)
         self.tz = ZoneInfo(scenario.timezone)
+        self.anchor = anchor  # the start day that scripted "HH:MM" times refer to
         self.answer_rates: dict[int, float] = {}
+        self.staff_keys: dict[str, Target] = {}
+        self.specialties: dict[int, str] = {}
+        self.channels = list(scenario.channels or _default_channels())
         self.directory = self._build_directory()
         self._plans = self._build_plans()
+        self._channel_cum = _cumulative([c.weight for c in self.channels])
+        dur = scenario.durations
+        self._answer_delay = sampler(dur.answer_delay)
+        self._talk = sampler(dur.talk)
+        self._patience = sampler(dur.patience)
+        self.scripted_by_call: dict[int, ScriptedCall] = {}  # filled as days are generated
+        self._scripted = self._scripted_by_day()
 
     # -- directory ---------------------------------------------------------------
     def _build_directory(self) -> Directory:
@@ -86,17 +166,16 @@ class Engine:
         parts = name_parts()
         emp_id, line_id = 25, 10_031_300
         for spec in self.scenario.staff or _default_staff():
-            for _ in range(spec.count):
+            for n in range(spec.count):
                 emp_id += 1 + rnd.randrange(3)
                 last, first, middle = _split_name(spec.name) if spec.name else parts.draw(rnd)
-                ext = str(100 + len(d.employees) + 1)
                 emp = Employee(
                     id=emp_id,
                     last_name=last,
                     first_name=first,
                     patronymic=middle,
-                    extension=ext,
-                    phone_numbers=(phone_from(rnd),),
+                    extension=str(100 + len(d.employees) + 1),
+                    phone_numbers=(patient_phone(rnd),),
                     role=spec.role,
                     clinic_id=spec.clinic,
                     login=f"user{emp_id}",
@@ -105,23 +184,26 @@ class Engine:
                 )
                 d.employees.append(emp)
                 self.answer_rates[emp.id] = spec.answer_rate
+                if spec.role == "doctor":
+                    self.specialties[emp.id] = spec.specialty or "стоматолог-терапевт"
                 for ls in spec.sip_lines:
                     line_id += 1 + rnd.randrange(5)
-                    d.sip_lines.append(
-                        SipLine(
-                            id=line_id,
-                            login=ls.login or f"{rnd.randrange(1_000_000, 9_999_999)}",
-                            employee_id=emp.id,
-                            workstation=ls.workstation,
-                            name=f"{emp.last_name} {emp.first_name}",
-                            registered=ls.registered,
-                        )
+                    line = SipLine(
+                        id=line_id,
+                        login=ls.login or f"{rnd.randrange(1_000_000, 9_999_999)}",
+                        employee_id=emp.id,
+                        workstation=ls.workstation,
+                        name=f"{emp.last_name} {emp.first_name}",
+                        registered=ls.registered,
                     )
+                    d.sip_lines.append(line)
+                    if spec.key:
+                        key = spec.key if spec.count == 1 else f"{spec.key}{n + 1}"
+                        self.staff_keys.setdefault(key, Target(line, emp))
 
     def _add_numbers(self, d: Directory, rnd: random.Random) -> None:
-        specs = self.scenario.numbers or _default_numbers()
         num_id = 8800
-        for spec in specs:
+        for spec in self.scenario.numbers or _default_numbers():
             for i in range(spec.pool_size):
                 num_id += 1 + rnd.randrange(4)
                 number = spec.number if spec.number and spec.pool_size == 1 else None
@@ -137,173 +219,164 @@ class Engine:
                         scenario_name="Входящие в клинику",
                     )
                 )
+        first_number: dict[int, str] = {}
+        for n in d.numbers:
+            first_number.setdefault(n.clinic_id, n.number)
+        clinic_of = {e.id: e.clinic_id for e in d.employees}
         for line in d.sip_lines:  # outbound caller ID: the clinic's first number
-            emp = next(e for e in d.employees if e.id == line.employee_id)
-            line.virtual_phone_number = next(
-                (n.number for n in d.numbers if n.clinic_id == emp.clinic_id), None
-            )
+            line.virtual_phone_number = first_number.get(clinic_of[line.employee_id])
 
     def _build_plans(self) -> dict[int, _ClinicPlan]:
         d = self.directory
+        sc = self.scenario
         plans: dict[int, _ClinicPlan] = {}
-        channels = {c.key: c for c in self.scenario.channels or _default_channels()}
-        numbers_by_spec = _numbers_by_spec(self.scenario.numbers or _default_numbers(), d.numbers)
-        rnd = self.seeds.random("patients")
-        for clinic in d.clinics:
-            plan = plans[clinic.id] = _ClinicPlan(clinic.id)
-            plan.admins = [
+        lines_of: dict[int, list[SipLine]] = {}
+        for line in d.sip_lines:
+            lines_of.setdefault(line.employee_id, []).append(line)
+        for clinic in sc.clinics:
+            plan = plans[clinic.id] = _ClinicPlan(clinic, ZoneInfo(clinic.timezone or sc.timezone))
+            plan.staff = [
                 Target(line, emp)
                 for emp in d.employees
-                if emp.clinic_id == clinic.id and emp.role == "administrator"
-                for line in d.sip_lines
-                if line.employee_id == emp.id
+                if emp.clinic_id == clinic.id
+                for line in lines_of.get(emp.id, [])
             ]
-            plan.patients = [
-                phone_from(rnd, mobile=rnd.random() < 0.9)
-                for _ in range(self.scenario.patients_per_clinic)
-            ]
-        for spec, numbers in numbers_by_spec:
+            plan.admins = [t for t in plan.staff if t.employee.role == "administrator"]
+            rnd = self.seeds.random("patients", clinic.id)
+            plan.patients = [patient_phone(rnd) for _ in range(sc.patients_per_clinic)]
+        channels = {c.key: c for c in self.channels}
+        weights: dict[int, list[float]] = {}
+        for spec, numbers in _numbers_by_spec(sc.numbers or _default_numbers(), d.numbers):
             plan = plans[spec.clinic]
-            route = self._route_for(spec)
-            targets = [
-                Target(line, emp)
-                for emp in d.employees
-                if emp.clinic_id == spec.clinic and emp.role in route[0]
-                for line in d.sip_lines
-                if line.employee_id == emp.id
-            ]
+            targets, strategy, ring = self._route_for(spec, plan)
+            channel = channels.get(spec.channel) if spec.channel else None
+            rates = [self.answer_rates.get(t.employee.id, 0.85) for t in targets]
             for number in numbers:
                 d.rules.append(
-                    RoutingRule(number.number, tuple(t.line.id for t in targets), *route[1:])
+                    RoutingRule(number.number, tuple(t.line.id for t in targets), strategy, ring)
                 )
-                channel = channels.get(spec.channel) if spec.channel else None
-                plan.routes.append(_Route(number, targets, route[1], route[2], channel))
+                plan.routes.append(
+                    _Route(number, targets, rates, strategy, ring, channel, number.type.value)
+                )
                 weight = spec.weight * (channel.weight if channel else 1.0)
-                plan.weights.append(weight / len(numbers))
+                weights.setdefault(spec.clinic, []).append(weight / len(numbers))
+        for clinic_id, plan in plans.items():
+            plan.cum = _cumulative(weights.get(clinic_id, []))
         return plans
 
-    def _route_for(self, spec: NumberSpec) -> tuple[list[str], str, int]:
+    def _route_for(self, spec: NumberSpec, plan: _ClinicPlan) -> tuple[list[Target], str, int]:
         for r in self.scenario.routes:
             if r.clinic == spec.clinic and r.number in (spec.key, "*"):
-                return r.roles, r.strategy, r.ring_seconds
-        return ["administrator"], "sequential", 20
+                if r.staff:
+                    targets = [self.staff_keys[k] for k in r.staff if k in self.staff_keys]
+                else:
+                    targets = [t for t in plan.staff if t.employee.role in r.roles]
+                return targets, r.strategy, r.ring_seconds
+        return list(plan.admins), "sequential", 20
+
+    def _scripted_by_day(self) -> dict[date, list[tuple[int, ScriptedCall]]]:
+        out: dict[date, list[tuple[int, ScriptedCall]]] = {}
+        for script in self.scenario.scripted:
+            when = scripted_time(script.at)
+            if isinstance(when, time):
+                if self.anchor is None:
+                    continue  # relative times need the world's start day
+                day = self.anchor + timedelta(days=script.day)
+                when = datetime.combine(day, when, tzinfo=self.tz)
+            ts = int(when.timestamp())
+            out.setdefault(datetime.fromtimestamp(ts, self.tz).date(), []).append((ts, script))
+        return out
 
     # -- days ----------------------------------------------------------------------
+    def day_start(self, day: date) -> int:
+        return int(datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp())
+
     def day(self, day: date) -> list[Call]:
         """Every call of `day` (past, present and still-future ones), deterministically."""
+        with _no_gc():  # a day allocates thousands of acyclic objects: skip GC passes
+            return self._day(day)
+
+    def _day(self, day: date) -> list[Call]:
         rnd = self.seeds.random("day", day.isoformat())
-        sc = self.scenario
-        start = int(datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp())
+        start = self.day_start(day)
+        length = self.day_start(day + timedelta(days=1)) - start
         calls: list[Call] = []
-        for clinic in sc.clinics:
-            plan = self._plans[clinic.id]
-            if not plan.routes:
-                continue
-            hours = clinic.hours(day.weekday())
-            mean = sc.volume.calls_per_day * sc.volume.by_weekday[day.weekday()]
-            weights = sc.volume.by_hour
-            total_w = sum(weights) or 1.0
-            starts: list[int] = []
-            for hour, w in enumerate(weights):
-                n = _poisson(rnd, mean * w / total_w)
-                starts.extend(start + hour * 3600 + rnd.randrange(3600) for _ in range(n))
-            starts.sort()
-            calls.extend(self._clinic_day(rnd, plan, hours, starts, start))
-        calls.sort(key=lambda c: c.start_ts)
+        links: list[tuple[Call, Call]] = []
+        for spec in self.scenario.clinics:
+            plan = self._plans[spec.id]
+            if plan.routes:
+                _ClinicDay(self, plan, rnd, day, start, length, calls, links).run()
+        scripted = self._scripted_calls(day, calls)
+        calls.sort(key=_start_of)
         for seq, call in enumerate(calls):
             _renumber(call, CallIds.make(day, seq))
+        for callback, missed in links:
+            callback.callback_of = missed.id
+        for call, script in scripted:
+            self.scripted_by_call[call.id] = script
         return calls
 
-    def _clinic_day(
-        self,
-        rnd: random.Random,
-        plan: _ClinicPlan,
-        hours: tuple[int, int] | None,
-        starts: Sequence[int],
-        day_start: int,
-    ) -> list[Call]:
-        sc = self.scenario
-        shares = sc.shares
-        busy: dict[int, int] = {}
-        out: list[Call] = []
-        for ts in starts:
-            route = rnd.choices(plan.routes, plan.weights)[0]
-            minute = (ts - day_start) // 60
-            closed = hours is None or not hours[0] <= minute < hours[1]
-            contact = self._contact(rnd, plan)
-            free = [t for t in route.targets if busy.get(t.employee.id, 0) <= ts]
-            answered_by = None
-            for i, t in enumerate(free if route.strategy == "sequential" else free[:1]):
-                if rnd.random() < self.answer_rates.get(t.employee.id, 0.85):
-                    answered_by = i
-                    break
-            if route.strategy == "simultaneous" and answered_by is not None:
-                answered_by = rnd.randrange(len(free))
+    def _scripted_calls(self, day: date, calls: list[Call]) -> list[tuple[Call, ScriptedCall]]:
+        out = []
+        for ts, spec in self._scripted.get(day, []):
+            call = self._scripted_call(ts, spec)
+            calls.append(call)
+            out.append((call, spec))
+        return out
+
+    def _scripted_call(self, ts: int, spec: ScriptedCall) -> Call:
+        plan = self._plans[spec.clinic]
+        rnd = self.seeds.random("scripted", ts, spec.clinic)
+        contact = spec.contact or _fresh_phone(rnd)
+        who = self.staff_keys.get(spec.answered_by) if spec.answered_by else None
+        if spec.direction == "out":
+            assert who is not None  # validated by the model
+            call = build_outgoing(
+                0,
+                start=ts,
+                target=who,
+                contact=contact,
+                caller_id=who.line.virtual_phone_number or who.line.login,
+                ring=spec.answer_after,
+                talk=spec.talk,
+                clinic_id=spec.clinic,
+            )
+        else:
+            route = self._scripted_route(plan, spec)
+            targets = list(route.targets)
+            if who is not None and who not in targets:
+                targets = [who]
             call = build_incoming(
                 0,
                 start=ts,
                 contact=contact,
                 virtual_number=route.number.number,
-                targets=free,
-                answered_by=answered_by,
-                answer_delay=int(_draw(rnd, sc.durations.answer_delay)),
-                talk=int(_draw(rnd, sc.durations.talk)),
+                targets=targets,
+                answered_by=targets.index(who) if who is not None else None,
+                answer_delay=spec.answer_after,
+                talk=spec.talk,
                 strategy=route.strategy,
                 ring_seconds=route.ring_seconds,
-                patience=int(_draw(rnd, sc.durations.patience)),
-                contact_hangs_up=rnd.random() < 0.6,
-                source=route.number.type.value,
+                patience=spec.patience if who is None else 10**6,
+                source=route.source,
                 visit=self._visit(rnd, route, ts),
-                clinic_id=plan.spec_id,
-                recorded=rnd.random() < shares.recorded,
-                closed=closed,
+                clinic_id=spec.clinic,
             )
-            if shares.late_rows and rnd.random() < shares.late_rows:
-                call.history_delay = shares.late_rows_delay
-            out.append(call)
-            answered = call.last_answered_leg()
-            if answered is not None and answered.employee_id is not None:
-                busy[answered.employee_id] = call.end_ts
-            elif not closed and plan.admins and rnd.random() < shares.callbacks_of_missed:
-                out.append(self._outgoing(rnd, plan, busy, call.end_ts, contact, hours, day_start))
-            if not closed and plan.admins and rnd.random() < shares.outgoing:
-                later = ts + rnd.randrange(600, 3600)
-                out.append(self._outgoing(rnd, plan, busy, later, None, hours, day_start))
-        return out
-
-    def _outgoing(
-        self,
-        rnd: random.Random,
-        plan: _ClinicPlan,
-        busy: dict[int, int],
-        after: int,
-        contact: str | None,
-        hours: tuple[int, int] | None,
-        day_start: int,
-    ) -> Call:
-        ts = after + rnd.randrange(120, 1800)
-        if hours is not None:
-            ts = min(ts, day_start + hours[1] * 60 - 60)
-        target = rnd.choice(plan.admins)
-        answered = rnd.random() < 0.75
-        call = build_outgoing(
-            0,
-            start=max(ts, after + 1),
-            target=target,
-            contact=contact or self._contact(rnd, plan),
-            caller_id=target.line.virtual_phone_number or target.line.login,
-            ring=rnd.randint(5, 25),
-            talk=int(_draw(rnd, self.scenario.durations.talk)) if answered else None,
-            clinic_id=plan.spec_id,
-            recorded=rnd.random() < self.scenario.shares.recorded,
-        )
-        busy[target.employee.id] = max(busy.get(target.employee.id, 0), call.end_ts)
+        if spec.transfer_to and call.answer_ts is not None:
+            at = min(call.answer_ts + spec.transfer_after, call.end_ts - 1)
+            add_transfer(call, self.staff_keys[spec.transfer_to], at=at, ring=5)
+        call.history_delay = spec.late_seconds
         return call
 
-    def _contact(self, rnd: random.Random, plan: _ClinicPlan) -> str:
-        if plan.patients and rnd.random() < self.scenario.shares.existing_patients:
-            return rnd.choice(plan.patients)
-        return phone_from(rnd)
+    def _scripted_route(self, plan: _ClinicPlan, spec: ScriptedCall) -> _Route:
+        if spec.number is not None:
+            keys = [s.key for s in self.scenario.numbers] or list(DEFAULT_NUMBER_KEYS)
+            specs = self.scenario.numbers or _default_numbers()
+            wanted = specs[keys.index(spec.number)]
+            for route in plan.routes:
+                if route.number.name.startswith(wanted.name or wanted.key):
+                    return route
+        return plan.routes[0]
 
     def _visit(self, rnd: random.Random, route: _Route, ts: int) -> Visit | None:
         number = route.number
@@ -311,36 +384,256 @@ class Engine:
             return None
         channel = route.channel
         if number.type is NumberType.DYNAMIC_CALL_TRACKING:
-            channels = self.scenario.channels or _default_channels()
-            channel = rnd.choices(channels, [c.weight for c in channels])[0]
+            i = bisect.bisect(self._channel_cum, rnd.random() * self._channel_cum[-1])
+            channel = self.channels[min(i, len(self.channels) - 1)]
         if channel is None:
             return None
-        domain = rnd.choice(channel.referrer_domains) if channel.referrer_domains else None
+        domains = channel.referrer_domains
+        domain = domains[int(rnd.random() * len(domains))] if domains else None
         term = channel.utm_term
         if isinstance(term, list):
-            term = rnd.choice(term) if term else None
-        return Visit(
-            id=rnd.randrange(10**9, 10**10),
-            channel_key=channel.key,
-            utm_source=channel.utm_source,
-            utm_medium=channel.utm_medium,
-            utm_campaign=channel.utm_campaign,
-            utm_term=term,
-            utm_content=channel.utm_content,
-            referrer=f"https://{domain}/" if domain else None,
-            referrer_domain=domain,
-            entrance_page="https://clinic.example/" + rnd.choice(("", "implants", "prices")),
-            channel=channel.uis_channel,
-            device=rnd.choice(("desktop", "mobile", "mobile")),
-            visit_ts=ts - rnd.randrange(60, 1800),
-            site_domain_name="clinic.example",
+            term = term[int(rnd.random() * len(term))] if term else None
+        return Visit(  # positional for speed: id, channel_key, utm_*, referrer, domain, ...
+            1_000_000_000 + int(rnd.random() * 9_000_000_000),
+            channel.key,
+            channel.utm_source,
+            channel.utm_medium,
+            channel.utm_campaign,
+            term,
+            channel.utm_content,
+            f"https://{domain}/" if domain else None,
+            domain,
+            _PAGES[int(rnd.random() * 3)],
+            None,  # search_engine
+            None,  # search_query
+            channel.uis_channel,
+            _DEVICES[int(rnd.random() * 3)],
+            ts - 60 - int(rnd.random() * 1740),
+            "clinic.example",
         )
+
+    # -- plans seen by the clinic side (truth) ---------------------------------------
+    def plan(self, clinic_id: int) -> _ClinicPlan:
+        return self._plans[clinic_id]
+
+
+_PAGES = (
+    "https://clinic.example/",
+    "https://clinic.example/implants",
+    "https://clinic.example/prices",
+)
+_DEVICES = ("desktop", "mobile", "mobile")
+
+
+class _ClinicDay:
+    """One clinic's calls of one account-local day (the hot loop of generation)."""
+
+    __slots__ = (
+        "busy",
+        "calls",
+        "day",
+        "day_start",
+        "engine",
+        "hours",
+        "length",
+        "links",
+        "plan",
+        "rnd",
+        "shares",
+        "shift",
+        "today",
+    )
+
+    def __init__(
+        self,
+        engine: Engine,
+        plan: _ClinicPlan,
+        rnd: random.Random,
+        day: date,
+        day_start: int,
+        length: int,
+        calls: list[Call],
+        links: list[tuple[Call, Call]],
+    ) -> None:
+        self.engine, self.plan, self.rnd, self.day = engine, plan, rnd, day
+        self.day_start, self.length, self.calls, self.links = day_start, length, calls, links
+        noon = datetime.fromtimestamp(day_start + length // 2, engine.tz)
+        local_offset = noon.utcoffset()
+        clinic_offset = noon.astimezone(plan.tz).utcoffset()
+        assert local_offset is not None
+        assert clinic_offset is not None
+        self.shift = int((clinic_offset - local_offset).total_seconds())  # clinic ahead by
+        self.hours = plan.spec.hours(day.weekday())
+        self.shares = engine.scenario.shares
+        self.busy: dict[int, int] = {}
+        self.today: list[str] = []  # new callers of today, who may call again
+
+    def arrivals(self) -> list[int]:
+        sc = self.engine.scenario
+        vol = sc.volume
+        mean = vol.calls_per_day * vol.by_weekday[self.day.weekday()] * self.plan.spec.volume_factor
+        total_w = sum(vol.by_hour) or 1.0
+        rnd, length, base = self.rnd, self.length, self.day_start
+        starts: list[int] = []
+        for hour, w in enumerate(vol.by_hour):
+            n = _poisson(rnd, mean * w / total_w)
+            offset = hour * 3600 - self.shift
+            starts.extend(base + (offset + int(rnd.random() * 3600)) % length for _ in range(n))
+        starts.sort()
+        return starts
+
+    def run(self) -> None:
+        for ts in self.arrivals():
+            self.incoming(ts)
+
+    def closed(self, ts: int) -> bool:
+        if self.hours is None:
+            return True
+        minute = ((ts - self.day_start + self.shift) // 60) % 1440
+        return not self.hours[0] <= minute < self.hours[1]
+
+    def contact(self) -> str:
+        rnd, plan, shares = self.rnd, self.plan, self.engine.scenario.shares
+        u = rnd.random()
+        if u < shares.existing_patients and plan.patients:
+            return plan.patients[int(rnd.random() * len(plan.patients))]
+        if self.today and rnd.random() < shares.repeat_callers:
+            return self.today[int(rnd.random() * len(self.today))]
+        phone = _fresh_phone(rnd)
+        self.today.append(phone)
+        return phone
+
+    def incoming(self, ts: int) -> None:
+        rnd, plan, engine, busy = self.rnd, self.plan, self.engine, self.busy
+        shares = self.shares
+        route = plan.routes[bisect.bisect(plan.cum, rnd.random() * plan.cum[-1])]
+        closed = self.closed(ts)
+        contact = self.contact()
+        targets, rates = route.targets, route.rates
+        if busy and any(busy.get(t.employee.id, 0) > ts for t in targets):
+            keep = [i for i, t in enumerate(targets) if busy.get(t.employee.id, 0) <= ts]
+            targets, rates = [targets[i] for i in keep], [rates[i] for i in keep]
+        answered_by = None
+        if route.strategy == "simultaneous":
+            if targets and rnd.random() < rates[0]:
+                answered_by = int(rnd.random() * len(targets))
+        else:
+            for i, rate in enumerate(rates):
+                if rnd.random() < rate:
+                    answered_by = i
+                    break
+        call = fast_incoming(
+            ts,
+            contact,
+            route.number.number,
+            targets,
+            answered_by,
+            int(engine._answer_delay(rnd)),
+            int(engine._talk(rnd)),
+            route.strategy,
+            route.ring_seconds,
+            int(engine._patience(rnd)),
+            rnd.random() < 0.6,
+            route.source,
+            engine._visit(rnd, route, ts) if route.source != "va" else None,
+            plan.spec.id,
+            shares.recorded >= 1.0 or rnd.random() < shares.recorded,
+            closed,
+        )
+        if shares.late_rows and rnd.random() < shares.late_rows:
+            call.history_delay = shares.late_rows_delay
+        self.calls.append(call)
+        self.after(call, contact, closed)
+
+    def after(self, call: Call, contact: str, closed: bool) -> None:
+        """What follows a call: a transfer, a callback of a missed call, an extra outgoing."""
+        rnd, plan, shares = self.rnd, self.plan, self.shares
+        if call.answer_ts is not None:
+            employee = _answerer(call)
+            if shares.transfers and rnd.random() < shares.transfers:
+                self.transfer(call, employee)
+                employee = _answerer(call)
+            self.busy[employee] = call.end_ts
+        elif not closed and plan.admins and rnd.random() < shares.callbacks_of_missed:
+            callback = self.outgoing(call.end_ts, contact)
+            self.links.append((callback, call))
+        if not closed and plan.admins and rnd.random() < shares.outgoing:
+            self.outgoing(call.start_ts + 600 + int(rnd.random() * 3000), None)
+
+    def transfer(self, call: Call, from_employee: int) -> None:
+        others = [t for t in self.plan.staff if t.employee.id != from_employee]
+        if not others or call.answer_ts is None or call.end_ts - call.answer_ts < 20:
+            return
+        rnd = self.rnd
+        target = others[int(rnd.random() * len(others))]
+        at = call.answer_ts + 10 + int(rnd.random() * (call.end_ts - call.answer_ts - 10))
+        add_transfer(call, target, at=min(at, call.end_ts - 1), ring=3 + int(rnd.random() * 8))
+
+    def outgoing(self, after: int, contact: str | None) -> Call:
+        rnd, plan, engine = self.rnd, self.plan, self.engine
+        ts = after + 120 + int(rnd.random() * 1680)
+        if self.hours is not None:
+            ts = min(ts, self.day_start + self.hours[1] * 60 - self.shift - 60)
+        ts = min(max(ts, after + 1), self.day_start + self.length - 1)
+        target = plan.admins[int(rnd.random() * len(plan.admins))]
+        answered = rnd.random() < 0.75
+        call = fast_outgoing(
+            ts,
+            target,
+            contact or self.contact(),
+            target.line.virtual_phone_number or target.line.login,
+            5 + int(rnd.random() * 21),
+            int(engine._talk(rnd)) if answered else None,
+            plan.spec.id,
+            rnd.random() < engine.scenario.shares.recorded,
+        )
+        emp = target.employee.id
+        self.busy[emp] = max(self.busy.get(emp, 0), call.end_ts)
+        self.calls.append(call)
+        return call
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _answerer(call: Call) -> int:
+    """The employee of the last answered employee leg of an answered incoming call."""
+    for leg in reversed(call.legs):
+        if leg.answer_ts is not None and leg.employee_id is not None:
+            return leg.employee_id
+    raise AssertionError("an answered call has an answered employee leg")
+
+
+def _start_of(call: Call) -> int:
+    return call.start_ts
 
 
 def _renumber(call: Call, call_id: int) -> None:
     call.id = call_id
+    base = call_id * 10
+    if call.transferred:
+        taken = {leg.id: i for i, leg in enumerate(call.legs)}
+        for leg in call.legs:
+            if leg.taken_from_leg_id is not None:
+                leg.taken_from_leg_id = base + taken.get(leg.taken_from_leg_id, 0)
     for i, leg in enumerate(call.legs):
-        leg.id = call_id * 10 + i
+        leg.id = base + i
+
+
+def _cumulative(weights: Sequence[float]) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return out or [0.0]
 
 
 def _poisson(rnd: random.Random, mean: float) -> int:
@@ -353,15 +646,6 @@ def _poisson(rnd: random.Random, mean: float) -> int:
         k += 1
         p *= rnd.random()
     return k
-
-
-def _draw(rnd: random.Random, dist: Distribution) -> float:
-    if dist.kind == "fixed":
-        return dist.median
-    if dist.kind == "uniform":
-        return rnd.uniform(dist.low, dist.high)
-    value = rnd.lognormvariate(math.log(max(dist.median, 1)), dist.sigma)
-    return min(max(value, dist.low), dist.high if dist.high > dist.low else value)
 
 
 def _split_name(name: str) -> tuple[str, str, str]:
@@ -380,10 +664,10 @@ def _numbers_by_spec(
 
 
 def _default_staff() -> list[StaffSpec]:
+    rates = (0.9, 0.8, 0.75)
     return [
-        StaffSpec(role="administrator", answer_rate=0.9),
-        StaffSpec(role="administrator", answer_rate=0.8),
-        StaffSpec(role="administrator", answer_rate=0.75),
+        StaffSpec(key=key, role="administrator", answer_rate=rate)
+        for key, rate in zip(DEFAULT_STAFF_KEYS, rates, strict=True)
     ]
 
 
@@ -419,6 +703,38 @@ def _default_channels() -> list[Channel]:
     ]
 
 
+# -- engines are cached per (scenario, seed, start day): resets are cheap ------------
+_ENGINES: OrderedDict[tuple[str, int, date | None], Engine] = OrderedDict()
+_ENGINE_CACHE_SIZE = 8
+
+
+def engine_for(scenario: Scenario, seed: int, anchor: date | None = None) -> Engine:
+    """The (cached) engine of `scenario` and `seed`; scripted times relative to `anchor`."""
+    if not scenario.scripted:
+        anchor = None  # the start day only matters to relative scripted times
+    key = (scenario.model_dump_json(), int(seed), anchor)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES[key] = Engine(scenario, seed, anchor=anchor)
+        while len(_ENGINES) > _ENGINE_CACHE_SIZE:
+            _ENGINES.popitem(last=False)
+    else:
+        _ENGINES.move_to_end(key)
+    return engine
+
+
+def copy_directory(d: Directory) -> Directory:
+    """A copy whose entities a world may change without touching the cached engine's."""
+    return Directory(
+        account=copy.copy(d.account),
+        clinics=[copy.copy(c) for c in d.clinics],
+        employees=[copy.copy(e) for e in d.employees],
+        sip_lines=[copy.copy(s) for s in d.sip_lines],
+        numbers=[copy.copy(n) for n in d.numbers],
+        rules=[copy.copy(r) for r in d.rules],
+    )
+
+
 def build_world(
     scenario: Scenario,
     *,
@@ -427,19 +743,22 @@ def build_world(
     rate: float = 0.0,
 ) -> World:
     """A world for `scenario`: history of `history_days` before `start`, live after it."""
-    engine = Engine(scenario, seed)
     tz = ZoneInfo(scenario.timezone)
     if start is None:
         start = _default_start(tz)
+    start_day = start.astimezone(tz).date()
+    engine = engine_for(scenario, seed, start_day)
     clock = VirtualClock(start, rate)
-    first = start.astimezone(tz).date() - timedelta(days=scenario.history_days)
+    meta = {"scenario": scenario.name, "seed": seed, "engine": engine}
+    if scenario.callback:
+        meta["callback"] = dict(scenario.callback)
     return World(
-        engine.directory,
+        copy_directory(engine.directory),
         clock,
         engine.seeds,
         loader=engine.day,
-        history_from=first,
-        meta={"scenario": scenario.name, "seed": seed, "engine": engine},
+        history_from=start_day - timedelta(days=scenario.history_days),
+        meta=meta,
     )
 
 

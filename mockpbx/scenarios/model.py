@@ -1,66 +1,74 @@
 """Scenario files: the declarative description of a clinic's telephony life.
 
 A scenario is validated by these pydantic models; unknown keys are errors,
-so a typo never silently falls back to a default.
+so a typo never silently falls back to a default. `loader.py` reads YAML
+files into them and names the file and field path of every mistake.
+
+Everything is optional: `Scenario()` is the default small clinic (three
+administrators, a main number and two tracking numbers, 30 days of history).
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "Channel",
+    "ClinicLife",
     "ClinicSpec",
+    "Distribution",
     "Durations",
+    "FaultSpec",
+    "FaultWindow",
     "NumberSpec",
     "RouteSpec",
     "Scenario",
+    "ScriptedCall",
+    "Shares",
     "SipLineSpec",
     "StaffSpec",
     "Volume",
+    "parse_offset",
+    "parse_span",
 ]
 
+DEFAULT_STAFF_KEYS = ("admin1", "admin2", "admin3")  # the default clinic's administrators
+DEFAULT_NUMBER_KEYS = ("main", "yandex", "site")  # and its numbers
+
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+FAULT_KINDS = (
+    "latency",
+    "provider_error",
+    "http_status",
+    "rate_limit",
+    "reset",
+    "hang",
+    "truncate",
+    "duplicate_rows",
+    "late_rows",
+    "expire_token",
+)
+FaultKind = Literal[
+    "latency",
+    "provider_error",
+    "http_status",
+    "rate_limit",
+    "reset",
+    "hang",
+    "truncate",
+    "duplicate_rows",
+    "late_rows",
+    "expire_token",
+]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ClinicSpec(_Strict):
-    id: int = 1
-    name: str = "Стоматология «Улыбка»"
-    address: str = ""
-    timezone: str | None = None  # defaults to the account's
-    # "HH:MM-HH:MM" per weekday (mon..sun); null = closed that day
-    working_hours: dict[str, str | None] = Field(
-        default_factory=lambda: {
-            "mon": "09:00-21:00",
-            "tue": "09:00-21:00",
-            "wed": "09:00-21:00",
-            "thu": "09:00-21:00",
-            "fri": "09:00-21:00",
-            "sat": "10:00-18:00",
-            "sun": None,
-        }
-    )
-
-    @field_validator("working_hours")
-    @classmethod
-    def _check_hours(cls, value: dict[str, str | None]) -> dict[str, str | None]:
-        for day, span in value.items():
-            if day not in _DAYS:
-                raise ValueError(f"unknown weekday {day!r}; expected one of {', '.join(_DAYS)}")
-            if span is not None:
-                parse_span(span)
-        return value
-
-    def hours(self, weekday: int) -> tuple[int, int] | None:
-        """(open, close) in minutes after midnight for weekday 0=Mon, or None if closed."""
-        span = self.working_hours.get(_DAYS[weekday])
-        return None if span is None else parse_span(span)
 
 
 def parse_span(span: str) -> tuple[int, int]:
@@ -77,15 +85,85 @@ def parse_span(span: str) -> tuple[int, int]:
     return start, end
 
 
+_OFFSET = re.compile(r"^\+(\d+(?:\.\d+)?)([smhd]?)$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_offset(value: str) -> float | None:
+    """'+90s', '+30m', '+2h', '+1d', '+600' -> seconds; None if `value` is not an offset."""
+    match = _OFFSET.match(value.strip())
+    if match is None:
+        return None
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+class ClinicSpec(_Strict):
+    """One clinic (a branch of the network): where calls go and when it is open."""
+
+    id: int = Field(1, ge=1, le=999)
+    name: str = "Стоматология «Улыбка»"
+    address: str = ""
+    timezone: str | None = None  # defaults to the account's
+    # "HH:MM-HH:MM" per weekday (mon..sun); null = closed that day
+    working_hours: dict[str, str | None] = Field(
+        default_factory=lambda: {
+            "mon": "09:00-21:00",
+            "tue": "09:00-21:00",
+            "wed": "09:00-21:00",
+            "thu": "09:00-21:00",
+            "fri": "09:00-21:00",
+            "sat": "10:00-18:00",
+            "sun": None,
+        }
+    )
+    volume_factor: float = Field(1.0, ge=0, description="scales the scenario's call volume")
+
+    @field_validator("working_hours")
+    @classmethod
+    def _check_hours(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        for day, span in value.items():
+            if day not in _DAYS:
+                raise ValueError(f"unknown weekday {day!r}; expected one of {', '.join(_DAYS)}")
+            if span is not None:
+                parse_span(span)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+    def hours(self, weekday: int) -> tuple[int, int] | None:
+        """(open, close) in minutes after midnight for weekday 0=Mon, or None if closed."""
+        span = self.working_hours.get(_DAYS[weekday])
+        return None if span is None else parse_span(span)
+
+
+def _check_timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"expected an IANA timezone such as Europe/Moscow, got {value!r}"
+        ) from None
+    return value
+
+
 class SipLineSpec(_Strict):
+    """A SIP line of an employee; `workstation` names the computer it is set up on."""
+
     login: str | None = None  # generated when omitted
     workstation: str | None = None
     registered: bool = True
 
 
 class StaffSpec(_Strict):
+    key: str | None = None  # referenced by routes and scripted calls
     role: Literal["administrator", "doctor", "manager"] = "administrator"
     name: str | None = None  # "Фамилия Имя Отчество"; generated when omitted
+    specialty: str | None = None  # doctors: "терапевт", "хирург-имплантолог", ...
     clinic: int = 1
     answer_rate: float = Field(0.85, ge=0, le=1)
     sip_lines: list[SipLineSpec] = Field(default_factory=lambda: [SipLineSpec()])
@@ -102,11 +180,21 @@ class NumberSpec(_Strict):
     weight: float = Field(1.0, ge=0)  # share of incoming calls
     pool_size: int = Field(1, ge=1)  # dynamic call tracking: numbers in the pool
 
+    @field_validator("number")
+    @classmethod
+    def _digits(cls, value: str | None) -> str | None:
+        if value is not None and not (value.isdigit() and 10 <= len(value) <= 15):
+            raise ValueError(f"expected E.164 digits without '+', got {value!r}")
+        return value
+
 
 class RouteSpec(_Strict):
+    """Which employees' SIP lines ring when a number is called."""
+
     number: str  # a NumberSpec key, or "*" for every number of the clinic
     clinic: int = 1
     roles: list[str] = Field(default_factory=lambda: ["administrator"])
+    staff: list[str] = Field(default_factory=list)  # StaffSpec keys; overrides roles
     strategy: Literal["sequential", "simultaneous"] = "sequential"
     ring_seconds: int = Field(20, ge=5, le=120)
 
@@ -126,21 +214,21 @@ class Channel(_Strict):
 
 class Distribution(_Strict):
     kind: Literal["lognormal", "uniform", "fixed"] = "lognormal"
-    median: float = 60
-    sigma: float = 0.6
-    low: float = 0
-    high: float = 600
+    median: float = Field(60, ge=0)
+    sigma: float = Field(0.6, ge=0)
+    low: float = Field(0, ge=0)
+    high: float = Field(600, ge=0)
 
 
 class Durations(_Strict):
     answer_delay: Distribution = Distribution(kind="uniform", low=3, high=15)
-    talk: Distribution = Distribution(kind="lognormal", median=120, sigma=0.7)
+    talk: Distribution = Distribution(kind="lognormal", median=120, sigma=0.7, low=5, high=3600)
     patience: Distribution = Distribution(kind="uniform", low=30, high=120)
 
 
 class Volume(_Strict):
     calls_per_day: float = Field(60, ge=0)
-    # relative weights per hour of day (24) and weekday (7, Monday first)
+    # relative weights per hour of day (24, clinic-local) and weekday (7, Monday first)
     by_hour: list[float] = Field(
         default_factory=lambda: [
             0, 0, 0, 0, 0, 0, 0, 0.2, 0.8, 2.2, 2.6, 2.4,
@@ -152,21 +240,21 @@ class Volume(_Strict):
     @field_validator("by_hour")
     @classmethod
     def _hours(cls, value: list[float]) -> list[float]:
-        if len(value) != 24:
-            raise ValueError(f"expected 24 hourly weights, got {len(value)}")
+        if len(value) != 24 or min(value) < 0:
+            raise ValueError(f"expected 24 non-negative hourly weights, got {len(value)}")
         return value
 
     @field_validator("by_weekday")
     @classmethod
     def _weekdays(cls, value: list[float]) -> list[float]:
-        if len(value) != 7:
-            raise ValueError(f"expected 7 weekday weights, got {len(value)}")
+        if len(value) != 7 or min(value) < 0:
+            raise ValueError(f"expected 7 non-negative weekday weights, got {len(value)}")
         return value
 
 
 class Shares(_Strict):
     outgoing: float = Field(0.15, ge=0, le=1)  # extra outgoing calls per incoming call
-    repeat_callers: float = Field(0.35, ge=0, le=1)
+    repeat_callers: float = Field(0.35, ge=0, le=1)  # new callers who call again that day
     existing_patients: float = Field(0.55, ge=0, le=1)
     callbacks_of_missed: float = Field(0.6, ge=0, le=1)
     transfers: float = Field(0.05, ge=0, le=1)
@@ -175,14 +263,149 @@ class Shares(_Strict):
     recorded: float = Field(1.0, ge=0, le=1)
 
 
+class ClinicLife(_Strict):
+    """How the clinic side (patients, comments, bookings, visits) follows from calls."""
+
+    # call types an administrator picks, with weights, for existing and new callers
+    patient_call_types: dict[str, float] = Field(
+        default_factory=lambda: {
+            "Пациент. Хочет записаться": 5.0,
+            "Пациент. Перенос записи": 2.0,
+            "Пациент. Вопрос по лечению": 2.0,
+            "Пациент. Отмена записи": 1.0,
+        }
+    )
+    new_call_types: dict[str, float] = Field(
+        default_factory=lambda: {
+            "Новый клиент. Хочет записаться": 5.0,
+            "Новый клиент. Узнать цены": 3.0,
+            "Спам или ошибка номера": 1.0,
+        }
+    )
+    topics: dict[str, float] = Field(
+        default_factory=lambda: {
+            "Лечение кариеса": 4.0,
+            "Профгигиена": 3.0,
+            "Имплантация": 2.0,
+            "Протезирование": 2.0,
+            "Ортодонтия": 1.0,
+            "Удаление зуба": 2.0,
+            "Консультация": 2.0,
+        }
+    )
+    book_rate: float = Field(0.8, ge=0, le=1)  # of calls whose type contains "записаться"
+    completion_rate: float = Field(0.85, ge=0, le=1)  # visits that take place
+    course_visits: tuple[int, int] = (1, 4)  # visits in a new patient's treatment course
+    visit_sum: Distribution = Distribution(median=7000, sigma=0.8, low=1500, high=250_000)
+    daily_visits_per_doctor: float = Field(4.0, ge=0)  # existing patients, booked in person
+    prior_visits: tuple[int, int] = (1, 30)  # an existing patient's visits before the history
+
+
+class ScriptedCall(_Strict):
+    """A call at an exact time with a decided outcome.
+
+    `at` is ISO 8601 with an offset, or local "HH:MM[:SS]" on the start day
+    plus `day` days (so built-in scenarios work whatever the start date).
+    """
+
+    at: str
+    day: int = 0
+    clinic: int = 1
+    direction: Literal["in", "out"] = "in"
+    number: str | None = None  # NumberSpec key; default the clinic's first number
+    contact: str | None = None  # caller's phone, E.164 digits; generated when omitted
+    answered_by: str | None = None  # StaffSpec key; null = missed
+    answer_after: int = Field(8, ge=0)
+    talk: int = Field(120, ge=1)
+    patience: int = Field(60, ge=1)
+    transfer_to: str | None = None  # StaffSpec key
+    transfer_after: int = Field(30, ge=1)
+    late_seconds: int = Field(0, ge=0)  # history shows the call this long after it ends
+    call_type: str | None = None
+    topic: str | None = None
+    books: bool | None = None  # the administrator books an appointment
+
+    @field_validator("at")
+    @classmethod
+    def _check_at(cls, value: str) -> str:
+        scripted_time(value)
+        return value
+
+    @model_validator(mode="after")
+    def _out_needs_employee(self) -> ScriptedCall:
+        if self.direction == "out" and self.answered_by is None:
+            raise ValueError("an outgoing scripted call needs answered_by (the employee who dials)")
+        return self
+
+
+def scripted_time(value: str) -> datetime | time:
+    """The absolute time (aware datetime) or local wall time of a scripted call."""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        when = None
+    if when is not None:
+        if when.tzinfo is None:
+            raise ValueError(f"expected an ISO time with offset or 'HH:MM[:SS]', got {value!r}")
+        return when
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"expected an ISO time with offset or 'HH:MM[:SS]', got {value!r}"
+        ) from None
+
+
+class FaultWindow(_Strict):
+    """A virtual-clock window: ISO 8601 with offset, or '+N[s|m|h|d]' after the start."""
+
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _check(cls, value: str | None) -> str | None:
+        if value is None or parse_offset(value) is not None:
+            return value
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"expected ISO 8601 with offset or '+2h', got {value!r}") from None
+        if when.tzinfo is None:
+            raise ValueError(f"expected a UTC offset in {value!r}")
+        return value
+
+
+class FaultSpec(_Strict):
+    """One fault: which requests it hits (face, method, count/probability/window) and how."""
+
+    face: str
+    method: str = "*"
+    kind: FaultKind
+    count: int | None = Field(None, ge=1)
+    probability: float | None = Field(None, ge=0, le=1)
+    window: FaultWindow | None = None
+    seconds: float | None = Field(None, ge=0)  # latency, hang
+    distribution: Distribution | None = None  # latency drawn from this (seconds)
+    status: int | None = Field(None, ge=400, le=599)  # http_status
+    retry_after: int = Field(1, ge=0)  # rate_limit
+    code: int | str | None = None  # provider_error
+    message: str | None = None  # provider_error
+    rows: int = Field(1, ge=1)  # duplicate_rows: rows repeated at each page edge
+    delay_seconds: int = Field(600, ge=0)  # late_rows
+    keep_bytes: int | None = Field(None, ge=0)  # truncate: bytes sent (default: half)
+
+
 class Scenario(_Strict):
     name: str = "default"
     description: str = ""
     account_name: str = "Клиника"
     timezone: str = "Europe/Moscow"
     app_id: int = 14200
-    history_days: int = Field(30, ge=0)
-    clinics: list[ClinicSpec] = Field(default_factory=lambda: [ClinicSpec()])
+    history_days: int = Field(30, ge=0, le=3660)
+    clinics: list[ClinicSpec] = Field(default_factory=lambda: [ClinicSpec()], min_length=1)
     staff: list[StaffSpec] = Field(default_factory=list)
     numbers: list[NumberSpec] = Field(default_factory=list)
     routes: list[RouteSpec] = Field(default_factory=list)
@@ -190,4 +413,52 @@ class Scenario(_Strict):
     volume: Volume = Volume()
     durations: Durations = Durations()
     shares: Shares = Shares()
-    patients_per_clinic: int = Field(2000, ge=0)
+    patients_per_clinic: int = Field(2000, ge=0, le=200_000)
+    clinic_life: ClinicLife = ClinicLife()
+    scripted: list[ScriptedCall] = Field(default_factory=list)
+    faults: list[FaultSpec] = Field(default_factory=list)
+    callback: dict[str, float] = Field(default_factory=dict)  # API callbacks' answer rates
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        _check_references(self)
+        return self
+
+
+def _check_references(sc: Scenario) -> None:
+    """Clinic ids, staff keys, number keys and channels referenced anywhere must exist."""
+    clinic_ids = {c.id for c in sc.clinics}
+    if len(clinic_ids) != len(sc.clinics):
+        raise ValueError("clinics: ids must be unique")
+    staff_keys = {s.key for s in sc.staff if s.key} if sc.staff else set(DEFAULT_STAFF_KEYS)
+    number_keys = {n.key for n in sc.numbers} if sc.numbers else set(DEFAULT_NUMBER_KEYS)
+    channel_keys = {c.key for c in sc.channels}
+    for where, clinic in [
+        *((f"staff[{i}].clinic", s.clinic) for i, s in enumerate(sc.staff)),
+        *((f"numbers[{i}].clinic", n.clinic) for i, n in enumerate(sc.numbers)),
+        *((f"routes[{i}].clinic", r.clinic) for i, r in enumerate(sc.routes)),
+        *((f"scripted[{i}].clinic", s.clinic) for i, s in enumerate(sc.scripted)),
+    ]:
+        if clinic not in clinic_ids:
+            raise ValueError(f"{where}: no clinic with id {clinic}")
+    for i, n in enumerate(sc.numbers):
+        if n.channel and sc.channels and n.channel not in channel_keys:
+            raise ValueError(f"numbers[{i}].channel: no channel {n.channel!r}")
+    for i, r in enumerate(sc.routes):
+        if r.number != "*" and r.number not in number_keys:
+            raise ValueError(f"routes[{i}].number: no number with key {r.number!r}")
+        for key in r.staff:
+            if key not in staff_keys:
+                raise ValueError(f"routes[{i}].staff: no staff with key {key!r}")
+    for i, s in enumerate(sc.scripted):
+        for field in ("answered_by", "transfer_to"):
+            key = getattr(s, field)
+            if key is not None and key not in staff_keys:
+                raise ValueError(f"scripted[{i}].{field}: no staff with key {key!r}")
+        if s.number is not None and s.number not in number_keys:
+            raise ValueError(f"scripted[{i}].number: no number with key {s.number!r}")
