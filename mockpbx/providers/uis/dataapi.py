@@ -1,0 +1,311 @@
+"""Data API v2.0 methods: auth, account, calls and legs reports, employees, SIP lines, numbers.
+
+Deviations and choices (the docs are silent or contradict themselves):
+- report times are wall-clock in the `get.account` timezone, no offset;
+  the period applies to the session's (or leg's call's) `start_time`, and
+  `date_till` is inclusive; a period longer than `UisOptions.interval_limit`
+  is refused with `date_interval_limit_reached`, a reversed one with
+  `invalid_parameter_value` on `date_till`;
+- `fields` omitted or `[]` gives the method's default fields; where the docs
+  have no "returned by default" column (employees, SIP lines, numbers) it is
+  every field;
+- `get.account` answers with `metadata`, not the sample's `meta_data`;
+- `get.call_legs_report` lists the legs of finished calls only.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from mockpbx.core.model import Employee
+from mockpbx.providers.uis.errors import err
+from mockpbx.providers.uis.filters import compile_filter, sort_rows
+from mockpbx.providers.uis.render import getter, render_page
+from mockpbx.providers.uis.rpc import Ctx, Method, Result
+from mockpbx.providers.uis.schemas import (
+    CallsReportParams,
+    FieldSpec,
+    GetParams,
+    LoginParams,
+    LogoutParams,
+    ReportParams,
+    TokenParams,
+    catalog,
+    check_wall_clock,
+)
+
+__all__ = ["DATA_METHODS"]
+
+
+# -- auth and account ----------------------------------------------------------------------
+def login_user(ctx: Ctx, p: LoginParams) -> Result:
+    creds = ctx.state.credentials
+    if (p.login, p.password) != (creds.uis_login, creds.uis_password):
+        raise err("auth_error")
+    token, expires = ctx.new_session()
+    data: dict[str, Any] = {"access_token": token}
+    if ctx.opts.login_expire_key in ("expire_at", "both"):
+        data["expire_at"] = expires
+    if ctx.opts.login_expire_key in ("expire", "both"):
+        data["expire"] = expires
+    data["app_id"] = ctx.world.account.app_id
+    return Result(data)
+
+
+def logout_user(ctx: Ctx, p: LogoutParams) -> Result:
+    ctx.rt.sessions.pop(p.access_token, None)
+    return Result({})
+
+
+def get_account(ctx: Ctx, p: TokenParams) -> Result:
+    account = ctx.world.account
+    row = {"app_id": account.app_id, "name": account.name, "timezone": account.timezone}
+    return Result([row], 1)
+
+
+# -- reports ---------------------------------------------------------------------------------
+def get_calls_report(ctx: Ctx, p: CallsReportParams) -> Result:
+    ts_from, ts_to = _period(ctx, p)
+    ongoing = p.include_ongoing_calls
+    include = ctx.opts.include_ongoing_default if ongoing is None else ongoing
+    calls = ctx.world.history(ts_from, ts_to, include_ongoing=include)
+    return _report(ctx, p, "get.calls_report", "call", calls)
+
+
+def get_call_legs_report(ctx: Ctx, p: ReportParams) -> Result:
+    ts_from, ts_to = _period(ctx, p)
+    rows = [(call, leg) for call in ctx.world.history(ts_from, ts_to) for leg in call.legs]
+    return _report(ctx, p, "get.call_legs_report", "leg", rows)
+
+
+def _report(ctx: Ctx, p: GetParams, method: str, kind: str, rows: Sequence[Any]) -> Result:
+    spec = catalog(method)
+    names = _fields(spec, p.fields)
+    x = ctx.render_context()
+
+    def get(name: str) -> Callable[[Any], Any]:
+        return getter(kind, name, x)
+
+    rows = _filter_sort(ctx, p, spec, get, rows)
+    page = _page(ctx, p, rows)
+    return Result(orjson.Fragment(render_page(page, kind, names, x)), len(rows))
+
+
+def _period(ctx: Ctx, p: ReportParams) -> tuple[int, int]:
+    """[from, till] in the account's wall-clock time as epoch seconds [from, till + 1)."""
+    tz = ctx.world.tz
+    start = check_wall_clock(p.date_from).replace(tzinfo=tz)
+    end = check_wall_clock(p.date_till).replace(tzinfo=tz)
+    if end < start:
+        raise err("invalid_parameter_value", field="date_till", value=p.date_till)
+    if end.replace(tzinfo=None) > _limit_end(start.replace(tzinfo=None), ctx.opts.interval_limit):
+        raise err("date_interval_limit_reached", field="date_till", value=p.date_till)
+    return int(start.timestamp()), int(end.timestamp()) + 1
+
+
+def _limit_end(start: datetime, limit: str) -> datetime:
+    if limit == "90 days":
+        return start + timedelta(days=90)
+    month = start.month - 1 + 3
+    year, month = start.year + month // 12, month % 12 + 1
+    for day in range(start.day, 27, -1):  # clamp 31 May + 3 months to 31 Aug, 30 Nov -> 28 Feb
+        try:
+            return start.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return start.replace(year=year, month=month, day=min(start.day, 28))
+
+
+# -- shared by every get.* -------------------------------------------------------------------
+def _fields(spec: dict[str, FieldSpec], requested: list[str] | None) -> tuple[str, ...]:
+    if not requested:
+        return tuple(name for name, f in spec.items() if f.default)
+    for name in requested:
+        if name not in spec:
+            raise err("unexpected_parameters", field="fields", value=name)
+    return tuple(dict.fromkeys(requested))
+
+
+def _filter_sort(
+    ctx: Ctx,
+    p: GetParams,
+    spec: dict[str, FieldSpec],
+    get: Callable[[str], Callable[[Any], Any]],
+    rows: Sequence[Any],
+) -> Sequence[Any]:
+    test = compile_filter(p.filter, spec, get, ctx.opts.filter_default_condition)
+    if test is not None:
+        rows = [row for row in rows if test(row)]
+    if p.sort:
+        rows = sort_rows(list(rows), p.sort, spec, get)
+    return rows
+
+
+def _page(ctx: Ctx, p: GetParams, rows: Sequence[Any]) -> Sequence[Any]:
+    start = max(p.offset - ctx.duplicate_rows, 0)
+    return rows[start : start + p.limit]
+
+
+def _directory(ctx: Ctx, p: GetParams, method: str, rows: list[dict[str, Any]]) -> Result:
+    spec = catalog(method)
+    names = _fields(spec, p.fields)
+
+    def get(name: str) -> Callable[[Any], Any]:
+        return operator.itemgetter(name)
+
+    picked = _filter_sort(ctx, p, spec, get, rows)
+    page = _page(ctx, p, picked)
+    return Result([{name: row[name] for name in names} for row in page], len(picked))
+
+
+# -- directory -----------------------------------------------------------------------------------
+def get_employees(ctx: Ctx, p: GetParams) -> Result:
+    world = ctx.world
+    rows = [_employee(ctx, e) for e in world.employees]
+    return _directory(ctx, p, "get.employees", rows)
+
+
+def _employee(ctx: Ctx, e: Employee) -> dict[str, Any]:
+    lines = ctx.world.lines_of(e.id)
+    phones = [
+        {
+            "phone_id": line.id,
+            "phone_number": line.login,
+            "channels_count": line.channels_count,
+            "dial_time": line.dial_time,
+            "status": "active" if line.registered else "inactive",
+        }
+        for line in lines
+    ] + [
+        {
+            "phone_id": e.id * 100 + i,
+            "phone_number": number,
+            "channels_count": 1,
+            "dial_time": 60,
+            "status": "active",
+        }
+        for i, number in enumerate(e.phone_numbers, start=1)
+    ]
+    return {
+        "id": e.id,
+        "login": e.login,
+        "first_name": e.first_name,
+        "last_name": e.last_name,
+        "patronymic": e.patronymic,
+        "full_name": e.full_name,
+        "status": e.status,
+        "status_id": {"available": 1, "break": 2, "do_not_disturb": 3}.get(e.status, 4),
+        "calls_available": e.status == "available",
+        "allowed_in_call_types": ["internal", "external"],
+        "in_external_allowed_call_directions": ["in", "out"],
+        "in_internal_allowed_call_directions": ["in", "out"],
+        "allowed_out_call_types": ["internal", "external"],
+        "out_external_allowed_call_directions": ["in", "out"],
+        "out_internal_allowed_call_directions": ["in", "out"],
+        "email": e.email or None,
+        "call_recording": "all",
+        "schedule_id": None,
+        "schedule_name": None,
+        "coach": {},
+        "groups": [{"group_id": 100 + e.clinic_id, "group_name": _role_group(e.role)}],
+        "phone_numbers": phones[:10],
+        "extension": {
+            "extension_phone_number": e.extension,
+            "extension_voice_mail_enabled": False,
+            "extension_queue_enabled": True,
+        },
+        "operator": {},
+    }
+
+
+def _role_group(role: str) -> str:
+    return {"administrator": "Администраторы", "doctor": "Врачи"}.get(role, "Менеджеры")
+
+
+def get_sip_lines(ctx: Ctx, p: GetParams) -> Result:
+    world = ctx.world
+    english = ctx.opts.physical_state_language == "en"
+    states = (
+        ("Registered", "Not registered") if english else ("Зарегистрирован", "Не зарегистрирован")
+    )
+    since = world.local(world.now() - 3 * 3600).strftime("%Y-%m-%d %H:%M:%S")
+    rows = []
+    for line in world.sip_lines:
+        employee = world.employee(line.employee_id)
+        rows.append(
+            {
+                "id": line.id,
+                "phone_number": line.login,
+                "type": line.type,
+                "channels_count": line.channels_count,
+                "dial_time": line.dial_time,
+                "billing_state": "active",
+                "physical_state": states[0] if line.registered else states[1],
+                "virtual_phone_number": None if line.type == "in" else line.virtual_phone_number,
+                "status": "active",
+                "employee_id": line.employee_id,
+                "employee_full_name": employee.full_name,
+                "ip_addresses": [
+                    {"date_time": since, "ip": f"10.0.{line.id % 250}.{line.id % 7 + 10}"}
+                ]
+                if line.registered
+                else [],
+            }
+        )
+    return _directory(ctx, p, "get.sip_lines", rows)
+
+
+def get_virtual_numbers(ctx: Ctx, p: GetParams) -> Result:
+    rows = []
+    for n in ctx.world.numbers:
+        tracking = n.type.value != "va"
+        campaigns = [
+            {
+                "campaign_id": 7000 + n.id,
+                "campaign_name": n.name,
+                "site_id": 5000 + n.clinic_id,
+                "site_domain_name": "clinic.example",
+                "site_blocks": [],
+            }
+        ]
+        rows.append(
+            {
+                "id": n.id,
+                "child_customer_id": None,
+                "virtual_phone_number": n.number,
+                "redirection_phone_number": None,
+                "activation_date": f"{n.activation_date} 00:00:00",
+                "status": "active",
+                "category": "usual",
+                "type": n.type.value,
+                "comment": None,
+                "name": n.name or None,
+                "campaigns": campaigns if tracking else [],
+                "scenarios": [
+                    {
+                        "scenario_id": n.scenario_id,
+                        "scenario_name": n.scenario_name,
+                        "call_processing_rule_id": n.scenario_id * 10,
+                        "is_active": True,
+                    }
+                ],
+            }
+        )
+    return _directory(ctx, p, "get.virtual_numbers", rows)
+
+
+DATA_METHODS: dict[str, Method] = {
+    "login.user": Method(LoginParams, login_user, auth=False),
+    "logout.user": Method(LogoutParams, logout_user),
+    "get.account": Method(TokenParams, get_account),
+    "get.calls_report": Method(CallsReportParams, get_calls_report),
+    "get.call_legs_report": Method(ReportParams, get_call_legs_report),
+    "get.employees": Method(GetParams, get_employees),
+    "get.sip_lines": Method(GetParams, get_sip_lines),
+    "get.virtual_numbers": Method(GetParams, get_virtual_numbers),
+}

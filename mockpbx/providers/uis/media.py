@@ -1,0 +1,101 @@
+"""Public recording links: plain GET/HEAD, no auth, the 128-bit hash is the secret.
+
+Served at the root like the real hosts serve them:
+    /system/media/talk/{communication_id}/{hash}/   (app.uiscom.ru style, also /wav/)
+    /media/{call_session_id}/{hash}                  (media.uiscom.ru style)
+with or without a trailing slash. Byte ranges per RFC 9110: one range
+(`a-b`, `a-`, `-n`) gives 206, an unsatisfiable one 416; several ranges or a
+malformed header are ignored (200 with the whole file).
+
+Deviation: the real links give MP3; the mock's recordings are WAV
+(8 kHz, 16-bit mono PCM) with `Content-Type: audio/wav`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from mockpbx.core.errors import RecordingNotFound
+from mockpbx.core.recordings import WavRecording
+from mockpbx.state import STATE
+
+__all__ = ["Unsatisfiable", "add_media_routes", "parse_range"]
+
+_CHUNK = 256 * 1024
+_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+class Unsatisfiable(ValueError):
+    """The Range header asks for bytes the file does not have (answer 416)."""
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(start, end exclusive) of a single range, None to serve the whole file.
+
+    Raises Unsatisfiable when the range lies outside the file.
+    """
+    if not header:
+        return None
+    m = _RANGE.match(header)
+    if m is None or (not m[1] and not m[2]):
+        return None
+    if not m[1]:  # suffix: the last n bytes
+        n = int(m[2])
+        if n == 0 or size == 0:
+            raise Unsatisfiable(header)
+        return max(size - n, 0), size
+    start = int(m[1])
+    end = min(int(m[2]) + 1, size) if m[2] else size
+    if m[2] and int(m[2]) < start:
+        return None  # syntactically invalid: ignore the header
+    if start >= size:
+        raise Unsatisfiable(header)
+    return start, end
+
+
+async def recording(request: web.Request) -> web.StreamResponse:
+    request["face"] = "uis"
+    request["method"] = "media.recording"
+    world = request.config_dict[STATE].world
+    try:
+        call = world.find_recording(int(request.match_info["call_id"]), request.match_info["token"])
+    except (RecordingNotFound, ValueError):
+        request["error"] = "not_found"
+        raise web.HTTPNotFound(text="recording not found") from None
+    token = request.match_info["token"].lower().strip("/")
+    audio = WavRecording(token, call.talk_duration)
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Type": audio.content_type,
+        "ETag": f'"{token}"',
+        "Cache-Control": "public, max-age=86400",
+    }
+    try:
+        wanted = parse_range(request.headers.get("Range"), audio.size)
+    except Unsatisfiable:
+        headers["Content-Range"] = f"bytes */{audio.size}"
+        return web.Response(status=416, headers=headers)
+    start, end = (0, audio.size) if wanted is None else wanted
+    response = web.StreamResponse(status=200 if wanted is None else 206, headers=headers)
+    if wanted is not None:
+        response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{audio.size}"
+    response.content_length = end - start
+    await response.prepare(request)
+    if request.method != "HEAD":
+        for pos in range(start, end, _CHUNK):
+            await response.write(audio.read(pos, min(pos + _CHUNK, end)))
+    await response.write_eof()
+    return response
+
+
+def add_media_routes(app: web.Application) -> None:
+    """Add the public recording links to the root app (they live outside /uis/)."""
+    patterns = (
+        r"/system/media/{kind:talk|wav}/{call_id:\d+}/{token:[0-9A-Fa-f]+}",
+        r"/media/{call_id:\d+}/{token:[0-9A-Fa-f]+}",
+    )
+    for pattern in patterns:
+        for path in (pattern, pattern + "/"):
+            app.router.add_get(path, recording)  # HEAD is answered by the same handler

@@ -1,0 +1,60 @@
+"""Settings of the UIS face where the real API is undocumented or contradicts itself.
+
+Stored in `state.options["uis"]` (a `UisOptions`, or a dict of its fields
+that is converted on first use). Every default below is the mock's best
+reading of the docs; the alternatives are what the other reading would be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+from mockpbx.state import ServerState
+
+__all__ = ["UisOptions", "options_of"]
+
+
+@dataclass(slots=True)
+class UisOptions:
+    # HTTP status of error replies: undocumented; clients read `error` from 200 bodies.
+    error_http_status: int = 200
+    # Points per access token (day is the account's local day, minute the clock's minute).
+    day_limit: int = 50_000
+    minute_limit: int = 250
+    # Max report period: the error text says 3 months, the reports index says 90 days.
+    interval_limit: Literal["3 months", "90 days"] = "3 months"
+    # Data API login.user: the fields table says expire_at, the JSON sample says expire.
+    login_expire_key: Literal["expire_at", "expire", "both"] = "expire_at"
+    # ZF's Go client and a public how-to show `"version": null` in metadata.
+    metadata_version_null: bool = False
+    # full_record_file_link: media.* style `/media/{id}/{hash}` or app.* `/system/media/talk/...`.
+    recording_url_style: Literal["media", "app"] = "media"
+    # get.sip_lines physical_state: docs list Russian words, a how-to shows "Registered".
+    physical_state_language: Literal["ru", "en"] = "ru"
+    # Session keys from login.user live this many virtual seconds.
+    session_seconds: int = 3600
+    # What an expired session key answers: docs file it under access_token_invalid.
+    expired_session_mnemonic: Literal["access_token_invalid", "access_token_expired"] = (
+        "access_token_invalid"
+    )
+    # list.calls start_time: the example's "2016-10-19T12:26:48.418" or the table's format.
+    list_calls_time_format: Literal["iso_ms", "space"] = "iso_ms"
+    # Undocumented default of get.calls_report include_ongoing_calls.
+    include_ongoing_default: bool = False
+    # Undocumented default `condition` of a filter tree.
+    filter_default_condition: Literal["and", "or"] = "and"
+    # Budget of the cache of rendered rows of finished calls (0 disables it).
+    row_cache_bytes: int = 64 * 1024 * 1024
+
+
+def options_of(state: ServerState) -> UisOptions:
+    """The face's options, created (or converted from a dict) on first use."""
+    current: Any = state.options.get("uis")
+    if isinstance(current, UisOptions):
+        return current
+    known = {f.name for f in fields(UisOptions)}
+    given = {k: v for k, v in (current or {}).items() if k in known}
+    opts = UisOptions(**given)
+    state.options["uis"] = opts
+    return opts

@@ -1,0 +1,447 @@
+"""Rows of `get.calls_report` and `get.call_legs_report`, rendered fast.
+
+Every documented field is one Python expression over the call `c` (and leg
+`l`), its visit `v`, per-call facts `f` and the request context `x`. For each
+requested field list the expressions are compiled once into one function that
+builds the row dict (codegen from this module's own table, never from input),
+and orjson serializes it. Rows of calls that have ended never change, so
+their JSON is kept in a bounded LRU (`RowCache`) keyed by (id, field list,
+origin); a warm page is a join of cached bytes.
+
+Value choices where the docs give a field but the world has no such data:
+no address book (contact_*), no tags, no sales, no Openstat/click ids;
+`cpn_*` derive from the number's prefix; visitor fields from the web visit.
+Rows of calls still in progress (`include_ongoing_calls`) show the call so
+far: `finish_time`/`finish_reason` null, no recording yet, `is_lost` false.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from mockpbx.core.model import Call, Leg, LegRole
+from mockpbx.core.world import World
+from mockpbx.providers.uis.runtime import RowCache
+from mockpbx.providers.uis.schemas import finish_reason_label
+
+__all__ = ["CALL_FIELDS", "LEG_FIELDS", "Facts", "RenderContext", "getter", "render_page"]
+
+Row = Any  # a Call (calls report) or a (Call, Leg) pair (legs report)
+RowFn = Callable[[Row, "RenderContext"], dict[str, Any]]
+
+_V = "v and v."  # a visit attribute, None without a visit
+
+CALL_FIELDS: dict[str, str] = {
+    "id": "c.id",
+    "start_time": "t(c.start_ts)",
+    "finish_time": "t(c.end_ts)",
+    "finish_reason": "c.finish_reason",
+    "direction": "c.direction.value",
+    "cpn_region_id": "f.region[0]",
+    "cpn_region_name": "f.region[1]",
+    "cpn_country_name": "f.region[3]",
+    "cpn_country_id": "f.region[2]",
+    "properties": "None",
+    "scenario_operations": "f.operations()",
+    "source": "c.source",
+    "is_lost": "c.answer_ts is None",
+    "communication_number": "None",
+    "communication_page_url": _V + "entrance_page",
+    "contact_phone_number": "c.contact_number",
+    "communication_id": "c.id",
+    "communication_type": "'call'",
+    "wait_duration": "c.wait_duration",
+    "total_wait_duration": "c.wait_duration",
+    "lost_call_processing_duration": "None",
+    "talk_duration": "c.talk_duration",
+    "clean_talk_duration": "c.talk_duration",
+    "total_duration": "c.end_ts - c.start_ts",
+    "postprocess_duration": "0",
+    "call_records": "f.records()",
+    "wav_call_records": "f.records()",
+    "full_record_file_link": "f.link",
+    "voice_mail_records": "[]",
+    "virtual_phone_number": "c.virtual_number",
+    "ua_client_id": "None",
+    "ym_client_id": "None",
+    "sale_date": "None",
+    "sale_cost": "None",
+    "is_transfer": "c.transferred",
+    "search_query": _V + "search_query",
+    "search_engine": _V + "search_engine",
+    "referrer_domain": _V + "referrer_domain",
+    "referrer": _V + "referrer",
+    "entrance_page": _V + "entrance_page",
+    "gclid": "None",
+    "yclid": "None",
+    "ymclid": "None",
+    "ef_id": "None",
+    "channel": _V + "channel",
+    "tags": "[]",
+    "employees": "f.employees()",
+    "last_answered_employee_id": "f.la_id",
+    "last_answered_employee_full_name": "f.la_name",
+    "last_answered_employee_rating": "None",
+    "first_answered_employee_id": "f.fa_id",
+    "first_answered_employee_full_name": "f.fa_name",
+    "last_talked_employee_id": "f.lt_id",
+    "last_talked_employee_full_name": "f.lt_name",
+    "first_talked_employee_id": "f.ft_id",
+    "first_talked_employee_full_name": "f.ft_name",
+    "operator_phone_number": "f.operator_phone",
+    "scenario_name": "f.scenario_name",
+    "scenario_id": "f.scenario_id",
+    "site_domain_name": _V + "site_domain_name",
+    "site_id": "v and 5000 + c.clinic_id",
+    "campaign_name": "f.campaign_name",
+    "campaign_id": "f.campaign_id",
+    "visit_other_campaign": "False if v else None",
+    "auto_call_campaign_name": "None",
+    "visitor_id": _V + "id",
+    "person_id": _V + "id",
+    "visitor_type": "'Новый' if v else None",
+    "visitor_session_id": "v and v.id * 10 + 1",
+    "visits_count": "1 if v else None",
+    "visitor_first_campaign_id": "f.campaign_id",
+    "visitor_first_campaign_name": "f.campaign_name",
+    "visitor_city": "v and f.region[4]",
+    "visitor_region": "v and f.region[1]",
+    "visitor_country": "v and f.region[3]",
+    "visitor_device": _V + "device",
+    "visitor_custom_properties": "[]",
+    "segments": "[]",
+    "call_api_request_id": "c.call_api_request_id",
+    "call_api_external_id": "c.external_id",
+    "contact_id": "None",
+    "contact_full_name": "None",
+    "utm_source": _V + "utm_source",
+    "utm_medium": _V + "utm_medium",
+    "utm_term": _V + "utm_term",
+    "utm_content": _V + "utm_content",
+    "utm_campaign": _V + "utm_campaign",
+    "openstat_ad": "None",
+    "openstat_campaign": "None",
+    "openstat_service": "None",
+    "openstat_source": "None",
+    "attributes": "f.attributes()",
+    "eq_utm_source": _V + "utm_source",
+    "eq_utm_medium": _V + "utm_medium",
+    "eq_utm_term": _V + "utm_term",
+    "eq_utm_content": _V + "utm_content",
+    "eq_utm_campaign": _V + "utm_campaign",
+    "eq_utm_referrer": _V + "referrer",
+    "eq_utm_expid": "None",
+    "source_id": "v and f.campaign_id",
+    "source_name": _V + "utm_source",
+    "source_new": _V + "channel",
+    "channel_new": _V + "channel",
+    "channel_code": _V + "channel",
+    "ext_id": "None",
+}
+
+LEG_FIELDS: dict[str, str] = {
+    "id": "l.id",
+    "call_session_id": "c.id",
+    "call_records": "f.leg_records(l)",
+    "wav_call_records": "f.leg_records(l)",
+    "start_time": "t(l.start_ts)",
+    "connect_time": "t(l.answer_ts)",
+    "duration": "0 if l.answer_ts is None else l.end_ts - l.answer_ts",
+    "total_duration": "l.end_ts - l.start_ts",
+    "finish_reason": "l.finish_reason",
+    "finish_reason_description": "x.leg_reason(l.finish_reason)",
+    "virtual_phone_number": "c.virtual_number",
+    "calling_phone_number": "l.calling_number",
+    "called_phone_number": "l.called_number",
+    "direction": "c.direction.value",
+    "is_transfered": "l.is_transferred",
+    "is_operator": "l.role is EMPLOYEE",
+    "employee_id": "l.employee_id",
+    "employee_full_name": "x.employee_name(l.employee_id)",
+    "employee_phone_number": "x.leg_phone(l)",
+    "employee_rating": "None",
+    "scenario_id": "f.scenario_id",
+    "scenario_name": "f.scenario_name",
+    "is_coach": "False",
+    "release_cause_code": "16",
+    "release_cause_description": "'Normal call clearing'",
+    "is_failed": "l.answer_ts is None",
+    "is_talked": "l.answer_ts is not None and c.answer_ts is not None",
+    "contact_id": "None",
+    "contact_full_name": "None",
+    "contact_phone_number": "c.contact_number",
+    "action_id": "f.action_id if l.role is EMPLOYEE else None",
+    "action_name": "f.action_name if l.role is EMPLOYEE else None",
+    "group_id": "None",
+    "group_name": "None",
+}
+
+_MOSCOW = (77, "Москва и Московская область", "643", "Россия", "Москва")
+_PETERSBURG = (78, "Санкт-Петербург и Ленинградская область", "643", "Россия", "Санкт-Петербург")
+_RUSSIA = (None, None, "643", "Россия", None)
+_NOWHERE = (None, None, None, None, None)
+_REGIONS = {"495": _MOSCOW, "499": _MOSCOW, "812": _PETERSBURG, "921": _PETERSBURG}
+
+
+def _region(number: str) -> tuple[Any, ...]:
+    if not number.startswith("7") or len(number) != 11:
+        return _NOWHERE
+    code = number[1:4]
+    if code in _REGIONS:
+        return _REGIONS[code]
+    return _MOSCOW if code.startswith("9") else _RUSSIA
+
+
+class Facts:
+    """Per-call figures several fields share, computed once per call and request."""
+
+    __slots__ = (
+        "_call",
+        "_ctx",
+        "action_id",
+        "action_name",
+        "campaign_id",
+        "campaign_name",
+        "fa_id",
+        "fa_name",
+        "ft_id",
+        "ft_name",
+        "hash",
+        "la_id",
+        "la_name",
+        "link",
+        "lt_id",
+        "lt_name",
+        "operator_phone",
+        "region",
+        "scenario_id",
+        "scenario_name",
+    )
+
+    def __init__(self, c: Call, x: RenderContext) -> None:
+        self._call, self._ctx = c, x
+        self.region = _region(c.contact_number)
+        answered = [leg for leg in c.legs if leg.role is LegRole.EMPLOYEE and leg.answer_ts]
+        talked = answered if c.answer_ts is not None else []
+        self.fa_id, self.fa_name = _who(answered[:1], x)
+        self.la_id, self.la_name = _who(answered[-1:], x)
+        self.ft_id, self.ft_name = _who(talked[:1], x)
+        self.lt_id, self.lt_name = _who(talked[-1:], x)
+        self.operator_phone = x.leg_phone(answered[-1]) if answered else None
+        number = x.world.number(c.virtual_number) if c.virtual_number else None
+        incoming = number is not None and c.source in (
+            "va",
+            "call_tracking",
+            "dynamic_call_tracking",
+        )
+        self.scenario_id = number.scenario_id if incoming and number else None
+        self.scenario_name = (number.scenario_name or None) if incoming and number else None
+        self.action_id = self.scenario_id * 10 + 1 if self.scenario_id else None
+        self.action_name = "Переадресация на сотрудников" if self.scenario_id else None
+        v = c.visit
+        self.campaign_id = (v.campaign_id or 7000 + c.clinic_id) if v else None
+        self.campaign_name = (v.campaign_name or v.utm_campaign or v.channel_key) if v else None
+        self.hash = x.recording(c)
+        self.link = x.link(c.id, self.hash) if self.hash else None
+
+    def records(self) -> list[str]:
+        return [self.hash] if self.hash else []
+
+    def leg_records(self, leg: Leg) -> list[str]:
+        if self.hash and leg.answer_ts is not None and self._call.answer_ts is not None:
+            return [self.hash]
+        return []
+
+    def employees(self) -> list[dict[str, Any]]:
+        c, x = self._call, self._ctx
+        out: dict[int, dict[str, Any]] = {}
+        for leg in c.legs:
+            if leg.role is not LegRole.EMPLOYEE or leg.employee_id is None:
+                continue
+            row = out.setdefault(
+                leg.employee_id,
+                {
+                    "employee_id": leg.employee_id,
+                    "employee_full_name": x.employee_name(leg.employee_id),
+                    "is_answered": False,
+                    "is_talked": False,
+                },
+            )
+            if leg.answer_ts is not None:
+                row["is_answered"] = True
+                row["is_talked"] = row["is_talked"] or c.answer_ts is not None
+        return list(out.values())
+
+    def operations(self) -> list[dict[str, Any]]:
+        if self.action_id is None:
+            return []
+        return [{"id": self.action_id, "name": self.action_name}]
+
+    def attributes(self) -> list[str]:
+        return ["lost"] if self._call.answer_ts is None else ["target"]
+
+
+def _who(legs: Sequence[Leg], x: RenderContext) -> tuple[int | None, str | None]:
+    if not legs or legs[0].employee_id is None:
+        return None, None
+    return legs[0].employee_id, x.employee_name(legs[0].employee_id)
+
+
+class RenderContext:
+    """What rendering needs from the request: the world, the clock reading, the origin."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        origin: str,
+        origin_id: int,
+        url_style: str,
+        cache: RowCache,
+    ) -> None:
+        self.world = world
+        self.now = world.now()
+        self.tz: ZoneInfo = world.tz
+        self.origin = origin
+        self.origin_id = origin_id
+        self.url_style = url_style
+        self.cache = cache
+        self._facts: dict[int, Facts] = {}
+        self._names = {e.id: e.full_name for e in world.employees}
+        self._logins = {s.id: s.login for s in world.sip_lines}
+
+    def t(self, ts: int | None) -> str | None:
+        if ts is None:
+            return None
+        return str(datetime.fromtimestamp(ts, self.tz))[:19]
+
+    def facts(self, c: Call) -> Facts:
+        got = self._facts.get(id(c))
+        if got is None or got._call is not c:
+            got = self._facts[id(c)] = Facts(c, self)
+        return got
+
+    def recording(self, c: Call) -> str | None:
+        if c.end_ts > self.now:
+            return None
+        return self.world.recording_hash(c)
+
+    def link(self, call_id: int, token: str) -> str:
+        if self.url_style == "app":
+            return f"{self.origin}/system/media/talk/{call_id}/{token}/"
+        return f"{self.origin}/media/{call_id}/{token}"
+
+    def employee_name(self, employee_id: int | None) -> str | None:
+        return None if employee_id is None else self._names.get(employee_id)
+
+    def leg_phone(self, leg: Leg) -> str | None:
+        """The number an employee leg rang: its SIP line login, else the number dialled."""
+        if leg.role is not LegRole.EMPLOYEE:
+            return None
+        if leg.sip_line_id is not None and leg.sip_line_id in self._logins:
+            return self._logins[leg.sip_line_id]
+        return leg.called_number
+
+    def leg_reason(self, reason: str) -> str | None:
+        return finish_reason_label(reason, legs=True)
+
+
+_ids = itertools.count(1)
+
+
+@lru_cache(maxsize=512)
+def _compiled(kind: str, names: tuple[str, ...]) -> tuple[RowFn, int]:
+    """One function building the row dict of `names` for `kind` ("call"/"leg"), and its id."""
+    exprs = CALL_FIELDS if kind == "call" else LEG_FIELDS
+    body = ", ".join(f"{name!r}: {exprs[name]}" for name in names)
+    lines = ["def render(r, x):"]
+    lines.append("    c, l = r" if kind == "leg" else "    c = r")
+    lines.append("    v = c.visit")
+    lines.append("    t = x.t")
+    if any("f." in exprs[name] for name in names):
+        lines.append("    f = x.facts(c)")
+    lines.append(f"    return {{{body}}}")
+    namespace: dict[str, Any] = {}
+    code = compile("\n".join(lines), f"<uis {kind} row>", "exec")
+    exec(code, {"EMPLOYEE": LegRole.EMPLOYEE}, namespace)  # our own table, never input
+    fn: RowFn = namespace["render"]
+    return fn, next(_ids)
+
+
+def getter(kind: str, name: str, x: RenderContext) -> Callable[[Row], Any]:
+    """The value of one field of a row (for filters and sort)."""
+    fn, _ = _compiled(kind, (name,))
+    return lambda row: fn(row, x)[name]
+
+
+def _call_of(row: Row) -> Call:
+    call: Call = row[0] if isinstance(row, tuple) else row
+    return call
+
+
+def _ongoing(row: Row, now: int) -> Row:
+    """A copy of a live call (or leg) cut at `now`: what a report can show so far."""
+
+    def cut(leg: Leg) -> Leg:
+        answer = leg.answer_ts if leg.answer_ts is not None and leg.answer_ts <= now else None
+        return replace(leg, end_ts=min(leg.end_ts, now), answer_ts=answer)
+
+    call = _call_of(row)
+    answer = call.answer_ts if call.answer_ts is not None and call.answer_ts <= now else None
+    snap = replace(
+        call,
+        legs=[cut(leg) for leg in call.legs if leg.start_ts <= now],
+        end_ts=now,
+        answer_ts=answer,
+    )
+    if isinstance(row, tuple):
+        return snap, cut(row[1])
+    return snap
+
+
+_ONGOING_OVERRIDES: dict[str, Any] = {
+    "finish_time": None,
+    "finish_reason": None,
+    "is_lost": False,
+    "call_records": [],
+    "wav_call_records": [],
+    "full_record_file_link": None,
+}
+
+
+def render_page(rows: Sequence[Row], kind: str, names: tuple[str, ...], x: RenderContext) -> bytes:
+    """The JSON array of `rows` with the fields `names`; finished rows come from the cache."""
+    fn, fields_id = _compiled(kind, names)
+    cache, now, origin_id = x.cache, x.now, x.origin_id
+    parts: list[bytes] = []
+    append = parts.append
+    for row in rows:
+        call = _call_of(row)
+        if call.end_ts > now:
+            append(orjson.dumps(_ongoing_row(fn, row, x, names)))
+            continue
+        key = (row[1].id if kind == "leg" else call.id, fields_id, origin_id)
+        data = cache.get(key)
+        if data is None:
+            data = orjson.dumps(fn(row, x))
+            cache.put(key, data)
+        append(data)
+    return b"[" + b",".join(parts) + b"]"
+
+
+def _ongoing_row(fn: RowFn, row: Row, x: RenderContext, names: tuple[str, ...]) -> dict[str, Any]:
+    out = fn(_ongoing(row, x.now), x)
+    if isinstance(row, tuple):
+        return out
+    for name, value in _ONGOING_OVERRIDES.items():
+        if name in out:
+            out[name] = value
+    return out

@@ -1,0 +1,299 @@
+"""The JSON-RPC 2.0 endpoint both UIS APIs share: envelope, auth, limits, faults, replies.
+
+One request, in order: read the body (oversized -> invalid_request, HTTP 413);
+parse JSON (-32700); refuse batches and notifications (-32099); check the
+envelope (-32600); find the method (-32601); let the fault hook intercept;
+check the access token (-32001) and the point limits (-32029); parse the
+params (-32602); run the handler; charge one point on success only.
+
+Deviations: non-object `params` are an invalid request; a missing `params`
+is taken as `{}` (so the reply names the missing access_token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel
+
+from mockpbx.core.errors import WorldError
+from mockpbx.core.world import World
+from mockpbx.providers.uis.errors import UisError, code_of_mnemonic, err
+from mockpbx.providers.uis.options import UisOptions, options_of
+from mockpbx.providers.uis.render import RenderContext
+from mockpbx.providers.uis.runtime import Runtime, runtime_of
+from mockpbx.providers.uis.schemas import parse_params
+from mockpbx.state import (
+    STATE,
+    InjectedFault,
+    ProviderErrorFault,
+    ServerState,
+    TokenExpiredFault,
+)
+
+__all__ = ["Ctx", "Endpoint", "Method", "Result"]
+
+_SECRET_PARAMS = ("access_token", "password")
+
+
+@dataclass(slots=True)
+class Result:
+    """What a handler returns: `data` (JSON-able or an orjson.Fragment) and, for get.*, a total."""
+
+    data: Any
+    total: int | None = None
+
+
+@dataclass(slots=True)
+class Ctx:
+    """One call of one method: the request and everything handlers reach through it."""
+
+    request: web.Request
+    state: ServerState
+    opts: UisOptions
+    rt: Runtime
+    api: str
+    token: str | None = None
+
+    @property
+    def world(self) -> World:
+        return self.state.world
+
+    @property
+    def origin(self) -> str:
+        return str(self.request.url.origin())
+
+    @property
+    def duplicate_rows(self) -> int:
+        """Rows to repeat at the start of a page (the fault layer's late/duplicate rows)."""
+        value = self.request.get("fault_duplicate_rows", 0)
+        return value if isinstance(value, int) and value > 0 else 0
+
+    def render_context(self) -> RenderContext:
+        origin = self.origin
+        return RenderContext(
+            self.world,
+            origin=origin,
+            origin_id=self.rt.origin_id(origin),
+            url_style=self.opts.recording_url_style,
+            cache=self.rt.rows,
+        )
+
+    def new_session(self) -> tuple[str, int]:
+        """A new session key and when it expires (virtual epoch seconds)."""
+        self.rt.session_seq += 1
+        token = self.world.seeds.token_hex("uis-session", self.rt.session_seq, nbytes=32)
+        expires = self.world.now() + self.opts.session_seconds
+        self.rt.sessions[token] = expires
+        return token, expires
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    params: type[BaseModel]
+    handler: Callable[[Ctx, Any], Result]
+    auth: bool = True
+
+
+class Endpoint:
+    """`POST` handler of one API (`data` or `call`) over its method table."""
+
+    def __init__(self, api: str, methods: dict[str, Method]) -> None:
+        self.api = api
+        self.methods = methods
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        request["face"] = "uis"
+        state = request.config_dict[STATE]
+        ctx = Ctx(request, state, options_of(state), runtime_of(state), self.api)
+        rpc_id: Any = None
+        try:
+            body = await _read(request)
+            rpc_id, name, params = _envelope(body)
+            request["method"] = name
+            request["journal_params"] = {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
+            method = self.methods.get(name)
+            if method is None:
+                raise err("method_not_found", field="method", value=name)
+            faulted = await state.faults.intercept(request, "uis", name)
+            if faulted is not None:
+                return faulted
+            return self._run(ctx, method, rpc_id, params)
+        except UisError as exc:
+            return _error(ctx, rpc_id, exc)
+        except InjectedFault as fault:
+            request["fault"] = fault.kind
+            return _error(ctx, rpc_id, _fault_error(fault))
+
+    def _run(self, ctx: Ctx, method: Method, rpc_id: Any, params: dict[str, Any]) -> web.Response:
+        world = ctx.world
+        if method.auth:
+            ctx.token = _authenticate(ctx, params)
+            ctx.rt.limits.check(self._key(ctx), world.now(), _local(world), ctx.opts)
+        parsed = parse_params(method.params, params)
+        try:
+            result = method.handler(ctx, parsed)
+        except WorldError as exc:
+            raise _world_error(exc) from exc
+        if ctx.token is not None:
+            ctx.rt.limits.charge(self._key(ctx), world.now(), _local(world))
+        return _success(ctx, rpc_id, result)
+
+    def _key(self, ctx: Ctx) -> tuple[str, str]:
+        return self.api, ctx.token or ""
+
+
+# -- request -----------------------------------------------------------------------------
+async def _read(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise UisError(
+            -32600,
+            "invalid_request",
+            "Invalid Request The request body is too large",
+            http_status=413,
+        ) from None
+
+
+def _envelope(body: bytes) -> tuple[Any, str, dict[str, Any]]:
+    """(id, method, params) of a valid request, or the UIS error for the envelope."""
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise err("parse_error") from None
+    if isinstance(doc, list):
+        raise err("batch_opreations_not_supported")
+    if not isinstance(doc, dict):
+        raise err("invalid_request")
+    if "id" not in doc:
+        raise err("notifications_not_supported")
+    rpc_id = doc["id"]
+    if isinstance(rpc_id, bool) or not isinstance(rpc_id, (str, int)):
+        raise err("invalid_request", field="id", value=rpc_id)
+    if doc.get("jsonrpc") != "2.0":
+        raise _with_id(err("invalid_request", field="jsonrpc", value=doc.get("jsonrpc")), rpc_id)
+    name, params = doc.get("method"), doc.get("params", {})
+    if not isinstance(name, str):
+        raise _with_id(err("invalid_request", field="method", value=name), rpc_id)
+    if not isinstance(params, dict):
+        raise _with_id(err("invalid_request", field="params", value=params), rpc_id)
+    return rpc_id, name, params
+
+
+class _IdentifiedError(UisError):
+    rpc_id: Any = None
+
+
+def _with_id(exc: UisError, rpc_id: Any) -> UisError:
+    """Envelope errors found after the id was read still echo it."""
+    out = _IdentifiedError(exc.code, exc.mnemonic, exc.message, field=exc.field, value=exc.value)
+    out.rpc_id = rpc_id
+    return out
+
+
+def _authenticate(ctx: Ctx, params: dict[str, Any]) -> str:
+    if "access_token" not in params:
+        raise err("required_parameter_missed", field="access_token")
+    token = params["access_token"]
+    if not isinstance(token, str):
+        raise err("data_type_error", field="access_token", value=token)
+    if token == ctx.state.credentials.uis_access_token:
+        return token  # the static API key never expires
+    expires = ctx.rt.sessions.get(token)
+    if expires is None:
+        raise err("access_token_invalid")
+    if ctx.world.now() >= expires:
+        raise err(ctx.opts.expired_session_mnemonic)
+    return token
+
+
+def _local(world: World) -> Any:
+    return world.local(world.now())
+
+
+# -- replies ---------------------------------------------------------------------------------
+def _metadata(ctx: Ctx, total: int | None) -> dict[str, Any] | None:
+    meta: dict[str, Any] = {}
+    if total is not None:
+        meta["total_items"] = total
+    if ctx.token is not None:
+        world = ctx.world
+        key = (ctx.api, ctx.token)
+        meta["limits"] = ctx.rt.limits.snapshot(key, world.now(), _local(world), ctx.opts)
+    if ctx.opts.metadata_version_null:
+        meta["version"] = None
+    return meta or None
+
+
+def _success(ctx: Ctx, rpc_id: Any, result: Result) -> web.Response:
+    payload: dict[str, Any] = {"data": result.data}
+    meta = _metadata(ctx, result.total)
+    if meta is not None:
+        payload["metadata"] = meta
+    body = orjson.dumps({"jsonrpc": "2.0", "id": rpc_id, "result": payload})
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+
+def _error(ctx: Ctx, rpc_id: Any, exc: UisError) -> web.Response:
+    ctx.request["error"] = exc.mnemonic
+    if isinstance(exc, _IdentifiedError):
+        rpc_id = exc.rpc_id
+    data = exc.data()
+    meta = _metadata(ctx, None)
+    if meta is not None:
+        data["metadata"] = meta
+    error = {"code": exc.code, "message": exc.message, "data": data}
+    body = orjson.dumps({"jsonrpc": "2.0", "id": rpc_id, "error": error})
+    status = exc.http_status or ctx.opts.error_http_status
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
+
+
+def _fault_error(fault: InjectedFault) -> UisError:
+    if isinstance(fault, TokenExpiredFault):
+        return err("access_token_expired")
+    if isinstance(fault, ProviderErrorFault):
+        code: Any = fault.code
+        if isinstance(code, str):  # a mnemonic
+            number = code_of_mnemonic(code) or -32603
+            base = err(code) if code_of_mnemonic(code) else None
+            message = fault.message or (base.message if base else "Internal error")
+            return UisError(number, code, message)
+        number = code if isinstance(code, int) else -32603
+        mnemonic = "internal_error" if number == -32603 else _MNEMONIC_OF_CODE.get(number, "error")
+        default = err("internal_error").message if number == -32603 else "Injected error"
+        return UisError(number, mnemonic, fault.message or default)
+    return err("internal_error")
+
+
+_MNEMONIC_OF_CODE = {
+    -32700: "parse_error",
+    -32600: "invalid_request",
+    -32601: "method_not_found",
+    -32001: "access_token_expired",
+    -32003: "forbidden",
+    -32009: "account_inactive",
+    -32029: "limit_exceeded",
+    -32602: "invalid_parameter_value",
+}
+
+
+def _world_error(exc: WorldError) -> UisError:
+    """World errors no handler translated itself (a handler names the field when it can)."""
+    from mockpbx.core import errors as e
+
+    if isinstance(exc, e.CallNotFound):
+        return err("call_session_not_found", field="call_session_id")
+    if isinstance(exc, e.LegNotFound):
+        return err("leg_not_found", field="leg_id")
+    if isinstance(exc, e.EmployeeNotFound):
+        return err("employee_not_found", field="employee.id")
+    if isinstance(exc, e.NoActivePhone):
+        return err("no_active_phone_number", field="employee.phone_number")
+    if isinstance(exc, e.VirtualNumberNotFound):
+        return err("virtual_phone_number_not_found", field="virtual_phone_number")
+    return err("invalid_state", message=str(exc))
