@@ -1,12 +1,299 @@
-"""`pbx-adapter`: the clinic-side client (sync, live window, click-to-call, reports)."""
+"""`pbx-adapter`: the clinic-side client (sync, status, export; live, call, report elsewhere).
+
+This is the composition root. Every subcommand takes the same settings
+options through `adapter.config.settings_options` and opens what it needs
+with `adapter.runtime.open_runtime`.
+
+Adding a subcommand from another module: define `register(cli: click.Group)`
+in one of the modules named in `EXTENSIONS` and add commands there:
+
+    def register(cli: click.Group) -> None:
+        @cli.command()
+        @settings_options
+        def live(settings: Settings) -> None:
+            run(_live(settings))      # adapter.cli.run: errors -> clean exit codes
+
+Exit codes: 0 ok, 1 provider or store failure, 2 wrong or missing setting.
+"""
 
 from __future__ import annotations
 
-import click
+import asyncio
+import csv
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Coroutine, Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import IO, Any, TypeVar
+from zoneinfo import ZoneInfo
 
-__all__ = ["main"]
+import click
+import orjson
+
+from adapter.config import Settings, parse_duration, settings_options
+from adapter.errors import AdapterError, ConfigError
+from adapter.model import CallRecord
+from adapter.runtime import open_runtime
+from adapter.store.sql import SqlStore
+from adapter.sync import Progress, SyncOptions, SyncReport, run_forever, run_once
+
+__all__ = ["EXTENSIONS", "main", "run"]
+
+T = TypeVar("T")
+log = logging.getLogger("adapter")
+
+# Modules that may add subcommands with `register(cli)`; missing ones are skipped.
+EXTENSIONS = (
+    "adapter.live",
+    "adapter.dialer",
+    "adapter.reports",
+    "adapter.reports.cli",
+    "adapter.clinic_data",
+)
+EXPORT_FIELDS = tuple(CallRecord.__dataclass_fields__)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """The clinic-side adapter for UIS, Mango Office and the clinic HTTP API."""
+
+
+def run(coro: Coroutine[Any, Any, T], settings: Settings | None = None) -> T:
+    """Run a subcommand's coroutine; adapter errors become a message and an exit code."""
+    _logging(settings.log_level if settings else "info")
+    try:
+        return asyncio.run(coro)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except AdapterError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+# -- sync ------------------------------------------------------------------------------
+@main.command()
+@click.option("--every", "every", default=None, help="run as a daemon, every PERIOD (e.g. 3h)")
+@click.option("--max-runs", type=int, default=None, help="daemon: stop after N runs")
+@click.option("--progress/--no-progress", default=None, help="progress bar (default: on a TTY)")
+@settings_options
+def sync(
+    settings: Settings, every: str | None, max_runs: int | None, progress: bool | None
+) -> None:
+    """Load closed days into the cache: one run, or every PERIOD with --every."""
+    period = None
+    if every is not None:
+        try:
+            period = parse_duration(every)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--every") from exc
+    show = sys.stderr.isatty() if progress is None else progress
+    run(_sync(settings, period, max_runs, show), settings)
+
+
+async def _sync(
+    settings: Settings, every: timedelta | None, max_runs: int | None, show: bool
+) -> None:
+    options = SyncOptions(backfill_days=settings.backfill_days, every=every or settings.every)
+    async with open_runtime(settings) as rt:
+        source, store = rt.require_source(), rt.require_store()
+        bar = RichProgress() if show else None
+        if every is None:
+            try:
+                report = await run_once(source, store, rt.clock, options, progress=bar)
+            finally:
+                if bar is not None:
+                    bar.stop()
+            click.echo(_describe(report))
+            return
+
+        def on_run(report: SyncReport | None, error: BaseException | None) -> None:
+            click.echo(_describe(report) if report else f"run failed: {error}", err=True)
+
+        await run_forever(
+            source, store, rt.clock, options, max_runs=max_runs, on_run=on_run, progress=bar
+        )
+
+
+def _describe(report: SyncReport) -> str:
+    if report.status == "nothing":
+        return f"{report.account}: cache is up to date (until {report.date_to})"
+    last = report.date_to - timedelta(days=1)
+    return (
+        f"{report.account}: loaded {report.date_from}..{last}: "
+        f"{report.days} day(s), {report.calls} call(s)"
+    )
+
+
+class RichProgress:
+    """A rich progress bar over the days of a run (for long backfills)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self._bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[calls]} calls"),
+            transient=False,
+        )
+        self._task: Any = None
+        self._calls = 0
+
+    def start(self, account: str, days: int) -> None:
+        self._calls = 0
+        self._bar.start()
+        self._task = self._bar.add_task(f"sync {account}", total=days, calls=0)
+
+    def day_done(self, day: date, calls: int) -> None:
+        self._calls += calls
+        self._bar.update(self._task, advance=1, calls=self._calls)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+_: type[Progress] = RichProgress
+
+
+# -- status ----------------------------------------------------------------------------
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@settings_options
+def status(settings: Settings, fmt: str) -> None:
+    """What is cached: per account the last cached call, the last run and its error."""
+    store = _store(settings)
+    try:
+        states, runs = store.states(), store.runs(limit=5)
+        total = store.count_calls()
+    finally:
+        store.close()
+    if fmt == "json":
+        body = {
+            "store": store.display_url,
+            "calls": total,
+            "accounts": [_jsonable(s) for s in states],
+            "recent_runs": [_jsonable(r) for r in runs],
+        }
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"store: {store.display_url} ({total} cached calls)")
+    if not states:
+        click.echo("no sync has run yet")
+    for s in states:
+        click.echo(
+            f"{s.account} [{s.provider}, {s.timezone}]: last cached call {s.last_call_at or '-'}; "
+            f"cached before {s.loaded_until or '-'}; runs {s.runs}; "
+            f"last run {s.last_run_started or '-'} -> {s.last_status or '-'}"
+            + (f"; error: {s.last_error}" if s.last_error else "")
+        )
+
+
+def _jsonable(obj: Any) -> dict[str, Any]:
+    return {
+        k: (v.isoformat() if isinstance(v, date | datetime) else v)
+        for k, v in ((name, getattr(obj, name)) for name in obj.__dataclass_fields__)
+    }
+
+
+def _store(settings: Settings) -> SqlStore:
+    try:
+        return SqlStore(settings.store)
+    except AdapterError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+
+
+# -- export ----------------------------------------------------------------------------
+@main.command()
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default=None, help="default stdout"
+)
+@click.option("--tz", default=None, help="timezone of the dates (default: the account's)")
+@settings_options
+def export(
+    settings: Settings,
+    date_from: datetime,
+    date_to: datetime,
+    fmt: str,
+    output: str | None,
+    tz: str | None,
+) -> None:
+    """Cached calls that started from 00:00 of --from to the end of --to, one per line."""
+    if date_to < date_from:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    store = _store(settings)
+    try:
+        zone = _export_zone(store, tz)
+        start = datetime.combine(date_from.date(), time(0), zone)
+        end = datetime.combine(date_to.date() + timedelta(days=1), time(0), zone)
+        records = store.iter_calls(start, end)
+        if output is None:
+            count = _write(records, fmt, sys.stdout)
+        else:
+            with Path(output).open("w", encoding="utf-8", newline="") as out:
+                count = _write(records, fmt, out)
+    finally:
+        store.close()
+    click.echo(f"exported {count} call(s)", err=True)
+
+
+def _export_zone(store: SqlStore, tz: str | None) -> ZoneInfo:
+    name = tz or next((s.timezone for s in store.states()), "UTC")
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        raise click.BadParameter(f"unknown timezone {name!r}", param_hint="--tz") from None
+
+
+def _write(records: Iterator[CallRecord], fmt: str, out: IO[str]) -> int:
+    count = 0
+    if fmt == "jsonl":
+        for record in records:
+            out.write(orjson.dumps(record.as_dict()).decode() + "\n")
+            count += 1
+        return count
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    for record in records:
+        row = record.as_dict()
+        row["recording_urls"] = " ".join(record.recording_urls)
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+# -- extensions ------------------------------------------------------------------------
+def _load_extensions() -> None:
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(main)
+
+
+_load_extensions()

@@ -1,0 +1,234 @@
+"""Settings of every `pbx-adapter` subcommand, and the one loader that reads them.
+
+Each setting has one flat name (`uis_access_token`) and comes from, first
+match wins:
+
+1. the command line: `--uis-access-token ...`;
+2. the environment: `PBX_ADAPTER_UIS_ACCESS_TOKEN=...`;
+3. the TOML file from `--config` (or `PBX_ADAPTER_CONFIG`): top-level keys,
+   or sections (`[uis] access_token = "..."` is `uis_access_token`);
+4. with `--mockpbx URL`: provider URLs and credentials from the running
+   mock's `GET /_mockpbx/credentials` (filled in by `adapter.runtime`);
+5. the defaults below.
+
+Subcommands get all of them through `@settings_options` (see `adapter.cli`
+for how another module adds its own subcommand):
+
+    @settings_options
+    def live(settings: Settings, workstation: str) -> None: ...
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from adapter.errors import ConfigError
+from adapter.store.sql import DEFAULT_STORE
+
+__all__ = ["ENV_PREFIX", "Settings", "load_settings", "parse_duration", "settings_options"]
+
+ENV_PREFIX = "PBX_ADAPTER_"
+PROVIDERS = ("uis", "mango", "clinic")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a subcommand may need; see the module docstring for the sources."""
+
+    provider: str | None = None
+    store: str = DEFAULT_STORE
+    mockpbx: str | None = None  # base URL of a running mock: credentials and clock from it
+    backfill_days: int = 30
+    every: timedelta = timedelta(hours=3)
+    timeout: float = 30.0  # seconds per provider request
+    retries: int = 6  # attempts per provider request
+    log_level: str = "info"
+    uis_data_api_url: str | None = None
+    uis_call_api_url: str | None = None
+    uis_access_token: str | None = None
+    uis_login: str | None = None
+    uis_password: str | None = None
+    uis_virtual_number: str | None = None
+    mango_url: str | None = None
+    mango_api_key: str | None = None
+    mango_api_salt: str | None = None
+    mango_timezone: str = "Europe/Moscow"
+    mango_poll_interval: float | None = None  # seconds between stats polls (5 for the real one)
+    mango_line_number: str | None = None
+    mango_webhook_host: str = "127.0.0.1"
+    mango_webhook_port: int = 0
+    clinic_url: str | None = None
+    clinic_key: str | None = None
+    clinic_timezone: str = "Europe/Moscow"
+
+    def require(self, name: str) -> Any:
+        """The value of setting `name`, or a ConfigError that says how to give it."""
+        value = getattr(self, name)
+        if value is None or value == "":
+            raise ConfigError(f"missing setting {name}: {how_to_set(name)}", setting=name)
+        return value
+
+    def require_provider(self) -> str:
+        provider = self.require("provider")
+        if provider not in PROVIDERS:
+            raise ConfigError(
+                f"provider must be one of {', '.join(PROVIDERS)}, not {provider!r}",
+                setting="provider",
+            )
+        return str(provider)
+
+
+_HELP = {
+    "provider": "uis | mango | clinic",
+    "store": f"sqlite:///PATH or a PostgreSQL DSN (default {DEFAULT_STORE})",
+    "mockpbx": "URL of a running mockpbx: take credentials and the clock from it",
+    "backfill_days": "days the first sync run loads into an empty cache (default 30)",
+    "every": "daemon period for `sync --every` (e.g. 3h, 90m, 1d)",
+    "timeout": "seconds per provider request (default 30)",
+    "retries": "attempts per provider request (default 6)",
+    "log_level": "debug | info | warning | error",
+}
+_CLI_SKIP = {"every"}  # `sync --every` has its own option
+
+
+def how_to_set(name: str) -> str:
+    return (
+        f"pass --{name.replace('_', '-')}, set {ENV_PREFIX}{name.upper()}, "
+        f"or put it in the --config TOML file"
+    )
+
+
+def parse_duration(text: str) -> timedelta:
+    """`3h`, `90m`, `45s`, `1d`, `1h30m` or plain seconds -> timedelta."""
+    value = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        seconds = float(value)
+    else:
+        parts = re.findall(r"(\d+(?:\.\d+)?)\s*([dhms])", value)
+        if not parts or "".join(n + u for n, u in parts) != value.replace(" ", ""):
+            raise ValueError(f"not a duration: {text!r} (use e.g. 3h, 90m, 1d)")
+        unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+        seconds = sum(float(n) * unit[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive: {text!r}")
+    return timedelta(seconds=seconds)
+
+
+def _types() -> dict[str, str]:
+    return {f.name: str(f.type) for f in fields(Settings)}
+
+
+def _convert(name: str, value: Any) -> Any:
+    kind = _types()[name]
+    if value is None:
+        return None
+    try:
+        if kind == "timedelta":
+            return value if isinstance(value, timedelta) else parse_duration(str(value))
+        if kind.startswith("int"):
+            if isinstance(value, bool):
+                raise ValueError("a boolean")
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"setting {name} has a wrong value {value!r}: {exc}", setting=name
+        ) from exc
+    return str(value)
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A config file flattened to setting names (`[uis] login` -> `uis_login`)."""
+    file = Path(path).expanduser()
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {file}", setting="config") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {file} is not valid TOML: {exc}", setting="config") from exc
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            flat.update({f"{key}_{k}".replace("-", "_"): v for k, v in value.items()})
+        else:
+            flat[key.replace("-", "_")] = value
+    unknown = sorted(set(flat) - set(_types()))
+    if unknown:
+        raise ConfigError(
+            f"config file {file}: unknown setting(s) {', '.join(unknown)}", setting=unknown[0]
+        )
+    return flat
+
+
+def read_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in _types():
+        value = environ.get(ENV_PREFIX + name.upper())
+        if value not in (None, ""):
+            out[name] = value
+    return out
+
+
+def load_settings(
+    cli: Mapping[str, Any] | None = None,
+    *,
+    config: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge command line > environment > TOML file > defaults into `Settings`."""
+    environ = os.environ if environ is None else environ
+    config = config or environ.get(ENV_PREFIX + "CONFIG") or None
+    merged: dict[str, Any] = {}
+    if config:
+        merged.update(read_toml(config))
+    merged.update(read_env(environ))
+    merged.update({k: v for k, v in (cli or {}).items() if v is not None})
+    values = {name: _convert(name, value) for name, value in merged.items()}
+    settings = Settings(**values)
+    if settings.provider is not None:
+        settings.require_provider()
+    return settings
+
+
+def settings_options(func: F) -> F:
+    """Add every setting as an option (plus --config); call `func(settings=..., **rest)`."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        config = kwargs.pop("config", None)
+        cli = {name: kwargs.pop(name, None) for name in _types() if name not in _CLI_SKIP}
+        try:
+            settings = load_settings(cli, config=config)
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from exc
+        return func(settings=settings, **kwargs)
+
+    options = [click.option("--config", type=click.Path(dir_okay=False), help="a TOML file")]
+    for name, kind in _types().items():
+        if name in _CLI_SKIP:
+            continue
+        flag = "--" + name.replace("_", "-")
+        help_text = _HELP.get(name, name.replace("_", " "))
+        if name == "provider":
+            options.append(click.option(flag, type=click.Choice(PROVIDERS), help=help_text))
+        elif kind.startswith("int"):
+            options.append(click.option(flag, type=int, default=None, help=help_text))
+        elif kind.startswith("float"):
+            options.append(click.option(flag, type=float, default=None, help=help_text))
+        else:
+            options.append(click.option(flag, default=None, help=help_text))
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]

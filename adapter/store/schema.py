@@ -1,0 +1,175 @@
+"""The cache schema (SQLAlchemy Core), the same for SQLite and PostgreSQL.
+
+Migrations in `migrations/versions` create exactly these tables; a test
+compares the two. Times are stored as whole epoch seconds (UTC) with the
+call's UTC offset in minutes, so aware datetimes come back as they went in,
+and period filters are integer range scans on an index. `local_date` is the
+call's day in its account's timezone: the unit the sync job replaces.
+
+Indexes serve the readers: the sync (`account, started_at`), reports by
+period (`started_at`), contact history by phone (`contact_number,
+started_at`), per-employee reports (`employee_id, started_at`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+__all__ = [
+    "appointments",
+    "call_comments",
+    "calls",
+    "metadata",
+    "patient_phones",
+    "patients",
+    "sync_runs",
+    "sync_state",
+    "visits",
+]
+
+metadata = MetaData()
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("provider", String(16), primary_key=True),
+    Column("provider_call_id", String(128), primary_key=True),
+    Column("account", String(64), nullable=False),
+    Column("started_at", BigInteger, nullable=False),  # epoch seconds, UTC
+    Column("utc_offset", SmallInteger, nullable=False),  # minutes east of UTC at the start
+    Column("local_date", Date, nullable=False),  # the day in the account's timezone
+    Column("finished_at", BigInteger),
+    Column("direction", String(8), nullable=False),
+    Column("contact_number", String(64)),
+    Column("virtual_number", String(64)),
+    Column("answered", Boolean, nullable=False),
+    Column("wait_seconds", Integer, nullable=False),
+    Column("talk_seconds", Integer, nullable=False),
+    Column("employee_id", String(64)),
+    Column("employee_name", String(255)),
+    Column("sip_line", String(255)),
+    Column("line_description", String(255)),
+    Column("recording_urls", Text),  # JSON array, NULL when none
+    Column("utm_source", String(255)),
+    Column("utm_medium", String(255)),
+    Column("utm_campaign", String(255)),
+    Column("utm_term", String(255)),
+    Column("utm_content", String(255)),
+    Column("referrer", Text),
+    Column("finish_reason", String(64)),
+    Column("loaded_at", BigInteger, nullable=False),  # when the sync wrote it, epoch
+)
+Index("ix_calls_account_started", calls.c.account, calls.c.started_at)
+Index("ix_calls_started", calls.c.started_at)
+Index("ix_calls_contact_started", calls.c.contact_number, calls.c.started_at)
+Index("ix_calls_employee_started", calls.c.employee_id, calls.c.started_at)
+
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("account", String(64), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("last_call_at", BigInteger),  # start of the newest cached call, epoch
+    Column("loaded_until", Date),  # every day before this one is cached
+    Column("last_run_started", BigInteger),
+    Column("last_run_finished", BigInteger),
+    Column("last_status", String(16)),  # running | ok | error
+    Column("last_error", Text),
+    Column("last_run_calls", Integer),
+    Column("runs", Integer, nullable=False, default=0),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(64), nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Column("date_from", Date),
+    Column("date_to", Date),  # exclusive
+    Column("status", String(16), nullable=False),  # running | ok | error
+    Column("days", Integer, nullable=False, default=0),
+    Column("calls", Integer, nullable=False, default=0),
+    Column("error", Text),
+)
+Index("ix_sync_runs_account", sync_runs.c.account, sync_runs.c.id)
+
+# -- clinic-side data (patients, visits, appointments, comments) ---------------------
+# Loaded from the clinic's own software (or a mockpbx scenario's truth); the live
+# window's caller card and the reports join them with calls by phone and time.
+patients = Table(
+    "patients",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("clinic_id", String(64)),
+    Column("full_name", String(255), nullable=False),
+    Column("created_at", BigInteger),  # first registration, epoch
+    Column("data", Text),  # JSON: anything else the source gives
+)
+
+patient_phones = Table(
+    "patient_phones",
+    metadata,
+    Column("phone", String(64), primary_key=True),  # E.164
+    Column("patient_id", String(64), primary_key=True),
+)
+Index("ix_patient_phones_patient", patient_phones.c.patient_id)
+
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("clinic_id", String(64)),
+    Column("visit_at", BigInteger, nullable=False),  # epoch
+    Column("doctor", String(255)),
+    Column("amount", Numeric(14, 2)),  # treatment sum
+    Column("completed", Boolean, nullable=False, default=False),
+    Column("data", Text),
+)
+Index("ix_visits_patient_at", visits.c.patient_id, visits.c.visit_at)
+Index("ix_visits_at", visits.c.visit_at)
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("patient_id", String(64), nullable=False),
+    Column("clinic_id", String(64)),
+    Column("booked_at", BigInteger, nullable=False),  # when it was made, epoch
+    Column("scheduled_at", BigInteger),  # when the visit is due, epoch
+    Column("employee_id", String(64)),  # who booked it (administrator)
+    Column("doctor", String(255)),
+    Column("status", String(32)),  # booked | visited | cancelled | no_show
+    Column("visit_id", String(64)),
+    Column("data", Text),
+)
+Index("ix_appointments_patient_booked", appointments.c.patient_id, appointments.c.booked_at)
+Index("ix_appointments_booked", appointments.c.booked_at)
+
+call_comments = Table(
+    "call_comments",
+    metadata,
+    Column("provider", String(16), primary_key=True),
+    Column("provider_call_id", String(128), primary_key=True),
+    Column("call_type", String(255)),  # e.g. "Patient. Wants to book"
+    Column("topic", String(255)),
+    Column("text", Text),
+    Column("author", String(255)),
+    Column("updated_at", BigInteger, nullable=False),
+)

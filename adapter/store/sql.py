@@ -1,0 +1,440 @@
+"""`SqlStore`: the cache in SQLite (a file, zero setup) or PostgreSQL (a DSN).
+
+One implementation over SQLAlchemy Core; the dialects differ only in the
+upsert statement and connection pragmas. The schema is brought to the
+newest migration when the store opens (alembic, version table
+`adapter_schema_version`); a database migrated by a newer adapter is refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from adapter.errors import ConfigError, StoreError
+from adapter.model import CallRecord, Direction
+from adapter.store.base import RunSummary, SyncState, batched
+from adapter.store.schema import calls, sync_runs, sync_state
+
+__all__ = ["DEFAULT_STORE", "SqlStore", "normalize_url", "open_store"]
+
+log = logging.getLogger("adapter.store")
+
+DEFAULT_STORE = "sqlite:///pbx-adapter.sqlite3"
+MIGRATIONS = Path(__file__).with_name("migrations")
+BATCH = 5000
+_CALL_KEY = ("provider", "provider_call_id")
+
+
+def normalize_url(url: str) -> str:
+    """`sqlite:///PATH`, a bare file path, or a PostgreSQL DSN -> a SQLAlchemy URL."""
+    text = url.strip()
+    if not text:
+        raise ConfigError("the store URL is empty", setting="store")
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if "://" not in text:
+        return f"sqlite:///{text}"
+    return text
+
+
+def open_store(url: str) -> SqlStore:
+    return SqlStore(url)
+
+
+class SqlStore:
+    """The call cache and sync state in one SQL database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise ConfigError(f"the store URL is not valid: {url!r}", setting="store") from exc
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ConfigError(
+                f"the store must be sqlite:///PATH or a PostgreSQL DSN, not {url!r}",
+                setting="store",
+            )
+        self.dialect = parsed.get_backend_name()
+        self.engine = self._engine(parsed.database or "")
+        self.migrate()
+
+    def _engine(self, database: str) -> Engine:
+        if self.dialect == "sqlite":
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(self.url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(self.url, pool_pre_ping=True)
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (no-op when it is there)."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.util.exc import CommandError
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except CommandError as exc:
+            raise StoreError(
+                f"the store's schema is not one this adapter knows (newer adapter?): {exc}"
+            ) from exc
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store {self.display_url}: {exc}") from exc
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- writes ------------------------------------------------------------------
+    def replace_day(
+        self, account: str, day: date, tz: ZoneInfo, records: Sequence[CallRecord]
+    ) -> int:
+        lo, hi = _day_bounds(day, tz)
+        loaded = _epoch(datetime.now(UTC))
+        with self._begin() as conn:
+            conn.execute(
+                delete(calls).where(
+                    calls.c.account == account, calls.c.started_at >= lo, calls.c.started_at < hi
+                )
+            )
+            return self._write(conn, records, tz, loaded)
+
+    def upsert(self, records: Sequence[CallRecord], tz: ZoneInfo | None = None) -> int:
+        loaded = _epoch(datetime.now(UTC))
+        with self._begin() as conn:
+            return self._write(conn, records, tz, loaded)
+
+    def _write(
+        self, conn: Connection, records: Sequence[CallRecord], tz: ZoneInfo | None, loaded: int
+    ) -> int:
+        unique = list({r.key: r for r in records}.values())  # one row per key per statement
+        written = 0
+        for batch in batched(unique, BATCH):
+            rows = [_row(r, tz, loaded) for r in batch]
+            conn.execute(self._upsert_statement(), rows)
+            written += len(rows)
+        return written
+
+    def _upsert_statement(self) -> Insert:
+        if self.dialect == "postgresql":
+            pg = postgresql.insert(calls)
+            cols = {c.name: pg.excluded[c.name] for c in calls.c if c.name not in _CALL_KEY}
+            return pg.on_conflict_do_update(index_elements=list(_CALL_KEY), set_=cols)
+        lite = sqlite.insert(calls)
+        cols = {c.name: lite.excluded[c.name] for c in calls.c if c.name not in _CALL_KEY}
+        return lite.on_conflict_do_update(index_elements=list(_CALL_KEY), set_=cols)
+
+    def _begin(self) -> Any:
+        try:
+            return self.engine.begin()
+        except SQLAlchemyError as exc:  # pragma: no cover - connection failures
+            raise StoreError(f"store {self.display_url}: {exc}") from exc
+
+    # -- sync state ----------------------------------------------------------------
+    def last_call_at(self, account: str) -> datetime | None:
+        query = (
+            select(calls.c.started_at, calls.c.utc_offset)
+            .where(calls.c.account == account)
+            .order_by(calls.c.started_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _aware(row[0], row[1])
+
+    def begin_run(
+        self,
+        account: str,
+        provider: str,
+        timezone: str,
+        now: datetime,
+        day_from: date,
+        day_to: date,
+    ) -> int:
+        ts = _epoch(now)
+        with self._begin() as conn:
+            exists = conn.execute(
+                select(sync_state.c.runs).where(sync_state.c.account == account)
+            ).first()
+            values = {
+                "provider": provider,
+                "timezone": timezone,
+                "last_run_started": ts,
+                "last_run_finished": None,
+                "last_status": "running",
+                "last_error": None,
+            }
+            if exists is None:
+                conn.execute(insert(sync_state).values(account=account, runs=1, **values))
+            else:
+                conn.execute(
+                    update(sync_state)
+                    .where(sync_state.c.account == account)
+                    .values(runs=sync_state.c.runs + 1, **values)
+                )
+            result = conn.execute(
+                insert(sync_runs).values(
+                    account=account,
+                    started_at=ts,
+                    date_from=day_from,
+                    date_to=day_to,
+                    status="running",
+                    days=0,
+                    calls=0,
+                )
+            )
+            key = result.inserted_primary_key
+            return int(key[0]) if key else 0
+
+    def finish_run(
+        self,
+        run_id: int,
+        now: datetime,
+        *,
+        status: str,
+        days: int,
+        calls: int,
+        error: str | None = None,
+        loaded_until: date | None = None,
+    ) -> None:
+        ts = _epoch(now)
+        with self._begin() as conn:
+            account = conn.execute(
+                select(sync_runs.c.account).where(sync_runs.c.id == run_id)
+            ).scalar_one()
+            conn.execute(
+                update(sync_runs)
+                .where(sync_runs.c.id == run_id)
+                .values(finished_at=ts, status=status, days=days, calls=calls, error=error)
+            )
+            values: dict[str, Any] = {
+                "last_run_finished": ts,
+                "last_status": status,
+                "last_error": error,
+                "last_run_calls": calls,
+                "last_call_at": self._last_ts(conn, account),
+            }
+            if loaded_until is not None:
+                values["loaded_until"] = loaded_until
+            conn.execute(update(sync_state).where(sync_state.c.account == account).values(**values))
+
+    def _last_ts(self, conn: Connection, account: str) -> int | None:
+        query = select(func.max(calls.c.started_at)).where(calls.c.account == account)
+        value = conn.execute(query).scalar()
+        return None if value is None else int(value)
+
+    def state(self, account: str) -> SyncState | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sync_state).where(sync_state.c.account == account)).first()
+        return None if row is None else _state(row._mapping)
+
+    def states(self) -> list[SyncState]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(sync_state).order_by(sync_state.c.account)).all()
+        return [_state(row._mapping) for row in rows]
+
+    def runs(self, account: str | None = None, limit: int = 10) -> list[RunSummary]:
+        query = select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit)
+        if account is not None:
+            query = query.where(sync_runs.c.account == account)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_run(row._mapping) for row in rows]
+
+    # -- reads ---------------------------------------------------------------------
+    def iter_calls(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        account: str | None = None,
+        phone: str | None = None,
+    ) -> Iterator[CallRecord]:
+        query = (
+            select(calls)
+            .where(calls.c.started_at >= _epoch(start), calls.c.started_at < _epoch(end))
+            .order_by(calls.c.started_at, calls.c.provider, calls.c.provider_call_id)
+        )
+        if account is not None:
+            query = query.where(calls.c.account == account)
+        if phone is not None:
+            query = query.where(calls.c.contact_number == phone)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+            for row in result:
+                yield record_from_row(row._mapping)
+
+    def count_calls(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        account: str | None = None,
+    ) -> int:
+        query = select(func.count()).select_from(calls)
+        if start is not None:
+            query = query.where(calls.c.started_at >= _epoch(start))
+        if end is not None:
+            query = query.where(calls.c.started_at < _epoch(end))
+        if account is not None:
+            query = query.where(calls.c.account == account)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+
+# -- helpers ---------------------------------------------------------------------------
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _epoch(when: datetime) -> int:
+    if when.tzinfo is None:
+        raise ValueError(f"naive datetime {when!r}")
+    return int(when.timestamp())
+
+
+def _aware(ts: int, offset_minutes: int) -> datetime:
+    return datetime.fromtimestamp(ts, timezone(timedelta(minutes=offset_minutes)))
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[int, int]:
+    lo = datetime.combine(day, time(0), tz)
+    hi = datetime.combine(day + timedelta(days=1), time(0), tz)
+    return _epoch(lo), _epoch(hi)
+
+
+def _row(r: CallRecord, tz: ZoneInfo | None, loaded: int) -> dict[str, Any]:
+    started = r.started_at if tz is None else r.started_at.astimezone(tz)
+    offset = started.utcoffset() or timedelta(0)
+    return {
+        "provider": r.provider,
+        "provider_call_id": r.provider_call_id,
+        "account": r.account,
+        "started_at": int(started.timestamp()),
+        "utc_offset": int(offset.total_seconds() // 60),
+        "local_date": started.date(),
+        "finished_at": None if r.finished_at is None else int(r.finished_at.timestamp()),
+        "direction": r.direction.value,
+        "contact_number": r.contact_number,
+        "virtual_number": r.virtual_number,
+        "answered": r.answered,
+        "wait_seconds": r.wait_seconds,
+        "talk_seconds": r.talk_seconds,
+        "employee_id": r.employee_id,
+        "employee_name": r.employee_name,
+        "sip_line": r.sip_line,
+        "line_description": r.line_description,
+        "recording_urls": orjson.dumps(r.recording_urls).decode() if r.recording_urls else None,
+        "utm_source": r.utm_source,
+        "utm_medium": r.utm_medium,
+        "utm_campaign": r.utm_campaign,
+        "utm_term": r.utm_term,
+        "utm_content": r.utm_content,
+        "referrer": r.referrer,
+        "finish_reason": r.finish_reason,
+        "loaded_at": loaded,
+    }
+
+
+def record_from_row(m: Any) -> CallRecord:
+    """A `calls` row (mapping) back to a CallRecord, times in the stored offset."""
+    offset = m["utc_offset"]
+    urls = m["recording_urls"]
+    return CallRecord(
+        provider=m["provider"],
+        provider_call_id=m["provider_call_id"],
+        account=m["account"],
+        started_at=_aware(m["started_at"], offset),
+        finished_at=None if m["finished_at"] is None else _aware(m["finished_at"], offset),
+        direction=Direction(m["direction"]),
+        contact_number=m["contact_number"],
+        virtual_number=m["virtual_number"],
+        answered=bool(m["answered"]),
+        wait_seconds=m["wait_seconds"],
+        talk_seconds=m["talk_seconds"],
+        employee_id=m["employee_id"],
+        employee_name=m["employee_name"],
+        sip_line=m["sip_line"],
+        line_description=m["line_description"],
+        recording_urls=tuple(orjson.loads(urls)) if urls else (),
+        utm_source=m["utm_source"],
+        utm_medium=m["utm_medium"],
+        utm_campaign=m["utm_campaign"],
+        utm_term=m["utm_term"],
+        utm_content=m["utm_content"],
+        referrer=m["referrer"],
+        finish_reason=m["finish_reason"],
+    )
+
+
+def _ts(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _state(m: Any) -> SyncState:
+    tz = ZoneInfo(m["timezone"])
+    last = m["last_call_at"]
+    return SyncState(
+        account=m["account"],
+        provider=m["provider"],
+        timezone=m["timezone"],
+        last_call_at=None if last is None else datetime.fromtimestamp(last, tz),
+        loaded_until=m["loaded_until"],
+        last_run_started=_ts(m["last_run_started"]),
+        last_run_finished=_ts(m["last_run_finished"]),
+        last_status=m["last_status"],
+        last_error=m["last_error"],
+        last_run_calls=m["last_run_calls"],
+        runs=m["runs"] or 0,
+    )
+
+
+def _run(m: Any) -> RunSummary:
+    started = _ts(m["started_at"])
+    assert started is not None
+    return RunSummary(
+        account=m["account"],
+        started_at=started,
+        finished_at=_ts(m["finished_at"]),
+        date_from=m["date_from"],
+        date_to=m["date_to"],
+        status=m["status"],
+        days=m["days"],
+        calls=m["calls"],
+        error=m["error"],
+    )

@@ -1,0 +1,314 @@
+"""The cache-sync job: closed days from the provider into the store.
+
+The algorithm (DESIGN.md, "Reports over months or years ..."):
+
+- each run loads from 00:00 of the date of the last cached call up to 00:00
+  today, both in the account's timezone, re-loading that whole first day;
+- the first run on an empty cache backfills `backfill_days` days;
+- today is never cached, so the first run of a new day loads yesterday;
+- every day is written in one transaction that drops the day and inserts
+  its calls, so a crash mid-run leaves only whole days behind, and the next
+  run starts again from the last of them;
+- pages are streamed: one day of calls is held at a time, whatever the period.
+
+No HTTP and no SQL here: a `Provider` (source), a `CallStore` and a `Clock`.
+Fetching and writing overlap: pages are grouped into days by one task while
+another writes the previous day (a queue of two days bounds the memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from adapter.clock import Clock
+from adapter.errors import AdapterError
+from adapter.model import CallRecord
+from adapter.providers.base import Provider
+from adapter.store.base import CallStore
+
+__all__ = ["Progress", "SyncOptions", "SyncReport", "plan_period", "run_forever", "run_once"]
+
+log = logging.getLogger("adapter.sync")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    backfill_days: int = 30
+    every: timedelta = timedelta(hours=3)
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one run did."""
+
+    account: str
+    date_from: date
+    date_to: date  # exclusive: today in the account's timezone
+    days: int = 0  # days written (replaced), empty ones included
+    calls: int = 0  # call rows written
+    status: str = "ok"  # ok | nothing | error | interrupted
+    error: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    def start(self, account: str, days: int) -> None: ...
+
+    def day_done(self, day: date, calls: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    day: date
+    records: list[CallRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class _Stray:
+    """Rows of a day already written (a repeat across pages): upserted, idempotent."""
+
+    records: list[CallRecord]
+
+
+def midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tz)
+
+
+def plan_period(
+    last_call: datetime | None, now: datetime, tz: ZoneInfo, backfill_days: int
+) -> tuple[date, date]:
+    """[first day, today) for a run at `now`: from the last cached call's day, or a backfill."""
+    today = now.astimezone(tz).date()
+    if last_call is None:
+        return today - timedelta(days=backfill_days), today
+    return min(last_call.astimezone(tz).date(), today), today
+
+
+async def run_once(
+    source: Provider,
+    store: CallStore,
+    clock: Clock,
+    options: SyncOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """One run of the job; raises the provider's or store's error after recording it."""
+    options = options or SyncOptions()
+    account = await source.account()
+    tz = account.timezone
+    now = await clock.now()
+    first, today = plan_period(
+        await asyncio.to_thread(store.last_call_at, account.key), now, tz, options.backfill_days
+    )
+    report = SyncReport(account=account.key, date_from=first, date_to=today)
+    if first >= today:
+        report.status = "nothing"
+        return report
+    run_id = await asyncio.to_thread(
+        store.begin_run, account.key, source.name, tz.key, now, first, today
+    )
+    if progress is not None:
+        progress.start(account.key, (today - first).days)
+    try:
+        await _load(source, store, tz, account.key, first, today, report, progress)
+    except BaseException as exc:
+        report.status = "error" if isinstance(exc, Exception) else "interrupted"
+        report.error = f"{type(exc).__name__}: {exc}"
+        await _finish(store, clock, run_id, report, None)
+        raise
+    await _finish(store, clock, run_id, report, today)
+    log.info(
+        "sync %s: %s..%s, %d day(s), %d call(s)",
+        account.key,
+        first,
+        today - timedelta(days=1),
+        report.days,
+        report.calls,
+    )
+    return report
+
+
+async def _finish(
+    store: CallStore, clock: Clock, run_id: int, report: SyncReport, loaded_until: date | None
+) -> None:
+    try:
+        finished = await clock.now()
+    except AdapterError:
+        from datetime import UTC
+
+        finished = datetime.now(UTC)
+    await asyncio.shield(
+        asyncio.to_thread(
+            store.finish_run,
+            run_id,
+            finished,
+            status=report.status,
+            days=report.days,
+            calls=report.calls,
+            error=report.error,
+            loaded_until=loaded_until,
+        )
+    )
+
+
+async def _load(
+    source: Provider,
+    store: CallStore,
+    tz: ZoneInfo,
+    account: str,
+    first: date,
+    today: date,
+    report: SyncReport,
+    progress: Progress | None,
+) -> None:
+    queue: asyncio.Queue[_Day | _Stray | None] = asyncio.Queue(maxsize=2)
+
+    async def write() -> None:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, _Day):
+                n = await asyncio.to_thread(store.replace_day, account, item.day, tz, item.records)
+                report.days += 1
+                report.calls += n
+                if progress is not None:
+                    progress.day_done(item.day, n)
+            else:
+                await asyncio.to_thread(store.upsert, item.records)
+
+    writer = asyncio.create_task(write())
+    pages = source.history(midnight(first, tz), midnight(today, tz))
+    try:
+        async for item in _days(pages, tz, first, today):
+            await _put(queue, item, writer)
+    finally:
+        # Whole days already grouped are written even when the stream failed.
+        if not writer.done():
+            await queue.put(None)
+        await writer
+
+
+async def _put(
+    queue: asyncio.Queue[_Day | _Stray | None], item: _Day | _Stray, writer: asyncio.Task[None]
+) -> None:
+    """Queue `item`, unless the writer died first (then raise its error)."""
+    put = asyncio.ensure_future(queue.put(item))
+    done, _ = await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+    if put not in done:
+        put.cancel()
+        writer.result()  # the writer only stops early by failing: raise its error
+        raise RuntimeError("the sync writer stopped early")
+
+
+async def _days(
+    pages: AsyncIterator[list[CallRecord]], tz: ZoneInfo, first: date, end: date
+) -> AsyncIterator[_Day | _Stray]:
+    """Group a start-ordered stream of pages into whole days; fill empty days.
+
+    A day is complete once a row of a later day arrives (rows come oldest
+    first). Rows of a day already handed on are repeats (pages overlapping)
+    and come out as `_Stray`.
+    """
+    current: date | None = None
+    buffer: dict[tuple[str, str], CallRecord] = {}
+    async for page in pages:
+        stray: list[CallRecord] = []
+        for record in page:
+            day = record.started_at.astimezone(tz).date()
+            if not first <= day < end:
+                continue
+            if current is None or day > current:
+                if current is not None:
+                    yield _Day(current, list(buffer.values()))
+                for gap in _range(first if current is None else current + timedelta(days=1), day):
+                    yield _Day(gap, [])
+                current, buffer = day, {}
+            if day == current:
+                buffer[record.key] = record
+            else:
+                stray.append(record)
+        if stray:
+            yield _Stray(stray)
+    if current is not None:
+        yield _Day(current, list(buffer.values()))
+    for gap in _range(first if current is None else current + timedelta(days=1), end):
+        yield _Day(gap, [])
+
+
+def _range(start: date, stop: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((stop - start).days)]
+
+
+async def run_forever(
+    source: Provider,
+    store: CallStore,
+    clock: Clock,
+    options: SyncOptions | None = None,
+    *,
+    max_runs: int | None = None,
+    until: datetime | None = None,
+    on_run: Callable[[SyncReport | None, BaseException | None], Awaitable[None] | None]
+    | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Run every `options.every` (by `clock`) until stopped; returns the number of runs.
+
+    Survives failures: an error is logged (and kept in the store's sync
+    state) and the next run comes at its usual time. Stops after `max_runs`
+    runs, or once the clock passes `until`.
+    """
+    options = options or SyncOptions()
+    runs = 0
+    while max_runs is None or runs < max_runs:
+        started = await _now_or_none(clock)
+        if until is not None and started is not None and started >= until:
+            break
+        report, error = await _guarded_run(source, store, clock, options, progress)
+        runs += 1
+        if on_run is not None:
+            result = on_run(report, error)
+            if result is not None:
+                await result
+        if max_runs is not None and runs >= max_runs:
+            break
+        await _sleep_until(clock, (started or await clock.now()) + options.every)
+    return runs
+
+
+async def _guarded_run(
+    source: Provider,
+    store: CallStore,
+    clock: Clock,
+    options: SyncOptions,
+    progress: Progress | None,
+) -> tuple[SyncReport | None, Exception | None]:
+    try:
+        return await run_once(source, store, clock, options, progress=progress), None
+    except AdapterError as exc:
+        log.error("sync run failed, next run as scheduled: %s", exc)
+        return None, exc
+    except Exception as exc:  # a daemon outlives a bug in one run; the traceback is logged
+        log.exception("sync run crashed, next run as scheduled")
+        return None, exc
+
+
+async def _now_or_none(clock: Clock) -> datetime | None:
+    try:
+        return await clock.now()
+    except AdapterError as exc:
+        log.error("clock unavailable: %s", exc)
+        return None
+
+
+async def _sleep_until(clock: Clock, when: datetime) -> None:
+    while True:
+        try:
+            await clock.sleep_until(when)
+            return
+        except AdapterError as exc:
+            log.error("clock unavailable, retrying in 5 s: %s", exc)
+            await asyncio.sleep(5)
