@@ -1,12 +1,172 @@
-"""`pbx-contract`: verify that a clinic's own provider API meets the published spec."""
+"""`pbx-contract`: verify that a clinic's own provider API meets the published spec.
+
+    pbx-contract verify BASE_URL --key KEY [--from ISO --to ISO]
+                        [--html FILE] [--junit FILE] [--lang en|ru]
+    pbx-contract spec                   print the OpenAPI document
+
+Exit status: 0 when every required check passed, 1 when one failed, 2 on usage errors.
+"""
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
+from pathlib import Path
+
 import click
 
+from contract.messages import LANGS
+from contract.report import render_html, render_junit, render_terminal
+from contract.verify import Options, verify
+
 __all__ = ["main"]
+
+
+class IsoTime(click.ParamType):  # type: ignore[type-arg]
+    name = "ISO 8601 time with offset"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            when = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not ISO 8601 (e.g. 2024-05-14T00:00:00+03:00)", param, ctx)
+        if when.tzinfo is None:
+            self.fail(f"{value!r} needs a UTC offset, e.g. +03:00", param, ctx)
+        return when
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """The clinic provider contract: OpenAPI spec and verifier."""
+
+
+@main.command("spec")
+def spec() -> None:
+    """Print the OpenAPI 3.1 document a provider implements."""
+    from contract.openapi import spec_text
+
+    click.echo(spec_text(), nl=False)
+
+
+@main.command("verify")
+@click.argument("base_url")
+@click.option(
+    "--key",
+    required=True,
+    envvar="PBX_CONTRACT_KEY",
+    help="The IDENT-Integration-Key (or env PBX_CONTRACT_KEY).",
+)
+@click.option(
+    "--from",
+    "start",
+    type=IsoTime(),
+    help="Period start (inclusive), with offset. Default: 7 days ago.",
+)
+@click.option(
+    "--to", "end", type=IsoTime(), help="Period end (exclusive), with offset. Default: now."
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an HTML report here.",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write JUnit XML here.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default="en",
+    show_default=True,
+    help="Language of the report.",
+)
+@click.option(
+    "--rate",
+    type=click.FloatRange(0.1, 1000),
+    default=20.0,
+    show_default=True,
+    help="Requests per second at most.",
+)
+@click.option(
+    "--max-examples",
+    type=click.IntRange(1, 10000),
+    default=25,
+    show_default=True,
+    help="Generated requests per operation and mode.",
+)
+@click.option(
+    "--observe",
+    type=click.FloatRange(0, 3600),
+    default=20.0,
+    show_default=True,
+    help="Seconds to watch current calls.",
+)
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.1, 60),
+    default=2.0,
+    show_default=True,
+    help="Seconds between polls of current calls.",
+)
+@click.option("--no-conformance", is_flag=True, help="Skip the generated (Schemathesis) requests.")
+@click.option(
+    "--allow-writes", is_flag=True, help="Also send PostTimeTable (writes a test schedule)."
+)
+@click.option("--allow-calls", is_flag=True, help="Also send StartCallback (rings real phones).")
+@click.option("--callback-employee", help="EmployeePhone for the callback check.")
+@click.option("--callback-client", help="ClientPhone for the callback check.")
+def verify_command(
+    base_url: str,
+    key: str,
+    start: datetime | None,
+    end: datetime | None,
+    html_path: Path | None,
+    junit_path: Path | None,
+    lang: str,
+    rate: float,
+    max_examples: int,
+    observe: float,
+    poll: float,
+    no_conformance: bool,
+    allow_writes: bool,
+    allow_calls: bool,
+    callback_employee: str | None,
+    callback_client: str | None,
+) -> None:
+    """Check the provider API at BASE_URL against the contract (read-only by default)."""
+    if (start is None) != (end is None):
+        raise click.UsageError("give both --from and --to, or neither")
+    options = Options(
+        base_url=base_url,
+        key=key,
+        start=start,
+        end=end,
+        rate=rate,
+        max_examples=max_examples,
+        observe_seconds=observe,
+        poll_interval=poll,
+        conformance=not no_conformance,
+        allow_writes=allow_writes,
+        allow_calls=allow_calls,
+        callback_employee=callback_employee,
+        callback_client=callback_client,
+    )
+    from rich.console import Console
+
+    console = Console(stderr=False)
+    with console.status("checking...") as status:
+        report = verify(options, progress=lambda name: status.update(f"checking: {name}"))
+    render_terminal(report, lang, console)
+    if html_path is not None:
+        html_path.write_text(render_html(report, lang), encoding="utf-8")
+    if junit_path is not None:
+        junit_path.write_text(render_junit(report, lang), encoding="utf-8")
+    sys.exit(0 if report.passed else 1)

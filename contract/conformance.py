@@ -1,0 +1,172 @@
+"""Schemathesis conformance: the provider answers generated requests as the spec documents.
+
+For every operation the run may touch (GET only by default: a live provider
+is never sent a write it did not ask for), Schemathesis generates valid
+requests (they must be accepted and answered with documented statuses, types
+and response schemas) and invalid ones (they must be refused with 4xx), and
+no request may get a 5xx. Requests share the verifier's rate limit. The
+integration key is sent as a fixed header; keys themselves are the job of
+`missing_or_wrong_keys_are_refused`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from contract.openapi import load_spec
+from contract.probe import KEY_HEADER, Probe
+from contract.results import Msg, Outcome, Requirement, Status
+
+__all__ = ["READ_ONLY", "Conformance", "run_conformance"]
+
+READ_ONLY = ("GetFinishedCalls", "GetOngoingCalls", "GetTickets")
+WRITES = ("PostTimeTable",)
+CALLS = ("StartCallback",)
+REQUIREMENT = {
+    "GetFinishedCalls": Requirement.HISTORY,
+    "GetOngoingCalls": Requirement.CURRENT,
+}
+MAX_FINDINGS = 5
+
+
+@dataclass(slots=True)
+class Conformance:
+    """Findings for one operation across positive and negative examples."""
+
+    operation: str
+    sent: int = 0
+    findings: dict[str, str] = field(default_factory=dict)  # failure title -> example
+
+    def outcome(self) -> Outcome:
+        params = {"operation": self.operation, "n": self.sent}
+        if not self.sent:
+            return Outcome(Status.FAIL, Msg("sum.conformance_unreachable", params))
+        if self.findings:
+            ev = [
+                Msg("ev.conformance", {"title": t, "example": e}) for t, e in self.findings.items()
+            ]
+            return Outcome(Status.FAIL, Msg("sum.conformance_bad", params), ev)
+        return Outcome(Status.PASS, Msg("sum.conformance_ok", params))
+
+
+def _schema_without_auth(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec minus security, so generated cases never drop or mangle the key header."""
+    spec.pop("security", None)
+    spec.get("components", {}).pop("securitySchemes", None)
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            if isinstance(operation, dict):
+                operation.pop("security", None)
+    return spec
+
+
+def operations(allow_writes: bool, allow_calls: bool) -> tuple[str, ...]:
+    return READ_ONLY + (WRITES if allow_writes else ()) + (CALLS if allow_calls else ())
+
+
+def run_conformance(
+    probe: Probe,
+    *,
+    max_examples: int = 25,
+    allow_writes: bool = False,
+    allow_calls: bool = False,
+    seed: int | None = 0,
+) -> list[Conformance]:
+    """Generated positive and negative requests against each allowed operation."""
+    import schemathesis
+    from schemathesis.core.result import Ok
+
+    schema = schemathesis.openapi.from_dict(_schema_without_auth(load_spec()))
+    allowed = operations(allow_writes, allow_calls)
+    found = []
+    for result in schema.get_all_operations():
+        if not isinstance(result, Ok):
+            continue
+        operation = result.ok()
+        name = operation.definition.raw.get("operationId", operation.label)
+        if name in allowed:
+            found.append(_run_operation(probe, operation, name, max_examples, seed))
+    return found
+
+
+def _run_operation(
+    probe: Probe, operation: Any, name: str, max_examples: int, seed: int | None
+) -> Conformance:
+    import requests
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+
+    report = Conformance(name)
+    session = requests.Session()
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+        @settings(
+            max_examples=max_examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            derandomize=seed is not None,
+        )
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def examples(case: Any) -> None:
+            _send_and_check(probe, session, case, report)
+
+        if seed is not None:
+            examples = hypothesis_seed(seed)(examples)
+        try:
+            examples()
+        except Unsatisfiable:  # e.g. no parameters to make invalid: nothing negative to send
+            continue
+    session.close()
+    return report
+
+
+def _checks() -> list[Any]:
+    """Response checks only: none of them sends extra requests (no other methods, no auth games)."""
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi import checks as oas
+
+    return [
+        not_a_server_error,
+        oas.status_code_conformance,
+        oas.content_type_conformance,
+        oas.response_headers_conformance,
+        oas.response_schema_conformance,
+        oas.negative_data_rejection,
+        oas.positive_data_acceptance,
+    ]
+
+
+def _send_and_check(probe: Probe, session: Any, case: Any, report: Conformance) -> None:
+    import requests
+    from schemathesis.core.failures import FailureGroup
+
+    if len(report.findings) >= MAX_FINDINGS:
+        return
+    headers = {KEY_HEADER: probe.key}
+    probe.count()
+    try:
+        response = case.call(base_url=probe.base_url, session=session, headers=headers, timeout=15)
+    except requests.RequestException as exc:
+        report.findings.setdefault(
+            "no answer", probe.redact(f"{case.method} {case.formatted_path}: {exc!r}")
+        )
+        return
+    report.sent += 1
+    try:
+        case.validate_response(
+            response, headers=headers, transport_kwargs={"base_url": probe.base_url}
+        )
+    except FailureGroup as group:
+        for failure in group.exceptions:
+            example = f"{case.method} {response.request.url} -> {response.status_code}"
+            detail = (failure.message or "").strip().splitlines()
+            if detail:
+                example += f": {detail[0][:200]}"
+            report.findings.setdefault(failure.title, probe.redact(example))
+    except AssertionError as exc:  # a single failure raised bare
+        report.findings.setdefault(type(exc).__name__, probe.redact(str(exc)[:300]))

@@ -1,0 +1,488 @@
+# ruff: noqa: E501  -- a catalog of sentences: splitting them would hurt translation review
+"""Every text the verifier shows, in English and Russian, for a clinic's administrator.
+
+`text(msg, lang)` renders a `Msg`; a missing key or parameter falls back to
+something readable rather than failing the report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contract.results import Msg, Requirement, Status
+
+__all__ = ["LANGS", "requirement_title", "status_word", "text", "title", "ui", "why"]
+
+LANGS = ("en", "ru")
+
+REQUIREMENTS: dict[Requirement, tuple[str, str]] = {
+    Requirement.HISTORY: (
+        "(a) Call history for any period",
+        "(а) История звонков за любой период",
+    ),
+    Requirement.CURRENT: ("(b) Current calls", "(б) Текущие звонки"),
+    Requirement.RECORDINGS: (
+        "(c) Recordings with public links",
+        "(в) Записи разговоров по публичным ссылкам",
+    ),
+    Requirement.TRACKING: (
+        "(d) UTM tags and referrer of every call",
+        "(г) UTM-метки и источник перехода для каждого звонка",
+    ),
+    Requirement.ACCESS: ("Access and errors", "Доступ и ошибки"),
+    Requirement.EXTRAS: (
+        "Site leads, schedule and click to call",
+        "Заявки с сайта, расписание и звонок по клику",
+    ),
+}
+
+STATUS: dict[Status, tuple[str, str]] = {
+    Status.PASS: ("PASS", "ГОТОВО"),
+    Status.FAIL: ("FAIL", "ОШИБКА"),
+    Status.WARNING: ("WARNING", "ВНИМАНИЕ"),
+    Status.SKIPPED: ("NOT CHECKED", "НЕ ПРОВЕРЯЛОСЬ"),
+}
+
+UI: dict[str, tuple[str, str]] = {
+    "heading": ("Clinic provider API check", "Проверка API телефонии для клиники"),
+    "target": ("Provider", "Провайдер"),
+    "period": ("Period", "Период"),
+    "duration": (
+        "Took {seconds} s, {requests} requests",
+        "Заняло {seconds} с, запросов: {requests}",
+    ),
+    "verdict_ok": (
+        "Verdict: the provider meets the contract. Clinic software can use it.",
+        "Итог: провайдер соответствует требованиям. Клиника может его подключать.",
+    ),
+    "verdict_bad": (
+        "Verdict: the provider does NOT meet the contract yet. See the failures below.",
+        "Итог: провайдер пока НЕ соответствует требованиям. Смотрите ошибки ниже.",
+    ),
+    "check": ("Check", "Проверка"),
+    "status": ("Result", "Результат"),
+    "details": ("What we found", "Что обнаружено"),
+    "optional": ("optional", "необязательно"),
+    "conformance": (
+        "Answers match the published spec: {operation}",
+        "Ответы соответствуют спецификации: {operation}",
+    ),
+}
+
+TITLES: dict[str, tuple[str, str]] = {
+    "missing_or_wrong_keys_are_refused": (
+        "Requests without the key, or with a wrong key, are refused",
+        "Запросы без ключа или с неверным ключом отклоняются",
+    ),
+    "bad_requests_are_refused_with_4xx": (
+        "Wrong parameters are reported as errors (4xx), never as data",
+        "Неверные параметры дают ошибку (4xx), а не данные",
+    ),
+    "period_filter_is_honoured_at_its_edges": (
+        "Only calls of the requested period are returned, exactly at its edges",
+        "Возвращаются только звонки запрошенного периода, точно по его границам",
+    ),
+    "pages_are_complete_and_stable": (
+        "Page by page, every call comes exactly once, in a stable order",
+        "По страницам каждый звонок приходит ровно один раз, в неизменном порядке",
+    ),
+    "a_short_page_ends_the_data": (
+        "A short page is only ever the last one",
+        "Неполная страница бывает только последней",
+    ),
+    "times_carry_offsets": (
+        "Every time carries its time zone offset",
+        "Каждое время указано с часовым поясом",
+    ),
+    "offset_is_accepted_in_both_spellings": (
+        "Paging works with both spellings, offset and offSet",
+        "Постраничная выдача работает с обоими написаниями: offset и offSet",
+    ),
+    "ongoing_calls_appear_while_live_and_disappear_after": (
+        "Calls in progress are listed while they last and disappear when they end",
+        "Идущие звонки видны, пока длятся, и исчезают после завершения",
+    ),
+    "recording_links_open_without_auth_and_return_audio": (
+        "Recording links open in a browser without a key and play audio",
+        "Ссылки на записи открываются в браузере без ключа и отдают звук",
+    ),
+    "recording_links_are_unguessable": (
+        "Recording links cannot be guessed",
+        "Ссылки на записи невозможно подобрать",
+    ),
+    "utm_and_referrer_are_present_on_tracked_calls": (
+        "Calls from ads carry their UTM tags and referrer",
+        "Звонки с рекламы приходят с UTM-метками и источником перехода",
+    ),
+    "timetable_is_accepted": (
+        "The clinic's schedule is accepted (PostTimeTable)",
+        "Расписание клиники принимается (PostTimeTable)",
+    ),
+    "callback_rings_the_employee_then_lists_the_call": (
+        "Click to call: the employee is rung first, then the patient (StartCallback)",
+        "Звонок по клику: сначала звонит сотруднику, затем пациенту (StartCallback)",
+    ),
+}
+
+WHY: dict[str, tuple[str, str]] = {
+    "missing_or_wrong_keys_are_refused": (
+        "Otherwise anyone on the internet could read the clinic's patients' phone numbers.",
+        "Иначе кто угодно в интернете сможет читать телефоны пациентов клиники.",
+    ),
+    "bad_requests_are_refused_with_4xx": (
+        "Clinic software reads any successful answer as data; an error answered as success silently loses calls.",
+        "Программа клиники считает любой успешный ответ данными; ошибка, выданная как успех, незаметно теряет звонки.",
+    ),
+    "period_filter_is_honoured_at_its_edges": (
+        "Reports for a day or a month must count each call once, in the right day.",
+        "Отчёты за день или месяц должны учитывать каждый звонок один раз и в свой день.",
+    ),
+    "pages_are_complete_and_stable": (
+        "Long periods are loaded in pages; a duplicate or a gap corrupts the reports.",
+        "Длинные периоды загружаются по страницам; дубли или пропуски искажают отчёты.",
+    ),
+    "a_short_page_ends_the_data": (
+        "The clinic stops loading at the first short page; calls after it would be lost.",
+        "Клиника прекращает загрузку на первой неполной странице; звонки после неё будут потеряны.",
+    ),
+    "times_carry_offsets": (
+        "Without the offset a call could land three hours off, in the wrong day.",
+        "Без часового пояса звонок может сместиться на несколько часов и попасть не в тот день.",
+    ),
+    "offset_is_accepted_in_both_spellings": (
+        "Some clinic software sends offSet; accepting both avoids reading the first page forever.",
+        "Некоторые программы отправляют offSet; если принимать оба написания, не будет бесконечного чтения первой страницы.",
+    ),
+    "ongoing_calls_appear_while_live_and_disappear_after": (
+        "The front desk sees who is calling right now from this list.",
+        "По этому списку администратор видит, кто звонит прямо сейчас.",
+    ),
+    "recording_links_open_without_auth_and_return_audio": (
+        "The browser plays the recording itself and has no key to send.",
+        "Браузер проигрывает запись сам, и ключа у него нет.",
+    ),
+    "recording_links_are_unguessable": (
+        "A link without a key is protected only by its secret part.",
+        "Ссылку без ключа защищает только её секретная часть.",
+    ),
+    "utm_and_referrer_are_present_on_tracked_calls": (
+        "The advertising report needs to know which ad brought each call.",
+        "Отчёт по рекламным каналам должен знать, какая реклама привела каждый звонок.",
+    ),
+    "timetable_is_accepted": (
+        "Only checked with --allow-writes.",
+        "Проверяется только с --allow-writes.",
+    ),
+    "callback_rings_the_employee_then_lists_the_call": (
+        "Only checked with --allow-calls (it rings real phones).",
+        "Проверяется только с --allow-calls (звонит на реальные телефоны).",
+    ),
+    "conformance": (
+        "Generated requests, valid and invalid, get the documented answers; nothing crashes.",
+        "Сгенерированные запросы, верные и неверные, получают описанные в спецификации ответы; ничего не падает.",
+    ),
+}
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "raw": ("{text}", "{text}"),
+    # summaries
+    "sum.no_calls_in_period": (
+        "There are no calls in the period, so this could not be checked. Choose a period with calls (--from/--to).",
+        "В периоде нет звонков, проверить нельзя. Выберите период со звонками (--from/--to).",
+    ),
+    "sum.history_unreadable": (
+        "The call history could not be read.",
+        "Не удалось получить историю звонков.",
+    ),
+    "sum.keys_ok": (
+        "Every endpoint refuses requests without the right key.",
+        "Все методы отклоняют запросы без правильного ключа.",
+    ),
+    "sum.keys_bad": (
+        "Keys are not enforced as required.",
+        "Ключ проверяется не так, как требуется.",
+    ),
+    "sum.bad_input_ok": (
+        "Every wrong parameter got a 4xx error.",
+        "Каждый неверный параметр получил ошибку 4xx.",
+    ),
+    "sum.bad_input_bad": (
+        "Some wrong parameters were not reported as errors.",
+        "Некоторые неверные параметры не дали ошибку.",
+    ),
+    "sum.period_ok": (
+        "{n} calls checked; the period edges are exact.",
+        "Проверено звонков: {n}; границы периода соблюдаются точно.",
+    ),
+    "sum.period_bad": (
+        "Calls outside the requested period are returned, or calls inside it are missing.",
+        "Возвращаются звонки вне запрошенного периода или теряются звонки внутри него.",
+    ),
+    "sum.pages_ok": (
+        "{n} calls read in pages of {limit}: none repeated, none missing, same order.",
+        "Прочитано звонков: {n}, страницами по {limit}: без повторов, без пропусков, порядок тот же.",
+    ),
+    "sum.pages_bad": (
+        "Paging loses, repeats or reorders calls.",
+        "При постраничной выдаче звонки теряются, повторяются или меняют порядок.",
+    ),
+    "sum.short_page_ok": (
+        "Short pages appear only at the end of the data.",
+        "Неполные страницы бывают только в конце данных.",
+    ),
+    "sum.short_page_bad": (
+        "A short page was returned while more data existed.",
+        "Неполная страница пришла, хотя данные ещё были.",
+    ),
+    "sum.offsets_ok": (
+        "{n} times checked, all with an offset.",
+        "Проверено значений времени: {n}, у всех указан часовой пояс.",
+    ),
+    "sum.offsets_bad": (
+        "Some times have no time zone offset.",
+        "У некоторых значений времени нет часового пояса.",
+    ),
+    "sum.offset_spelling_ok": ("offSet works like offset.", "offSet работает так же, как offset."),
+    "sum.offset_spelling_bad": (
+        "offSet is ignored or refused.",
+        "offSet игнорируется или отклоняется.",
+    ),
+    "sum.live_ok": (
+        "Watched for {seconds} s ({polls} polls): {seen} calls appeared, {gone} disappeared when they ended.",
+        "Наблюдали {seconds} с ({polls} опросов): появилось звонков: {seen}, исчезло после завершения: {gone}.",
+    ),
+    "sum.live_bad": (
+        "Watched for {seconds} s ({polls} polls): the list of current calls is wrong.",
+        "Наблюдали {seconds} с ({polls} опросов): список текущих звонков неверен.",
+    ),
+    "sum.live_unobserved": (
+        "Warning: could not observe. No call was in progress during {seconds} s of watching; run again at a busy hour or with a longer --observe.",
+        "Внимание: не удалось наблюдать. За {seconds} с не было ни одного идущего звонка; повторите в часы звонков или с бо́льшим --observe.",
+    ),
+    "sum.live_no_end_observed": (
+        "Warning: {seen} calls were listed, but none ended during {seconds} s, so disappearing was not observed.",
+        "Внимание: видели звонков: {seen}, но ни один не завершился за {seconds} с, исчезновение не проверено.",
+    ),
+    "sum.no_recordings": (
+        "None of {n} calls has a recording link ({talked} had a conversation).",
+        "Ни у одного из {n} звонков нет ссылки на запись (с разговором: {talked}).",
+    ),
+    "sum.links_ok": (
+        "{n} recording links opened without a key and returned audio.",
+        "Ссылок на записи открыто без ключа: {n}, все отдают звук.",
+    ),
+    "sum.links_bad": (
+        "Recording links do not open as a browser needs.",
+        "Ссылки на записи не открываются так, как нужно браузеру.",
+    ),
+    "sum.unguessable_ok": (
+        "{n} links carry a long random secret; an altered secret opens nothing.",
+        "Ссылок проверено: {n}; в каждой длинный случайный секрет, изменённая ссылка не открывается.",
+    ),
+    "sum.unguessable_bad": (
+        "Recording links can be guessed, so strangers could listen.",
+        "Ссылки на записи можно подобрать, и посторонние смогут их слушать.",
+    ),
+    "sum.utm_fields_absent": (
+        "{n} calls lack the UTM or referrer fields entirely.",
+        "У звонков ({n}) вообще нет полей UTM-меток или источника.",
+    ),
+    "sum.utm_never_filled": (
+        "None of {n} calls carries UTM tags. If the clinic uses call tracking, the provider drops them (choose a period with ad calls if it does not).",
+        "Ни у одного из {n} звонков нет UTM-меток. Если у клиники есть коллтрекинг, провайдер их теряет (если нет — выберите период со звонками с рекламы).",
+    ),
+    "sum.referrer_never_filled": (
+        "{n} calls have UTM tags but none has a referrer.",
+        "У звонков с UTM-метками ({n}) нигде нет источника перехода.",
+    ),
+    "sum.utm_ok": (
+        "{tracked} of {n} calls carry UTM tags; {referred} also carry the referrer.",
+        "UTM-метки есть у {tracked} из {n} звонков; источник перехода — у {referred}.",
+    ),
+    "sum.needs_allow_writes": (
+        "Not checked: sends data to the provider; run with --allow-writes.",
+        "Не проверялось: отправляет данные провайдеру; запустите с --allow-writes.",
+    ),
+    "sum.needs_allow_calls": (
+        "Not checked: rings real phones; run with --allow-calls --callback-employee ... --callback-client ....",
+        "Не проверялось: звонит на реальные телефоны; запустите с --allow-calls --callback-employee ... --callback-client ....",
+    ),
+    "sum.timetable_ok": (
+        "The schedule was accepted; without a key it was refused.",
+        "Расписание принято; без ключа отклонено.",
+    ),
+    "sum.timetable_bad": (
+        "The schedule is not handled as the spec says.",
+        "Расписание обрабатывается не так, как требует спецификация.",
+    ),
+    "sum.callback_ok": (
+        "The callback was placed and showed in the current calls.",
+        "Звонок по клику создан и появился в текущих звонках.",
+    ),
+    "sum.callback_bad": (
+        "The callback request was not accepted with 202.",
+        "Запрос звонка по клику не принят с кодом 202.",
+    ),
+    "sum.callback_not_listed": (
+        "The callback was accepted but never showed in the current calls.",
+        "Звонок по клику принят, но не появился в текущих звонках.",
+    ),
+    "sum.callback_not_offered": (
+        "The provider does not offer callback (HTTP {status}); that is allowed.",
+        "Провайдер не предлагает звонок по клику (HTTP {status}); это допустимо.",
+    ),
+    "sum.conformance_ok": (
+        "{n} generated requests to {operation}: all answers as documented.",
+        "Сгенерированных запросов к {operation}: {n}; все ответы соответствуют описанию.",
+    ),
+    "sum.conformance_bad": (
+        "{n} generated requests to {operation}: some answers differ from the spec.",
+        "Сгенерированных запросов к {operation}: {n}; часть ответов не соответствует спецификации.",
+    ),
+    "sum.conformance_unreachable": (
+        "{operation} could not be reached.",
+        "Метод {operation} недоступен.",
+    ),
+    # evidence
+    "ev.bad_page": (
+        "An answer was not a JSON list: {exchange}",
+        "Ответ не является JSON-списком: {exchange}",
+    ),
+    "ev.key_refused": (
+        "The right key was refused: {exchange}",
+        "Правильный ключ отклонён: {exchange}",
+    ),
+    "ev.missing_key_answered": (
+        "Without a key the answer was not 401/403: {exchange}",
+        "Без ключа ответ не 401/403: {exchange}",
+    ),
+    "ev.wrong_key_answered": (
+        "With a wrong key the answer was not 401/403: {exchange}",
+        "С неверным ключом ответ не 401/403: {exchange}",
+    ),
+    "ev.bad_input_accepted": (
+        "{case}: accepted as if valid: {exchange}",
+        "{case}: принято как верное: {exchange}",
+    ),
+    "ev.bad_input_crashed": (
+        "{case}: server error instead of 4xx: {exchange}",
+        "{case}: ошибка сервера вместо 4xx: {exchange}",
+    ),
+    "ev.outside_period": (
+        "Call {call} is outside the period asked for [{start}, {end})",
+        "Звонок {call} вне запрошенного периода [{start}, {end})",
+    ),
+    "ev.edge_missing": (
+        "Call {call} is missing for [{start}, {end}) ({case})",
+        "Звонок {call} не вернулся для [{start}, {end}) ({case})",
+    ),
+    "ev.edge_extra": (
+        "Call {call} was returned for [{start}, {end}) ({case}) but started outside it",
+        "Звонок {call} вернулся для [{start}, {end}) ({case}), хотя начался вне периода",
+    ),
+    "ev.duplicate": (
+        "Call {call} came twice (pages of {limit})",
+        "Звонок {call} пришёл дважды (страницы по {limit})",
+    ),
+    "ev.gap": (
+        "Call {call} never came (pages of {limit})",
+        "Звонок {call} так и не пришёл (страницы по {limit})",
+    ),
+    "ev.extra": (
+        "Call {call} came only in small pages",
+        "Звонок {call} пришёл только на маленьких страницах",
+    ),
+    "ev.order_differs": (
+        "The order differs between pages of {limit} and pages of 1000",
+        "Порядок отличается между страницами по {limit} и по 1000",
+    ),
+    "ev.page_changed": (
+        "The same page (offset {offset}, limit {limit}) returned different calls twice",
+        "Одна и та же страница (offset {offset}, limit {limit}) дважды вернула разные звонки",
+    ),
+    "ev.not_sorted": (
+        "Not ordered by start time: {call} after {before}",
+        "Нет сортировки по времени начала: {call} после {before}",
+    ),
+    "ev.short_page_mid_data": (
+        "{endpoint}: limit {limit}, offset {offset} gave only {got} items, yet {more} more followed",
+        "{endpoint}: limit {limit}, offset {offset} вернул только {got}, но дальше было ещё {more}",
+    ),
+    "ev.time_without_offset": (
+        "{where}: time without offset: {value}",
+        "{where}: время без часового пояса: {value}",
+    ),
+    "ev.live_not_listed": (
+        "Call {call} was in progress at {at} but not listed",
+        "Звонок {call} шёл в {at}, но не был в списке",
+    ),
+    "ev.ended_still_listed": (
+        "Call {call} was still listed at {at}, after it ended",
+        "Звонок {call} был в списке в {at}, уже после завершения",
+    ),
+    "ev.link_not_absolute": (
+        "Not an absolute http(s) link: {url}",
+        "Не абсолютная http(s)-ссылка: {url}",
+    ),
+    "ev.link_refused": (
+        "{url} answered {status} without a key",
+        "{url} без ключа ответил {status}",
+    ),
+    "ev.link_not_audio": (
+        "{url} did not return audio (type {type})",
+        "{url} отдал не звук (тип {type})",
+    ),
+    "ev.link_guessable": (
+        "{url}: about {bits} random bits, 64 needed",
+        "{url}: около {bits} случайных бит, нужно 64",
+    ),
+    "ev.link_secret_ignored": (
+        "{url}: the altered link still plays",
+        "{url}: изменённая ссылка всё равно открывается",
+    ),
+    "ev.link_secret_shared": (
+        "Every link shares the same secret {token}",
+        "У всех ссылок один и тот же секрет {token}",
+    ),
+    "ev.fields_absent": ("Call {call} lacks {fields}", "У звонка {call} нет полей {fields}"),
+    "ev.write_refused": ("The request was refused: {exchange}", "Запрос отклонён: {exchange}"),
+    "ev.conformance": ("{title}. Example: {example}", "{title}. Пример: {example}"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "ru" else pair[0]
+
+
+def text(msg: Msg, lang: str = "en") -> str:
+    pair = MESSAGES.get(msg.key)
+    if pair is None:
+        return f"{msg.key} {msg.params}"
+    try:
+        return _pick(pair, lang).format(**msg.params)
+    except (KeyError, IndexError):
+        return f"{_pick(pair, lang)} {msg.params}"
+
+
+def title(check_id: str, lang: str = "en", **params: Any) -> str:
+    if check_id.startswith("conformance:"):
+        return ui("conformance", lang, operation=check_id.split(":", 1)[1])
+    pair = TITLES.get(check_id)
+    return _pick(pair, lang) if pair else check_id
+
+
+def why(check_id: str, lang: str = "en") -> str:
+    pair = WHY.get(check_id.split(":", 1)[0])
+    return _pick(pair, lang) if pair else ""
+
+
+def ui(key: str, lang: str = "en", **params: Any) -> str:
+    return _pick(UI[key], lang).format(**params)
+
+
+def requirement_title(requirement: Requirement, lang: str = "en") -> str:
+    return _pick(REQUIREMENTS[requirement], lang)
+
+
+def status_word(status: Status, lang: str = "en") -> str:
+    return _pick(STATUS[status], lang)
