@@ -1,11 +1,154 @@
-"""Mango Office VPBX face (placeholder until the Mango face lands: serves nothing)."""
+"""The Mango Office VPBX face: `POST /mango/vpbx/<method>` with signed form fields.
+
+Transport (doc 14, 19-21): form fields `vpbx_api_key`, `sign`, `json`, sent
+urlencoded or multipart; `sign` = sha256(key + json + salt) over the raw
+`json` string. Order of checks: rate limit and lock-out, POST (3101), the
+three fields (3103), key (3105), sign (3102), JSON (3400), then the method.
+Trailing slashes are ignored (`stats/calls/result/` as in the doc).
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
 from aiohttp import web
 
-from mockpbx.state import ServerState
+from mockpbx.providers.mango.commands import COMMANDS
+from mockpbx.providers.mango.context import Ctx, Handler
+from mockpbx.providers.mango.dispatcher import Dispatcher
+from mockpbx.providers.mango.errors import AuthError, LockedOut, MangoError, render_error
+from mockpbx.providers.mango.handlers import QUERIES
+from mockpbx.providers.mango.options import MangoOptions
+from mockpbx.providers.mango.recordings import RECORDINGS, recording_link, serve_file
+from mockpbx.providers.mango.runtime import options, runtime
+from mockpbx.providers.mango.signing import sign, verify
+from mockpbx.providers.mango.stats_handlers import STATS
+from mockpbx.state import STATE, InjectedFault, ProviderErrorFault, ServerState
+
+__all__ = ["METHODS", "create_face"]
+
+METHODS: dict[str, Handler] = {**COMMANDS, **STATS, **RECORDINGS, **QUERIES}
+LINK_METHOD = "queries/recording/link"
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    """The form fields, urlencoded or multipart (file parts read as text)."""
+    try:
+        post = await request.post()
+    except ValueError as exc:
+        raise MangoError(3104, f"cannot read the form: {exc}") from None
+    out: dict[str, str] = {}
+    for name in ("vpbx_api_key", "sign", "json"):
+        value = post.get(name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            out[name] = value
+        elif isinstance(value, bytes | bytearray):
+            out[name] = bytes(value).decode("utf-8", "replace")
+        else:
+            out[name] = value.file.read().decode("utf-8", "replace")
+    return out
+
+
+def _authenticate(state: ServerState, form: dict[str, str]) -> dict[str, Any]:
+    missing = [n for n in ("vpbx_api_key", "sign", "json") if not form.get(n)]
+    if missing:
+        raise MangoError(3103, f"missing required form field {missing[0]}")
+    creds = state.credentials
+    if form["vpbx_api_key"] != creds.mango_api_key:
+        raise AuthError(3105, "invalid vpbx_api_key")
+    expected = sign(creds.mango_api_key, form["json"], creds.mango_api_salt)
+    if not verify(expected, form["sign"]):
+        raise AuthError(3102, "sign does not match key + json + salt")
+    try:
+        params = orjson.loads(form["json"])
+    except orjson.JSONDecodeError:
+        raise MangoError(3400, "json is not valid JSON") from None
+    if not isinstance(params, dict):
+        raise MangoError(3104, "json must be an object")
+    return params
+
+
+async def vpbx(request: web.Request) -> web.StreamResponse:
+    state = request.config_dict[STATE]
+    path = request.match_info["method"].strip("/")
+    method = LINK_METHOD if path.startswith(LINK_METHOD + "/") else path
+    request["face"], request["method"] = "mango", method
+    ctx = Ctx(request, state, options(state), runtime(state))
+    try:
+        return await _dispatch(ctx, path, method)
+    except MangoError as exc:
+        return _error(ctx, exc)
+
+
+async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
+    handler = METHODS.get(method)
+    if handler is None and method != LINK_METHOD:
+        raise MangoError(4001, f"unknown method {method}", status=404)
+    try:
+        injected = await ctx.state.faults.intercept(ctx.request, "mango", method)
+    except InjectedFault as fault:
+        raise _fault_error(fault) from None
+    if injected is not None:
+        return injected
+    ctx.rt.check_lockout(ctx.now)
+    if ctx.opts.rate_limits:
+        ctx.rt.check_rate(method)
+    if method == LINK_METHOD:
+        if ctx.request.method != "GET":
+            raise MangoError(3101, "this link is opened with GET")
+        return await recording_link(ctx, path)
+    if ctx.request.method != "POST":
+        raise MangoError(3101, "methods are called with POST")
+    ctx.params = _authenticate(ctx.state, await _form(ctx.request))
+    ctx.request["journal_params"] = ctx.params
+    assert handler is not None
+    return await handler(ctx)
+
+
+def _fault_error(fault: InjectedFault) -> MangoError:
+    if isinstance(fault, ProviderErrorFault):
+        code = int(fault.code) if fault.code is not None and str(fault.code).isdigit() else 5000
+        return MangoError(code, fault.message or "injected provider error")
+    return AuthError(3105, "invalid vpbx_api_key (injected: expired credentials)")
+
+
+def _error(ctx: Ctx, exc: MangoError) -> web.Response:
+    ctx.request["error"] = f"{exc.code}: {exc.message}"
+    bad = 3000 <= exc.code < 4000 and not isinstance(exc, LockedOut)
+    if bad and ctx.rt.note_bad_request(ctx.now, ctx.opts):
+        exc = LockedOut()
+    return render_error(exc, ctx.opts)
+
+
+async def files(request: web.Request) -> web.StreamResponse:
+    state = request.config_dict[STATE]
+    request["face"], request["method"] = "mango", "files"
+    return await serve_file(request, state, runtime(state))
 
 
 def create_face(state: ServerState) -> web.Application:
-    return web.Application()
+    """The Mango sub-app (mounted at /mango/) and its event dispatcher."""
+    app = web.Application()
+    app[STATE] = state
+    app.router.add_route("*", "/vpbx/{method:.+}", vpbx)
+    app.router.add_get("/files/{token}", files)
+    baseline = options(state).model_copy()
+
+    def restore_options() -> None:
+        state.options["mango"] = MangoOptions.model_validate(baseline.model_dump())
+
+    state.on_reset.append(restore_options)
+    dispatcher = Dispatcher(state)
+    state.on_reset.append(dispatcher.on_reset)
+
+    async def run_dispatcher(_: web.Application) -> AsyncIterator[None]:
+        await dispatcher.start()
+        yield
+        await dispatcher.stop()
+
+    app.cleanup_ctx.append(run_dispatcher)
+    return app

@@ -1,0 +1,91 @@
+"""Settings of the Mango face where the real API's docs are silent or contradict themselves.
+
+Read from `state.options["mango"]` (a `MangoOptions` or a plain dict); the
+control plane (`POST /_mockpbx/mango/options`) changes them at run time. Each
+field names the open point of `providers/mango.md` it settles and our default.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["DeliveryFaults", "MangoOptions", "options_of"]
+
+
+class MangoOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # -- errors ---------------------------------------------------------------------
+    # Wrong key or sign: "401" (observed live: HTTP 401 + {"result": 3105|3102}),
+    # "result" (HTTP 200 + {"result": 3105|3102}) or "legacy" (2017 doc: HTTP 420 {"code": ...}).
+    auth_error: Literal["401", "result", "legacy"] = "401"
+    # Other errors: "result" (HTTP 200 + {"result": code, "message": ...}, our default),
+    # or "legacy" (HTTP 420 Method Failure + {"code": code}).
+    error_style: Literal["result", "legacy"] = "result"
+    # `result` in synchronous replies: number (1000) or string ("1000").
+    result_as_string: bool = False
+    # `result` in result/<command> posts: the doc examples quote it.
+    command_result_as_string: bool = True
+    # After one 3xxx error, the next within `lockout_seconds` (virtual) gets 401 and the
+    # product is blocked until `lockout_seconds` after the first (doc 07). Off by default.
+    bad_request_lockout: bool = False
+    lockout_seconds: int = Field(120, ge=1)
+    # Per-method limits of doc 08 (real time); HTTP 429 with the documented body.
+    rate_limits: bool = True
+
+    # -- basic statistics (CSV) -----------------------------------------------------------
+    csv_line_ending: Literal["\n", "\r\n"] = "\n"
+    csv_records_brackets: bool = True  # "[id1,id2]" (doc text) or "id1,id2" (doc examples)
+    csv_trailing_newline: bool = False
+    stats_ready_after: int = Field(0, ge=0)  # virtual seconds until stats/result stops saying 204
+    stats_not_ready_polls: int = Field(0, ge=0)  # this many 204s first, whatever the clock
+    stats_key_ttl: int = Field(3600, ge=60)  # virtual seconds a key lives (doc: >= 1 min)
+    stats_max_window: int = Field(31 * 86400, ge=1)  # "one month"
+    stats_ready_event: Literal["result/stat", "result/stats", ""] = "result/stat"
+
+    # -- extended statistics (JSON) ---------------------------------------------------------
+    stats_calls_max_window: int = Field(30 * 86400, ge=1)  # strictly less (N8N live check)
+    stats_calls_work_polls: int = Field(0, ge=0)  # this many "work" answers first
+
+    # -- recordings -------------------------------------------------------------------------
+    recording_link_ttl: int = Field(300, ge=1)  # virtual seconds a 302 target lives
+    recording_link_single_use: bool = True
+    recording_get_link_enabled: bool = True  # off by default at Mango; on in the mock
+    # None: the true type of the bytes served (audio/wav); or e.g. "audio/mpeg", "audio/mp3".
+    recording_content_type: str | None = None
+
+    # -- call tracking ----------------------------------------------------------------------
+    dct_info_wrapped: bool = False  # user_info_by_dct_number: flat (default) or {"data": {...}}
+
+    # -- events -----------------------------------------------------------------------------
+    # The integrator's base URL (`mockpbx serve --mango-webhook`); the control plane may
+    # override it until the next reset. Events go to <url>/events/call etc.
+    webhook_url: str | None = None
+    events_quoted: bool = False  # seq/timestamp/disconnect_reason as strings (appendix style)
+    record_added_delay: int = Field(10, ge=0)  # virtual seconds after the call ends
+    webhook_timeout: float = Field(5.0, gt=0)  # real seconds per delivery attempt
+    webhook_retries: int = Field(0, ge=0)  # extra attempts after a failure (undocumented)
+    webhook_concurrency: int = Field(8, ge=1, le=256)
+
+
+class DeliveryFaults(BaseModel):
+    """Faults of webhook delivery, set with `POST /_mockpbx/mango/delivery`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    delay_seconds: float = Field(0.0, ge=0, le=600)  # real seconds added before each post
+    duplicate: float = Field(0.0, ge=0, le=1)  # probability an event is posted twice
+    reorder: float = Field(0.0, ge=0, le=1)  # probability an event is held back behind the next
+    drop: float = Field(0.0, ge=0, le=1)  # probability an event is never posted
+    paths: list[str] = Field(default_factory=list)  # only these paths (empty: all)
+
+
+def options_of(raw: Any) -> MangoOptions:
+    """The options stored in `state.options["mango"]`, whatever form they were given in."""
+    if isinstance(raw, MangoOptions):
+        return raw
+    if raw is None:
+        return MangoOptions()
+    return MangoOptions.model_validate(raw)

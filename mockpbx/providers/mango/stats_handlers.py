@@ -1,0 +1,192 @@
+"""stats/request + stats/result (CSV) and stats/calls/request + stats/calls/result (JSON).
+
+Both are two-step: the request returns a key, the result is polled. Readiness
+follows the VIRTUAL clock (`stats_ready_after`) and an optional number of
+not-ready polls; a key expires `stats_key_ttl` virtual seconds after the
+request (404). The body is built once, from the history as it stood when the
+request was made, then served as is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from mockpbx.core.model import Call, Direction, LegRole
+from mockpbx.providers.mango import schemas as s
+from mockpbx.providers.mango.context import Ctx, json_response
+from mockpbx.providers.mango.directory import group_id
+from mockpbx.providers.mango.errors import MangoError
+from mockpbx.providers.mango.runtime import StatsJob
+from mockpbx.providers.mango.stats import (
+    CSV_FIELDS,
+    DEFAULT_FIELDS,
+    PartyFilter,
+    call_item,
+    csv_body,
+    day_chunks,
+)
+
+__all__ = ["STATS"]
+
+
+def _fields(raw: str | list[str]) -> list[str]:
+    names = raw if isinstance(raw, list) else raw.split(",")
+    fields = [n.strip() for n in names if n.strip()] or list(DEFAULT_FIELDS)
+    unknown = [f for f in fields if f not in CSV_FIELDS]
+    if unknown:
+        raise MangoError(3104, f"fields: unknown field {unknown[0]!r}")
+    return fields
+
+
+def _filters(p: s.StatsRequest) -> list[PartyFilter]:
+    given = [(side, party) for side, party in (("from", p.from_), ("to", p.to)) if party]
+    given = [(side, party) for side, party in given if party.extension or party.number]
+    cp = p.call_party
+    if cp and (cp.extension or cp.number):
+        if given:
+            raise MangoError(3100, "call_party is allowed only without from and to")
+        return [PartyFilter("any", cp.extension, cp.number)]
+    return [PartyFilter(side, party.extension, party.number) for side, party in given]
+
+
+async def stats_request(ctx: Ctx) -> web.Response:
+    p = s.parse(s.StatsRequest, ctx.params)
+    if p.date_to < p.date_from or p.date_to - p.date_from > ctx.opts.stats_max_window:
+        raise MangoError(3111, "date_from/date_to: the period must be at most one month")
+    params = {
+        "from": p.date_from,
+        "to": p.date_to,
+        "fields": _fields(p.fields),
+        "filters": _filters(p),
+        "request_id": p.request_id,
+    }
+    key = ctx.rt.new_key(ctx.state.seed)
+    job = ctx.rt.stats[key] = StatsJob("csv", params, ctx.now)
+    if ctx.opts.stats_ready_event and ctx.opts.stats_ready_after == 0:
+        _announce(ctx, key, job)
+    return json_response({"key": key})
+
+
+def _announce(ctx: Ctx, key: str, job: StatsJob) -> None:
+    job.announced = True
+    ctx.rt.post_later(
+        ctx.opts.stats_ready_event, {"key": key, "request_id": job.params["request_id"]}
+    )
+
+
+def _job(ctx: Ctx, kind: str) -> tuple[str, StatsJob | None]:
+    key = str(ctx.params.get("key") or "")
+    if not key:
+        raise MangoError(3103, "key: field required")
+    job = ctx.rt.stats.get(key)
+    if job is None or job.kind != kind or ctx.now > job.requested_at + ctx.opts.stats_key_ttl:
+        return key, None
+    job.polls += 1
+    return key, job
+
+
+def _ready(ctx: Ctx, job: StatsJob, polls_first: int) -> bool:
+    return job.polls > polls_first and ctx.now >= job.requested_at + ctx.opts.stats_ready_after
+
+
+def _history(ctx: Ctx, ts_from: int, ts_to: int, as_of: int) -> list[Call]:
+    """Calls of [ts_from, ts_to) that history showed at `as_of`."""
+    return [c for c in ctx.world.history(ts_from, ts_to) if c.in_history(as_of)]
+
+
+async def stats_result(ctx: Ctx) -> web.Response:
+    _, job = _job(ctx, "csv")
+    if job is None:
+        ctx.request["error"] = "unknown or expired key"
+        return web.Response(status=404)
+    if not _ready(ctx, job, ctx.opts.stats_not_ready_polls):
+        return web.Response(status=204)
+    if job.body is None:
+        p = job.params
+        calls = _history(ctx, p["from"], p["to"] + 1, job.requested_at)
+        job.body = csv_body(calls, ctx.lookup(), p["fields"], p["filters"], ctx.opts)
+    return web.Response(text=job.body, content_type="text/plain", charset="utf-8")
+
+
+# -- extended ---------------------------------------------------------------------------------
+def _moscow_date(ctx: Ctx, value: str, field: str) -> int:
+    for fmt in ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y"):
+        try:
+            naive = datetime.strptime(value.strip(), fmt)  # noqa: DTZ007 - zone added below
+        except ValueError:
+            continue
+        return int(naive.replace(tzinfo=ctx.world.tz).timestamp())
+    raise MangoError(3104, f"{field}: expected 'dd.mm.yyyy hh:mm:ss', got {value!r}")
+
+
+async def stats_calls_request(ctx: Ctx) -> web.Response:
+    p = s.parse(s.StatsCallsRequest, ctx.params)
+    start = _moscow_date(ctx, p.start_date, "start_date")
+    end = _moscow_date(ctx, p.end_date, "end_date")
+    if end < start or end - start >= ctx.opts.stats_calls_max_window:
+        raise MangoError(3111, "start_date/end_date: the period must be shorter than 30 days")
+    key = ctx.rt.new_key(ctx.state.seed)
+    ctx.rt.stats[key] = StatsJob("json", {**p.model_dump(), "from": start, "to": end}, ctx.now)
+    return json_response({"key": key})
+
+
+async def stats_calls_result(ctx: Ctx) -> web.Response:
+    _, job = _job(ctx, "json")
+    if job is None:
+        return json_response({"result": ctx.result(1000), "status": "not-found", "data": []})
+    if not _ready(ctx, job, ctx.opts.stats_calls_work_polls):
+        return json_response({"result": ctx.result(1000), "status": "work", "data": []})
+    if job.body is None:
+        job.body = _calls_data(ctx, job)
+    return json_response({"result": ctx.result(1000), "status": "complete", "data": job.body})
+
+
+def _calls_data(ctx: Ctx, job: StatsJob) -> list[dict[str, Any]]:
+    p = job.params
+    look = ctx.lookup()
+    calls = [
+        c for c in _history(ctx, p["from"], p["to"] + 1, job.requested_at) if _keep(c, p, look)
+    ]
+    totals: dict[str, tuple[int, int, int]] = {}
+    for call in calls:
+        day = datetime.fromtimestamp(call.start_ts, ctx.world.tz).date().isoformat()
+        talk, duration, count = totals.get(day, (0, 0, 0))
+        totals[day] = (talk + call.talk_duration, duration + call.total_duration, count + 1)
+    page = calls[p["offset"] : p["offset"] + p["limit"]]
+    ext = frozenset(p["ext_fields"])
+    items = [(c, call_item(c, look, ext_fields=ext)) for c in page]
+    return day_chunks(items, totals, ctx.world.tz)
+
+
+def _keep(call: Call, p: dict[str, Any], look: Any) -> bool:
+    incoming = call.direction is Direction.IN and call.legs[0].role is LegRole.CONTACT
+    types = p["context_type"]
+    if types is not None and (1 if incoming else 2) not in (
+        types if isinstance(types, list) else [types]
+    ):
+        return False
+    status = p["context_status"]
+    if status is not None and int(call.answer_ts is not None) != status:
+        return False
+    emp_ids = {lg.employee_id for lg in call.legs if lg.employee_id is not None}
+    if p["user_ids"] and not {
+        look.employees[e].mango_user_id for e in emp_ids if e in look.employees
+    } & set(p["user_ids"]):
+        return False
+    if p["group_ids"] and group_id(call.clinic_id) not in p["group_ids"]:
+        return False
+    if p["recall_status"] is not None and p["recall_status"] != 2:
+        return False
+    search = p["search_string"]
+    return not search or search in call.contact_number or search in (call.virtual_number or "")
+
+
+STATS = {
+    "stats/request": stats_request,
+    "stats/result": stats_result,
+    "stats/calls/request": stats_calls_request,
+    "stats/calls/result": stats_calls_result,
+}
