@@ -1,0 +1,111 @@
+"""The Mango events receiver: signatures verified, live calls rebuilt from events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from adapter.model import Direction, LiveState
+from adapter.providers.mango_events import LiveBoard, create_receiver
+from adapter.providers.mango_signing import sign
+
+KEY, SALT = "key123", "salt456"
+ClientFactory = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+
+
+def leg(call_id: str, seq: int, state: str, **extra: Any) -> dict[str, Any]:
+    event = {
+        "entry_id": "ENTRY1",
+        "call_id": call_id,
+        "timestamp": 1778740000 + seq,
+        "seq": seq,
+        "call_state": state,
+        "location": "abonent",
+        "from": {"number": "79161234567"},
+        "to": {
+            "number": "sip:anna@vpbx.mangosip.ru",
+            "extension": "101",
+            "line_number": "74951234567",
+        },
+    }
+    event.update(extra)
+    return event
+
+
+def form(event: dict[str, Any], *, key: str = KEY, salt: str = SALT) -> dict[str, str]:
+    text = json.dumps(event, separators=(",", ":"))
+    return {"vpbx_api_key": key, "sign": sign(key, text, salt), "json": text}
+
+
+@pytest.fixture
+def board() -> LiveBoard:
+    return LiveBoard("Europe/Moscow")
+
+
+@pytest.fixture
+async def receiver(aiohttp_client: ClientFactory, board: LiveBoard) -> TestClient:  # type: ignore[type-arg]
+    return await aiohttp_client(create_receiver(board, KEY, SALT))
+
+
+async def test_signed_event__becomes_a_live_call(receiver: TestClient, board: LiveBoard) -> None:  # type: ignore[type-arg]
+    response = await receiver.post("/events/call", data=form(leg("L1", 1, "Appeared")))
+    assert response.status == 200
+    assert await response.json() == {"result": 1000}
+    [live] = board.live_calls()
+    assert live.provider_call_id == "ENTRY1"
+    assert live.state is LiveState.RINGING
+    assert live.direction is Direction.IN
+    assert live.contact_number == "+79161234567"
+    assert live.sip_line == "sip:anna@vpbx.mangosip.ru"
+
+
+@pytest.mark.parametrize(
+    ("fields", "result"),
+    [({"key": "other"}, 3105), ({"salt": "wrong"}, 3102)],
+    ids=["wrong-key", "wrong-sign"],
+)
+async def test_bad_signature__is_refused(
+    receiver: TestClient,
+    board: LiveBoard,
+    fields: dict[str, str],
+    result: int,  # type: ignore[type-arg]
+) -> None:
+    response = await receiver.post("/events/call", data=form(leg("L1", 1, "Appeared"), **fields))
+    assert response.status == 401
+    assert (await response.json())["result"] == result
+    assert board.live_calls() == []
+
+
+async def test_tampered_json__is_refused(receiver: TestClient) -> None:  # type: ignore[type-arg]
+    data = form(leg("L1", 1, "Appeared"))
+    data["json"] = data["json"].replace("79161234567", "70000000000")
+    response = await receiver.post("/events/call", data=data)
+    assert response.status == 401
+
+
+def test_out_of_order_and_duplicate_events__keep_the_newest_state(board: LiveBoard) -> None:
+    board.on_call(leg("L1", 2, "Connected"))
+    board.on_call(leg("L1", 1, "Appeared"))  # late
+    board.on_call(leg("L1", 2, "Connected"))  # duplicate
+    [live] = board.live_calls()
+    assert live.state is LiveState.TALKING
+
+
+def test_disconnect_or_summary__ends_the_call(board: LiveBoard) -> None:
+    board.on_call(leg("L1", 1, "Appeared"))
+    board.on_call(leg("L1", 2, "Disconnected"))
+    assert board.live_calls() == []
+    board.on_call(leg("L1", 3, "Connected"))  # a straggler after the end
+    assert board.live_calls() == []
+    board.on_call(leg("L9", 1, "Appeared", entry_id="E2"))
+    board.on_summary({"entry_id": "E2"})
+    assert board.live_calls() == []
+
+
+def test_command_result__is_kept(board: LiveBoard) -> None:
+    board.on_result({"command_id": "cb-1", "result": "1000"})
+    assert board.command_results == {"cb-1": 1000}
