@@ -145,7 +145,10 @@ async def server_errors(request: web.Request) -> web.Response:
 
 
 def create_control(state: ServerState) -> web.Application:
+    from mockpbx.control.mango import routes as mango_routes
+
     app = web.Application()
     app[STATE] = state
     app.add_routes(routes)
+    app.add_routes(mango_routes)
     return app
