@@ -44,9 +44,24 @@ def main() -> None:
     help="Virtual clock speed: 0 frozen (moves only via the API), 1 real time, N faster.",
 )
 @click.option("--start", default=None, help="Virtual start time, ISO 8601 with offset.")
-def serve(host: str, port: int, seed: int, clock_rate: float, start: str | None) -> None:
+@click.option(
+    "--mango-webhook",
+    default=None,
+    metavar="URL",
+    help="Integrator base URL Mango events are posted to (<URL>events/call, ...).",
+)
+def serve(
+    host: str,
+    port: int,
+    seed: int,
+    clock_rate: float,
+    start: str | None,
+    mango_webhook: str | None,
+) -> None:
     """Serve the mock until Ctrl-C."""
     state = create_state(seed=seed, start=_parse_start(start), rate=clock_rate)
+    if mango_webhook:
+        state.options["mango"] = {"webhook_url": mango_webhook}
     app = create_app(state)
     base = f"http://{host}:{port}"
     click.echo(
