@@ -26,7 +26,7 @@ def create_face(state: ServerState) -> web.Application:
     app = web.Application()
     data, call = Endpoint("data", DATA_METHODS), Endpoint("call", CALL_METHODS)
     for path in ("/dataapi/v2.0", "/dataapi/v2.0/"):
-        app.router.add_post(path, data)
+        app.router.add_post(path, data.handle)
     for path in ("/callapi/v4.0", "/callapi/v4.0/"):
-        app.router.add_post(path, call)
+        app.router.add_post(path, call.handle)
     return app

@@ -106,7 +106,7 @@ class Endpoint:
         self.api = api
         self.methods = methods
 
-    async def __call__(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         request["face"] = "uis"
         state = request.config_dict[STATE]
         ctx = Ctx(request, state, options_of(state), runtime_of(state), self.api)
