@@ -20,14 +20,12 @@ from __future__ import annotations
 import bisect
 import copy
 import gc
-import math
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from statistics import NormalDist
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mockpbx.core.calls import Target, add_transfer, build_incoming, build_outgoing
@@ -46,13 +44,21 @@ from mockpbx.core.model import (
 )
 from mockpbx.core.store import CallIds
 from mockpbx.core.world import Directory, World
-from mockpbx.scenarios.fastcalls import fast_incoming, fast_outgoing
+from mockpbx.scenarios.daygen import (
+    DEVICES,
+    PAGES,
+    ClinicDay,
+    ClinicPlan,
+    Route,
+    cumulative,
+    fresh_phone,
+    patient_phone,
+    sampler,
+)
 from mockpbx.scenarios.model import (
     DEFAULT_NUMBER_KEYS,
     DEFAULT_STAFF_KEYS,
     Channel,
-    ClinicSpec,
-    Distribution,
     NumberSpec,
     Scenario,
     ScriptedCall,
@@ -60,65 +66,7 @@ from mockpbx.scenarios.model import (
     scripted_time,
 )
 
-__all__ = ["Engine", "build_world", "engine_for", "patient_phone"]
-
-Sampler = Callable[[random.Random], float]
-
-# Existing patients and fresh callers dial from disjoint mobile codes, so a
-# number's class (patient or not) never depends on which days were generated.
-_PATIENT_CODES = ("903", "905", "909", "915", "916", "921")
-_NEW_CODES = ("925", "926", "977", "985", "999", "958")
-
-
-def patient_phone(rnd: random.Random) -> str:
-    """A phone of the clinic's patient base (never drawn for a fresh caller)."""
-    return f"7{rnd.choice(_PATIENT_CODES)}{rnd.randrange(10_000_000):07d}"
-
-
-def _fresh_phone(rnd: random.Random) -> str:
-    return f"7{_NEW_CODES[int(rnd.random() * 6)]}{int(rnd.random() * 10_000_000):07d}"
-
-
-_TABLE = 4096  # quantiles per distribution: draws are a table lookup, ~0.1 µs
-
-
-def sampler(dist: Distribution) -> Sampler:
-    """A fast draw function for a duration distribution (inverse CDF, tabulated)."""
-    if dist.kind == "fixed":
-        value = dist.median
-        return lambda rnd: value
-    if dist.kind == "uniform":
-        low, span = dist.low, dist.high - dist.low
-        return lambda rnd: low + span * rnd.random()
-    normal = NormalDist(math.log(max(dist.median, 1)), max(dist.sigma, 1e-9))
-    high = dist.high if dist.high > dist.low else math.inf
-    table = [
-        min(max(math.exp(normal.inv_cdf((i + 0.5) / _TABLE)), dist.low), high)
-        for i in range(_TABLE)
-    ]
-    return lambda rnd: table[int(rnd.random() * _TABLE)]
-
-
-@dataclass(slots=True)
-class _Route:
-    number: VirtualNumber
-    targets: list[Target]
-    rates: list[float]
-    strategy: str
-    ring_seconds: int
-    channel: Channel | None
-    source: str
-
-
-@dataclass(slots=True)
-class _ClinicPlan:
-    spec: ClinicSpec
-    tz: ZoneInfo
-    routes: list[_Route] = field(default_factory=list)
-    cum: list[float] = field(default_factory=list)
-    admins: list[Target] = field(default_factory=list)
-    staff: list[Target] = field(default_factory=list)
-    patients: list[str] = field(default_factory=list)
+__all__ = ["Engine", "build_world", "copy_directory", "engine_for", "patient_phone", "sampler"]
 
 
 class Engine:
@@ -136,12 +84,13 @@ class Engine:
         self.channels = list(scenario.channels or _default_channels())
         self.directory = self._build_directory()
         self._plans = self._build_plans()
-        self._channel_cum = _cumulative([c.weight for c in self.channels])
+        self._channel_cum = cumulative([c.weight for c in self.channels])
         dur = scenario.durations
         self._answer_delay = sampler(dur.answer_delay)
         self._talk = sampler(dur.talk)
         self._patience = sampler(dur.patience)
         self.scripted_by_call: dict[int, ScriptedCall] = {}  # filled as days are generated
+        self.clinic_sides: dict[date, Any] = {}  # truth.ClinicSide per history start
         self._scripted = self._scripted_by_day()
 
     # -- directory ---------------------------------------------------------------
@@ -226,15 +175,16 @@ class Engine:
         for line in d.sip_lines:  # outbound caller ID: the clinic's first number
             line.virtual_phone_number = first_number.get(clinic_of[line.employee_id])
 
-    def _build_plans(self) -> dict[int, _ClinicPlan]:
+    def _build_plans(self) -> dict[int, ClinicPlan]:
         d = self.directory
         sc = self.scenario
-        plans: dict[int, _ClinicPlan] = {}
+        plans: dict[int, ClinicPlan] = {}
         lines_of: dict[int, list[SipLine]] = {}
         for line in d.sip_lines:
             lines_of.setdefault(line.employee_id, []).append(line)
-        for clinic in sc.clinics:
-            plan = plans[clinic.id] = _ClinicPlan(clinic, ZoneInfo(clinic.timezone or sc.timezone))
+        for slot, clinic in enumerate(sc.clinics):
+            tz = ZoneInfo(clinic.timezone or sc.timezone)
+            plan = plans[clinic.id] = ClinicPlan(clinic, tz, slot)
             plan.staff = [
                 Target(line, emp)
                 for emp in d.employees
@@ -256,15 +206,15 @@ class Engine:
                     RoutingRule(number.number, tuple(t.line.id for t in targets), strategy, ring)
                 )
                 plan.routes.append(
-                    _Route(number, targets, rates, strategy, ring, channel, number.type.value)
+                    Route(number, targets, rates, strategy, ring, channel, number.type.value)
                 )
                 weight = spec.weight * (channel.weight if channel else 1.0)
                 weights.setdefault(spec.clinic, []).append(weight / len(numbers))
         for clinic_id, plan in plans.items():
-            plan.cum = _cumulative(weights.get(clinic_id, []))
+            plan.cum = cumulative(weights.get(clinic_id, []))
         return plans
 
-    def _route_for(self, spec: NumberSpec, plan: _ClinicPlan) -> tuple[list[Target], str, int]:
+    def _route_for(self, spec: NumberSpec, plan: ClinicPlan) -> tuple[list[Target], str, int]:
         for r in self.scenario.routes:
             if r.clinic == spec.clinic and r.number in (spec.key, "*"):
                 if r.staff:
@@ -305,7 +255,7 @@ class Engine:
         for spec in self.scenario.clinics:
             plan = self._plans[spec.id]
             if plan.routes:
-                _ClinicDay(self, plan, rnd, day, start, length, calls, links).run()
+                ClinicDay(self, plan, rnd, day, start, length, calls, links).run()
         scripted = self._scripted_calls(day, calls)
         calls.sort(key=_start_of)
         for seq, call in enumerate(calls):
@@ -327,7 +277,9 @@ class Engine:
     def _scripted_call(self, ts: int, spec: ScriptedCall) -> Call:
         plan = self._plans[spec.clinic]
         rnd = self.seeds.random("scripted", ts, spec.clinic)
-        contact = spec.contact or _fresh_phone(rnd)
+        contact = spec.contact or fresh_phone(rnd)
+        if contact == "patient":  # some existing patient of the clinic's base
+            contact = plan.patients[int(rnd.random() * len(plan.patients))]
         who = self.staff_keys.get(spec.answered_by) if spec.answered_by else None
         if spec.direction == "out":
             assert who is not None  # validated by the model
@@ -368,7 +320,7 @@ class Engine:
         call.history_delay = spec.late_seconds
         return call
 
-    def _scripted_route(self, plan: _ClinicPlan, spec: ScriptedCall) -> _Route:
+    def _scripted_route(self, plan: ClinicPlan, spec: ScriptedCall) -> Route:
         if spec.number is not None:
             keys = [s.key for s in self.scenario.numbers] or list(DEFAULT_NUMBER_KEYS)
             specs = self.scenario.numbers or _default_numbers()
@@ -378,7 +330,7 @@ class Engine:
                     return route
         return plan.routes[0]
 
-    def _visit(self, rnd: random.Random, route: _Route, ts: int) -> Visit | None:
+    def _visit(self, rnd: random.Random, route: Route, ts: int) -> Visit | None:
         number = route.number
         if number.type is NumberType.VA:
             return None
@@ -403,194 +355,18 @@ class Engine:
             channel.utm_content,
             f"https://{domain}/" if domain else None,
             domain,
-            _PAGES[int(rnd.random() * 3)],
+            PAGES[int(rnd.random() * 3)],
             None,  # search_engine
             None,  # search_query
             channel.uis_channel,
-            _DEVICES[int(rnd.random() * 3)],
+            DEVICES[int(rnd.random() * 3)],
             ts - 60 - int(rnd.random() * 1740),
             "clinic.example",
         )
 
     # -- plans seen by the clinic side (truth) ---------------------------------------
-    def plan(self, clinic_id: int) -> _ClinicPlan:
+    def plan(self, clinic_id: int) -> ClinicPlan:
         return self._plans[clinic_id]
-
-
-_PAGES = (
-    "https://clinic.example/",
-    "https://clinic.example/implants",
-    "https://clinic.example/prices",
-)
-_DEVICES = ("desktop", "mobile", "mobile")
-
-
-class _ClinicDay:
-    """One clinic's calls of one account-local day (the hot loop of generation)."""
-
-    __slots__ = (
-        "busy",
-        "calls",
-        "day",
-        "day_start",
-        "engine",
-        "hours",
-        "length",
-        "links",
-        "plan",
-        "rnd",
-        "shares",
-        "shift",
-        "today",
-    )
-
-    def __init__(
-        self,
-        engine: Engine,
-        plan: _ClinicPlan,
-        rnd: random.Random,
-        day: date,
-        day_start: int,
-        length: int,
-        calls: list[Call],
-        links: list[tuple[Call, Call]],
-    ) -> None:
-        self.engine, self.plan, self.rnd, self.day = engine, plan, rnd, day
-        self.day_start, self.length, self.calls, self.links = day_start, length, calls, links
-        noon = datetime.fromtimestamp(day_start + length // 2, engine.tz)
-        local_offset = noon.utcoffset()
-        clinic_offset = noon.astimezone(plan.tz).utcoffset()
-        assert local_offset is not None
-        assert clinic_offset is not None
-        self.shift = int((clinic_offset - local_offset).total_seconds())  # clinic ahead by
-        self.hours = plan.spec.hours(day.weekday())
-        self.shares = engine.scenario.shares
-        self.busy: dict[int, int] = {}
-        self.today: list[str] = []  # new callers of today, who may call again
-
-    def arrivals(self) -> list[int]:
-        sc = self.engine.scenario
-        vol = sc.volume
-        mean = vol.calls_per_day * vol.by_weekday[self.day.weekday()] * self.plan.spec.volume_factor
-        total_w = sum(vol.by_hour) or 1.0
-        rnd, length, base = self.rnd, self.length, self.day_start
-        starts: list[int] = []
-        for hour, w in enumerate(vol.by_hour):
-            n = _poisson(rnd, mean * w / total_w)
-            offset = hour * 3600 - self.shift
-            starts.extend(base + (offset + int(rnd.random() * 3600)) % length for _ in range(n))
-        starts.sort()
-        return starts
-
-    def run(self) -> None:
-        for ts in self.arrivals():
-            self.incoming(ts)
-
-    def closed(self, ts: int) -> bool:
-        if self.hours is None:
-            return True
-        minute = ((ts - self.day_start + self.shift) // 60) % 1440
-        return not self.hours[0] <= minute < self.hours[1]
-
-    def contact(self) -> str:
-        rnd, plan, shares = self.rnd, self.plan, self.engine.scenario.shares
-        u = rnd.random()
-        if u < shares.existing_patients and plan.patients:
-            return plan.patients[int(rnd.random() * len(plan.patients))]
-        if self.today and rnd.random() < shares.repeat_callers:
-            return self.today[int(rnd.random() * len(self.today))]
-        phone = _fresh_phone(rnd)
-        self.today.append(phone)
-        return phone
-
-    def incoming(self, ts: int) -> None:
-        rnd, plan, engine, busy = self.rnd, self.plan, self.engine, self.busy
-        shares = self.shares
-        route = plan.routes[bisect.bisect(plan.cum, rnd.random() * plan.cum[-1])]
-        closed = self.closed(ts)
-        contact = self.contact()
-        targets, rates = route.targets, route.rates
-        if busy and any(busy.get(t.employee.id, 0) > ts for t in targets):
-            keep = [i for i, t in enumerate(targets) if busy.get(t.employee.id, 0) <= ts]
-            targets, rates = [targets[i] for i in keep], [rates[i] for i in keep]
-        answered_by = None
-        if route.strategy == "simultaneous":
-            if targets and rnd.random() < rates[0]:
-                answered_by = int(rnd.random() * len(targets))
-        else:
-            for i, rate in enumerate(rates):
-                if rnd.random() < rate:
-                    answered_by = i
-                    break
-        call = fast_incoming(
-            ts,
-            contact,
-            route.number.number,
-            targets,
-            answered_by,
-            int(engine._answer_delay(rnd)),
-            int(engine._talk(rnd)),
-            route.strategy,
-            route.ring_seconds,
-            int(engine._patience(rnd)),
-            rnd.random() < 0.6,
-            route.source,
-            engine._visit(rnd, route, ts) if route.source != "va" else None,
-            plan.spec.id,
-            shares.recorded >= 1.0 or rnd.random() < shares.recorded,
-            closed,
-        )
-        if shares.late_rows and rnd.random() < shares.late_rows:
-            call.history_delay = shares.late_rows_delay
-        self.calls.append(call)
-        self.after(call, contact, closed)
-
-    def after(self, call: Call, contact: str, closed: bool) -> None:
-        """What follows a call: a transfer, a callback of a missed call, an extra outgoing."""
-        rnd, plan, shares = self.rnd, self.plan, self.shares
-        if call.answer_ts is not None:
-            employee = _answerer(call)
-            if shares.transfers and rnd.random() < shares.transfers:
-                self.transfer(call, employee)
-                employee = _answerer(call)
-            self.busy[employee] = call.end_ts
-        elif not closed and plan.admins and rnd.random() < shares.callbacks_of_missed:
-            callback = self.outgoing(call.end_ts, contact)
-            self.links.append((callback, call))
-        if not closed and plan.admins and rnd.random() < shares.outgoing:
-            self.outgoing(call.start_ts + 600 + int(rnd.random() * 3000), None)
-
-    def transfer(self, call: Call, from_employee: int) -> None:
-        others = [t for t in self.plan.staff if t.employee.id != from_employee]
-        if not others or call.answer_ts is None or call.end_ts - call.answer_ts < 20:
-            return
-        rnd = self.rnd
-        target = others[int(rnd.random() * len(others))]
-        at = call.answer_ts + 10 + int(rnd.random() * (call.end_ts - call.answer_ts - 10))
-        add_transfer(call, target, at=min(at, call.end_ts - 1), ring=3 + int(rnd.random() * 8))
-
-    def outgoing(self, after: int, contact: str | None) -> Call:
-        rnd, plan, engine = self.rnd, self.plan, self.engine
-        ts = after + 120 + int(rnd.random() * 1680)
-        if self.hours is not None:
-            ts = min(ts, self.day_start + self.hours[1] * 60 - self.shift - 60)
-        ts = min(max(ts, after + 1), self.day_start + self.length - 1)
-        target = plan.admins[int(rnd.random() * len(plan.admins))]
-        answered = rnd.random() < 0.75
-        call = fast_outgoing(
-            ts,
-            target,
-            contact or self.contact(),
-            target.line.virtual_phone_number or target.line.login,
-            5 + int(rnd.random() * 21),
-            int(engine._talk(rnd)) if answered else None,
-            plan.spec.id,
-            rnd.random() < engine.scenario.shares.recorded,
-        )
-        emp = target.employee.id
-        self.busy[emp] = max(self.busy.get(emp, 0), call.end_ts)
-        self.calls.append(call)
-        return call
 
 
 @contextmanager
@@ -602,14 +378,6 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _answerer(call: Call) -> int:
-    """The employee of the last answered employee leg of an answered incoming call."""
-    for leg in reversed(call.legs):
-        if leg.answer_ts is not None and leg.employee_id is not None:
-            return leg.employee_id
-    raise AssertionError("an answered call has an answered employee leg")
 
 
 def _start_of(call: Call) -> int:
@@ -626,26 +394,6 @@ def _renumber(call: Call, call_id: int) -> None:
                 leg.taken_from_leg_id = base + taken.get(leg.taken_from_leg_id, 0)
     for i, leg in enumerate(call.legs):
         leg.id = base + i
-
-
-def _cumulative(weights: Sequence[float]) -> list[float]:
-    out, total = [], 0.0
-    for w in weights:
-        total += w
-        out.append(total)
-    return out or [0.0]
-
-
-def _poisson(rnd: random.Random, mean: float) -> int:
-    if mean <= 0:
-        return 0
-    if mean > 50:
-        return max(0, round(rnd.gauss(mean, math.sqrt(mean))))
-    limit, k, p = math.exp(-mean), 0, rnd.random()
-    while p > limit:
-        k += 1
-        p *= rnd.random()
-    return k
 
 
 def _split_name(name: str) -> tuple[str, str, str]:
@@ -745,11 +493,12 @@ def build_world(
     """A world for `scenario`: history of `history_days` before `start`, live after it."""
     tz = ZoneInfo(scenario.timezone)
     if start is None:
-        start = _default_start(tz)
+        start = _default_start(tz, scenario.start_time)
     start_day = start.astimezone(tz).date()
     engine = engine_for(scenario, seed, start_day)
     clock = VirtualClock(start, rate)
-    meta = {"scenario": scenario.name, "seed": seed, "engine": engine}
+    first = start_day - timedelta(days=scenario.history_days)
+    meta = {"scenario": scenario.name, "seed": seed, "engine": engine, "history_from": first}
     if scenario.callback:
         meta["callback"] = dict(scenario.callback)
     return World(
@@ -757,12 +506,13 @@ def build_world(
         clock,
         engine.seeds,
         loader=engine.day,
-        history_from=start_day - timedelta(days=scenario.history_days),
+        history_from=first,
         meta=meta,
     )
 
 
-def _default_start(tz: ZoneInfo) -> datetime:
-    """Today 10:30 local time on the host's date: a weekday-morning clinic."""
+def _default_start(tz: ZoneInfo, start_time: str | None = None) -> datetime:
+    """Today 10:30 (or the scenario's `start_time`) local time on the host's date."""
     today = datetime.now(tz).date()
-    return datetime(today.year, today.month, today.day, 10, 30, tzinfo=tz)
+    at = time.fromisoformat(start_time) if start_time else time(10, 30)
+    return datetime.combine(today, at, tzinfo=tz)

@@ -313,7 +313,7 @@ class ScriptedCall(_Strict):
     clinic: int = 1
     direction: Literal["in", "out"] = "in"
     number: str | None = None  # NumberSpec key; default the clinic's first number
-    contact: str | None = None  # caller's phone, E.164 digits; generated when omitted
+    contact: str | None = None  # E.164 digits, or "patient" (one of the base); default: new
     answered_by: str | None = None  # StaffSpec key; null = missed
     answer_after: int = Field(8, ge=0)
     talk: int = Field(120, ge=1)
@@ -324,6 +324,13 @@ class ScriptedCall(_Strict):
     call_type: str | None = None
     topic: str | None = None
     books: bool | None = None  # the administrator books an appointment
+
+    @field_validator("contact")
+    @classmethod
+    def _check_contact(cls, value: str | None) -> str | None:
+        if value is not None and value != "patient" and not value.isdigit():
+            raise ValueError(f"expected E.164 digits or 'patient', got {value!r}")
+        return value
 
     @field_validator("at")
     @classmethod
@@ -405,6 +412,7 @@ class Scenario(_Strict):
     timezone: str = "Europe/Moscow"
     app_id: int = 14200
     history_days: int = Field(30, ge=0, le=3660)
+    start_time: str | None = None  # local "HH:MM" of the start day when no start is given
     clinics: list[ClinicSpec] = Field(default_factory=lambda: [ClinicSpec()], min_length=1)
     staff: list[StaffSpec] = Field(default_factory=list)
     numbers: list[NumberSpec] = Field(default_factory=list)
@@ -424,6 +432,26 @@ class Scenario(_Strict):
     def _check_tz(cls, value: str) -> str:
         return _check_timezone(value)
 
+    @field_validator("start_time")
+    @classmethod
+    def _check_start(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                time.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"expected local 'HH:MM', got {value!r}") from None
+        return value
+
+    def staff_keys(self) -> list[str]:
+        """Keys of the staff (a spec with `count: N` gives key1..keyN)."""
+        if not self.staff:
+            return list(DEFAULT_STAFF_KEYS)
+        out: list[str] = []
+        for s in self.staff:
+            if s.key:
+                out.extend([s.key] if s.count == 1 else [f"{s.key}{n + 1}" for n in range(s.count)])
+        return out
+
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         _check_references(self)
@@ -435,7 +463,7 @@ def _check_references(sc: Scenario) -> None:
     clinic_ids = {c.id for c in sc.clinics}
     if len(clinic_ids) != len(sc.clinics):
         raise ValueError("clinics: ids must be unique")
-    staff_keys = {s.key for s in sc.staff if s.key} if sc.staff else set(DEFAULT_STAFF_KEYS)
+    staff_keys = set(sc.staff_keys())
     number_keys = {n.key for n in sc.numbers} if sc.numbers else set(DEFAULT_NUMBER_KEYS)
     channel_keys = {c.key for c in sc.channels}
     for where, clinic in [

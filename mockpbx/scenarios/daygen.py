@@ -1,0 +1,312 @@
+"""The hot loop of generation: one clinic's calls of one day, and its building blocks.
+
+`Engine` (engine.py) compiles a scenario into per-clinic plans once; this
+module draws a day from them. Kept apart so the engine stays readable and the
+loop can be tuned for speed (positional builders, tabulated distributions).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from statistics import NormalDist
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from mockpbx.core.calls import Target, add_transfer
+from mockpbx.core.model import Call, VirtualNumber
+from mockpbx.scenarios.fastcalls import fast_incoming, fast_outgoing
+from mockpbx.scenarios.model import Channel, ClinicSpec, Distribution
+
+if TYPE_CHECKING:
+    from mockpbx.scenarios.engine import Engine
+
+__all__ = ["ClinicDay", "ClinicPlan", "Route", "patient_phone", "sampler", "uniquefresh_phone"]
+
+Sampler = Callable[[random.Random], float]
+
+# Existing patients and fresh callers dial from disjoint mobile codes, so a
+# number's class (patient or not) never depends on which days were generated.
+_PATIENT_CODES = ("903", "905", "909", "915", "916", "921")
+_NEW_CODES = ("925", "926", "977", "985", "999", "958")
+
+
+def patient_phone(rnd: random.Random) -> str:
+    """A phone of the clinic's patient base (never drawn for a fresh caller)."""
+    return f"7{rnd.choice(_PATIENT_CODES)}{rnd.randrange(10_000_000):07d}"
+
+
+def fresh_phone(rnd: random.Random) -> str:
+    return f"7{_NEW_CODES[int(rnd.random() * 6)]}{int(rnd.random() * 10_000_000):07d}"
+
+
+_FRESH_PER_DAY = 600  # fresh callers per clinic and day with a guaranteed-unique number
+_EPOCH = date(2000, 1, 1)
+
+
+def uniquefresh_phone(day: date, clinic_slot: int, k: int, rnd: random.Random) -> str:
+    """The k-th fresh caller of a clinic's day: unique across days (for 27 years, 10 clinics).
+
+    A fresh number is never a patient's (disjoint codes) and never another
+    day's fresh caller, so whether a caller is new follows from the number
+    alone. Beyond 600 fresh callers a clinic-day draws at random.
+    """
+    if k >= _FRESH_PER_DAY:
+        return fresh_phone(rnd)
+    n = ((day - _EPOCH).days % 10_000) * 6000 + (clinic_slot % 10) * _FRESH_PER_DAY + k
+    code, rest = divmod(n, 10_000_000)
+    return f"7{_NEW_CODES[code]}{(rest * 7919 + 4_412_871) % 10_000_000:07d}"
+
+
+_TABLE = 4096  # quantiles per distribution: draws are a table lookup, ~0.1 µs
+
+
+def sampler(dist: Distribution) -> Sampler:
+    """A fast draw function for a duration distribution (inverse CDF, tabulated)."""
+    if dist.kind == "fixed":
+        value = dist.median
+        return lambda rnd: value
+    if dist.kind == "uniform":
+        low, span = dist.low, dist.high - dist.low
+        return lambda rnd: low + span * rnd.random()
+    normal = NormalDist(math.log(max(dist.median, 1)), max(dist.sigma, 1e-9))
+    high = dist.high if dist.high > dist.low else math.inf
+    table = [
+        min(max(math.exp(normal.inv_cdf((i + 0.5) / _TABLE)), dist.low), high)
+        for i in range(_TABLE)
+    ]
+    return lambda rnd: table[int(rnd.random() * _TABLE)]
+
+
+@dataclass(slots=True)
+class Route:
+    number: VirtualNumber
+    targets: list[Target]
+    rates: list[float]
+    strategy: str
+    ring_seconds: int
+    channel: Channel | None
+    source: str
+
+
+@dataclass(slots=True)
+class ClinicPlan:
+    spec: ClinicSpec
+    tz: ZoneInfo
+    slot: int  # the clinic's index in the scenario
+    routes: list[Route] = field(default_factory=list)
+    cum: list[float] = field(default_factory=list)
+    admins: list[Target] = field(default_factory=list)
+    staff: list[Target] = field(default_factory=list)
+    patients: list[str] = field(default_factory=list)
+
+
+PAGES = (
+    "https://clinic.example/",
+    "https://clinic.example/implants",
+    "https://clinic.example/prices",
+)
+DEVICES = ("desktop", "mobile", "mobile")
+
+
+class ClinicDay:
+    """One clinic's calls of one account-local day (the hot loop of generation)."""
+
+    __slots__ = (
+        "busy",
+        "calls",
+        "day",
+        "day_start",
+        "engine",
+        "hours",
+        "length",
+        "links",
+        "plan",
+        "rnd",
+        "shares",
+        "shift",
+        "today",
+    )
+
+    def __init__(
+        self,
+        engine: Engine,
+        plan: ClinicPlan,
+        rnd: random.Random,
+        day: date,
+        day_start: int,
+        length: int,
+        calls: list[Call],
+        links: list[tuple[Call, Call]],
+    ) -> None:
+        self.engine, self.plan, self.rnd, self.day = engine, plan, rnd, day
+        self.day_start, self.length, self.calls, self.links = day_start, length, calls, links
+        noon = datetime.fromtimestamp(day_start + length // 2, engine.tz)
+        local_offset = noon.utcoffset()
+        clinic_offset = noon.astimezone(plan.tz).utcoffset()
+        assert local_offset is not None
+        assert clinic_offset is not None
+        self.shift = int((clinic_offset - local_offset).total_seconds())  # clinic ahead by
+        self.hours = plan.spec.hours(day.weekday())
+        self.shares = engine.scenario.shares
+        self.busy: dict[int, int] = {}
+        self.today: list[str] = []  # new callers of today, who may call again
+
+    def arrivals(self) -> list[int]:
+        sc = self.engine.scenario
+        vol = sc.volume
+        mean = vol.calls_per_day * vol.by_weekday[self.day.weekday()] * self.plan.spec.volume_factor
+        total_w = sum(vol.by_hour) or 1.0
+        rnd, length, base = self.rnd, self.length, self.day_start
+        starts: list[int] = []
+        for hour, w in enumerate(vol.by_hour):
+            n = poisson(rnd, mean * w / total_w)
+            offset = hour * 3600 - self.shift
+            starts.extend(base + (offset + int(rnd.random() * 3600)) % length for _ in range(n))
+        starts.sort()
+        return starts
+
+    def run(self) -> None:
+        for ts in self.arrivals():
+            self.incoming(ts)
+
+    def closed(self, ts: int) -> bool:
+        if self.hours is None:
+            return True
+        minute = ((ts - self.day_start + self.shift) // 60) % 1440
+        return not self.hours[0] <= minute < self.hours[1]
+
+    def contact(self) -> str:
+        rnd, plan, shares = self.rnd, self.plan, self.engine.scenario.shares
+        u = rnd.random()
+        if u < shares.existing_patients and plan.patients:
+            return plan.patients[int(rnd.random() * len(plan.patients))]
+        if self.today and rnd.random() < shares.repeat_callers:
+            return self.today[int(rnd.random() * len(self.today))]
+        phone = uniquefresh_phone(self.day, self.plan.slot, len(self.today), rnd)
+        self.today.append(phone)
+        return phone
+
+    def incoming(self, ts: int) -> None:
+        rnd, plan, engine, busy = self.rnd, self.plan, self.engine, self.busy
+        shares = self.shares
+        route = plan.routes[bisect.bisect(plan.cum, rnd.random() * plan.cum[-1])]
+        closed = self.closed(ts)
+        contact = self.contact()
+        targets, rates = route.targets, route.rates
+        if busy and any(busy.get(t.employee.id, 0) > ts for t in targets):
+            keep = [i for i, t in enumerate(targets) if busy.get(t.employee.id, 0) <= ts]
+            targets, rates = [targets[i] for i in keep], [rates[i] for i in keep]
+        answered_by = None
+        if route.strategy == "simultaneous":
+            if targets and rnd.random() < rates[0]:
+                answered_by = int(rnd.random() * len(targets))
+        else:
+            for i, rate in enumerate(rates):
+                if rnd.random() < rate:
+                    answered_by = i
+                    break
+        call = fast_incoming(
+            ts,
+            contact,
+            route.number.number,
+            targets,
+            answered_by,
+            int(engine._answer_delay(rnd)),
+            int(engine._talk(rnd)),
+            route.strategy,
+            route.ring_seconds,
+            int(engine._patience(rnd)),
+            rnd.random() < 0.6,
+            route.source,
+            engine._visit(rnd, route, ts) if route.source != "va" else None,
+            plan.spec.id,
+            shares.recorded >= 1.0 or rnd.random() < shares.recorded,
+            closed,
+        )
+        if shares.late_rows and rnd.random() < shares.late_rows:
+            call.history_delay = shares.late_rows_delay
+        self.calls.append(call)
+        self.after(call, contact, closed)
+
+    def after(self, call: Call, contact: str, closed: bool) -> None:
+        """What follows a call: a transfer, a callback of a missed call, an extra outgoing."""
+        rnd, plan, shares = self.rnd, self.plan, self.shares
+        if call.answer_ts is not None:
+            employee = _answerer(call)
+            if shares.transfers and rnd.random() < shares.transfers:
+                self.transfer(call, employee)
+                employee = _answerer(call)
+            self.busy[employee] = call.end_ts
+        elif not closed and plan.admins and rnd.random() < shares.callbacks_of_missed:
+            callback = self.outgoing(call.end_ts, contact)
+            self.links.append((callback, call))
+        if not closed and plan.admins and rnd.random() < shares.outgoing:
+            self.outgoing(call.start_ts + 600 + int(rnd.random() * 3000), None)
+
+    def transfer(self, call: Call, from_employee: int) -> None:
+        others = [t for t in self.plan.staff if t.employee.id != from_employee]
+        if not others or call.answer_ts is None or call.end_ts - call.answer_ts < 20:
+            return
+        rnd = self.rnd
+        target = others[int(rnd.random() * len(others))]
+        at = call.answer_ts + 10 + int(rnd.random() * (call.end_ts - call.answer_ts - 10))
+        add_transfer(call, target, at=min(at, call.end_ts - 1), ring=3 + int(rnd.random() * 8))
+
+    def outgoing(self, after: int, contact: str | None) -> Call:
+        rnd, plan, engine = self.rnd, self.plan, self.engine
+        ts = after + 120 + int(rnd.random() * 1680)
+        if self.hours is not None:
+            ts = min(ts, self.day_start + self.hours[1] * 60 - self.shift - 60)
+        ts = min(max(ts, after + 1), self.day_start + self.length - 1)
+        target = plan.admins[int(rnd.random() * len(plan.admins))]
+        answered = rnd.random() < 0.75
+        call = fast_outgoing(
+            ts,
+            target,
+            contact or self.contact(),
+            target.line.virtual_phone_number or target.line.login,
+            5 + int(rnd.random() * 21),
+            int(engine._talk(rnd)) if answered else None,
+            plan.spec.id,
+            rnd.random() < engine.scenario.shares.recorded,
+        )
+        shares = self.shares
+        if shares.late_rows and rnd.random() < shares.late_rows:
+            call.history_delay = shares.late_rows_delay
+        emp = target.employee.id
+        self.busy[emp] = max(self.busy.get(emp, 0), call.end_ts)
+        self.calls.append(call)
+        return call
+
+
+def _answerer(call: Call) -> int:
+    """The employee of the last answered employee leg of an answered incoming call."""
+    for leg in reversed(call.legs):
+        if leg.answer_ts is not None and leg.employee_id is not None:
+            return leg.employee_id
+    raise AssertionError("an answered call has an answered employee leg")
+
+
+def cumulative(weights: Sequence[float]) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return out or [0.0]
+
+
+def poisson(rnd: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 50:
+        return max(0, round(rnd.gauss(mean, math.sqrt(mean))))
+    limit, k, p = math.exp(-mean), 0, rnd.random()
+    while p > limit:
+        k += 1
+        p *= rnd.random()
+    return k
