@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from mockpbx.control.routes import bad_request, read_json
 from mockpbx.providers.mango.options import DeliveryFaults, MangoOptions
-from mockpbx.providers.mango.runtime import options, runtime
+from mockpbx.providers.mango.runtime import options, runtime, webhook_url
 from mockpbx.state import STATE, ServerState
 
 __all__ = ["routes"]
@@ -35,10 +35,9 @@ def _state(request: web.Request) -> ServerState:
 
 
 def _webhook_body(state: ServerState) -> dict[str, Any]:
-    rt, opts = runtime(state), options(state)
-    source = "control" if rt.webhook else ("serve" if opts.webhook_url else None)
+    url, source = webhook_url(state)
     return {
-        "url": rt.webhook or opts.webhook_url,
+        "url": url,
         "source": source,
         "now": state.world.clock.now().isoformat(),
     }

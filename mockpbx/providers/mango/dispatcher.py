@@ -29,7 +29,7 @@ from mockpbx.core.world import World
 from mockpbx.providers.mango.directory import Lookup
 from mockpbx.providers.mango.events import Event, call_events
 from mockpbx.providers.mango.options import MangoOptions
-from mockpbx.providers.mango.runtime import MangoRuntime, options, runtime
+from mockpbx.providers.mango.runtime import MangoRuntime, options, runtime, webhook_url
 from mockpbx.providers.mango.signing import form_body
 from mockpbx.state import ServerState
 
@@ -154,7 +154,7 @@ class Dispatcher:
         if world is not self._world:
             self._watch(world)
             self._cursor = None
-        url = rt.webhook or opts.webhook_url
+        url, _ = webhook_url(self.state)
         if url is None:
             self._cursor = None
             rt.outbox.clear()

@@ -19,7 +19,7 @@ from mockpbx.providers.mango.errors import LockedOut, RateLimited
 from mockpbx.providers.mango.options import DeliveryFaults, MangoOptions, options_of
 from mockpbx.state import ServerState
 
-__all__ = ["LIMITS", "Link", "MangoRuntime", "StatsJob", "options", "runtime"]
+__all__ = ["LIMITS", "Link", "MangoRuntime", "StatsJob", "options", "runtime", "webhook_url"]
 
 # Requests per seconds, per product (doc 08); other methods: the default 10/1.
 LIMITS: dict[str, tuple[int, float]] = {
@@ -128,3 +128,16 @@ def options(state: ServerState) -> MangoOptions:
     opts = options_of(state.options.get("mango"))
     state.options["mango"] = opts
     return opts
+
+
+def webhook_url(state: ServerState) -> tuple[str | None, str | None]:
+    """(the integrator URL in effect, where it came from: control | serve | scenario)."""
+    rt, opts = runtime(state), options(state)
+    if rt.webhook:
+        return rt.webhook, "control"
+    if opts.webhook_url:
+        return opts.webhook_url, "serve"
+    from_scenario = getattr(state.scenario, "mango_webhook", None)  # a scenario may name one
+    if isinstance(from_scenario, str) and from_scenario:
+        return from_scenario, "scenario"
+    return None, None

@@ -82,7 +82,9 @@ class Receiver:
     async def handle(self, request: web.Request) -> web.Response:
         form = await request.post()
         text = str(form.get("json", ""))
-        if form.get("vpbx_api_key") != self.key or form.get("sign") != sign(self.key, text, self.salt):
+        if form.get("vpbx_api_key") != self.key or form.get("sign") != sign(
+            self.key, text, self.salt
+        ):
             self.bad.append(request.match_info["path"])
             return web.json_response({"result": 3102}, status=401)
         self.posts.append((request.match_info["path"], orjson.loads(text)))
