@@ -1,0 +1,343 @@
+"""Fault injection: the `FaultHook` every face calls, and the transport-level faults.
+
+A fault (`scenarios.model.FaultSpec`) hits the requests of one face (or "*")
+and one method (or "*"), for the next `count` requests, with a
+`probability`, inside a virtual-clock `window`, or any mix of these. Kinds:
+
+    latency         await `seconds` (or a draw from `distribution`), then go on
+    hang            await `seconds` (default 300; released by DELETE or reset), then reset
+    http_status     answer HTTP `status` (default 503) with a gateway-like body
+    rate_limit      answer 429 with `Retry-After: retry_after`
+    reset           close the connection without an answer (TCP RST)
+    truncate        send the face's answer cut after `keep_bytes` (default half)
+    provider_error  raise `ProviderErrorFault(code, message)`: the face renders its own error
+    expire_token    raise `TokenExpiredFault`: the face answers as for an expired token
+    duplicate_rows  set `request["fault_duplicate_rows"] = rows`: pages overlap by `rows`
+    late_rows       world-level: calls *ending* in the window reach history only
+                    `delay_seconds` after they end (`Call.history_delay`)
+
+Latency and hangs are awaited inside `intercept`, so a slow request never
+blocks another. Randomness comes from the server's seed (`Seeds(seed)`), so a
+run with the same seed and requests hits the same requests. Every request a
+fault hits gets `request["fault"] = kind`, which the journal records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from mockpbx.core.calls import MAX_CALL_SECONDS
+from mockpbx.core.ids import Seeds
+from mockpbx.core.model import Call
+from mockpbx.scenarios.daygen import sampler
+from mockpbx.scenarios.model import FaultSpec, parse_offset
+from mockpbx.state import STATE, ProviderErrorFault, ServerState, TokenExpiredFault
+
+__all__ = ["FaultRegistry", "fault_middleware", "install_faults"]
+
+DEFAULT_HANG_SECONDS = 300.0
+MAX_LATE_WINDOW = 31 * 86400  # a late_rows window longer than this is cut (days materialize)
+_GATEWAY_BODY = (
+    "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center>"
+    "<hr><center>nginx</center></body></html>\n"
+)
+
+
+class FaultError(ValueError):
+    """A fault that cannot be installed (e.g. its window ends before it starts)."""
+
+
+@dataclass(slots=True)
+class ActiveFault:
+    id: int
+    spec: FaultSpec
+    ts_from: float | None
+    ts_to: float | None
+    remaining: int | None
+    hits: int = 0
+    delayed: list[tuple[Call, int]] = field(default_factory=list)  # late_rows: (call, old)
+
+    def matches(self, face: str, method: str, now: float) -> bool:
+        spec = self.spec
+        if spec.face not in ("*", face) or spec.method not in ("*", method):
+            return False
+        if self.remaining is not None and self.remaining <= 0:
+            return False
+        if self.ts_from is not None and now < self.ts_from:
+            return False
+        return self.ts_to is None or now < self.ts_to
+
+    def describe(self) -> dict[str, Any]:
+        body = self.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+        body["id"] = self.id
+        body["hits"] = self.hits
+        body["remaining"] = self.remaining
+        if self.spec.kind == "late_rows":
+            body["delayed_calls"] = len(self.delayed)
+        return body
+
+
+class FaultRegistry:
+    """The server's faults; implements `mockpbx.state.FaultHook`."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        self._faults: list[ActiveFault] = []
+        self._next_id = 1
+        self._release = asyncio.Event()
+        self._rnd = Seeds(state.seed).random("faults")
+        self._unsubscribe: Any = None
+
+    # -- managing ------------------------------------------------------------------
+    def add(self, spec: FaultSpec, *, relative_to: float | None = None) -> ActiveFault:
+        """Install a fault; '+N' window times count from `relative_to` (default now)."""
+        world = self.state.world
+        base = world.clock.timestamp() if relative_to is None else relative_to
+        window = spec.window
+        ts_from = _when(window.from_, base) if window else None
+        ts_to = _when(window.to, base) if window else None
+        if ts_from is not None and ts_to is not None and ts_to <= ts_from:
+            raise FaultError("window.to must be after window.from")
+        fault = ActiveFault(self._next_id, spec, ts_from, ts_to, spec.count)
+        self._next_id += 1
+        if spec.kind == "late_rows":
+            self._delay_rows(fault, base)
+        self._faults.append(fault)
+        return fault
+
+    def remove(self, fault_id: int) -> bool:
+        for fault in self._faults:
+            if fault.id == fault_id:
+                self._faults.remove(fault)
+                _undelay(fault)
+                self._wake_hangs()
+                return True
+        return False
+
+    def clear(self) -> None:
+        for fault in self._faults:
+            _undelay(fault)
+        self._faults.clear()
+        self._wake_hangs()
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [f.describe() for f in self._faults]
+
+    def on_reset(self) -> None:
+        """A new world: forget every fault, reseed, install the scenario's own faults."""
+        self._faults.clear()
+        self._next_id = 1
+        self._wake_hangs()
+        self._rnd = Seeds(self.state.seed).random("faults")
+        self._watch_new_calls()
+        scenario = self.state.scenario
+        start = self.state.world.clock.timestamp()
+        for spec in scenario.faults if scenario is not None else []:
+            self.add(spec, relative_to=start)
+
+    async def release(self, app: web.Application | None = None) -> None:
+        """Let every hanging request go (server shutdown)."""
+        self._wake_hangs()
+
+    def _wake_hangs(self) -> None:
+        self._release.set()
+        self._release = asyncio.Event()
+
+    # -- the hook --------------------------------------------------------------------
+    async def intercept(
+        self, request: web.Request, face: str, method: str
+    ) -> web.StreamResponse | None:
+        """Apply every fault that hits this request (see the module docstring)."""
+        now = self.state.world.clock.timestamp()
+        for fault in list(self._faults):
+            if fault.spec.kind == "late_rows" or not fault.matches(face, method, now):
+                continue
+            if not self._fires(fault):
+                continue
+            _mark(request, fault.spec.kind)
+            answer = await self._apply(request, fault.spec)
+            if answer is not None:
+                return answer
+        return None
+
+    def _fires(self, fault: ActiveFault) -> bool:
+        p = fault.spec.probability
+        if p is not None and self._rnd.random() >= p:
+            return False
+        if fault.remaining is not None:
+            fault.remaining -= 1
+        fault.hits += 1
+        return True
+
+    async def _apply(self, request: web.Request, spec: FaultSpec) -> web.StreamResponse | None:
+        kind = spec.kind
+        if kind == "latency":
+            await asyncio.sleep(self._latency(spec))
+        elif kind == "hang":
+            await self._hang(spec.seconds if spec.seconds is not None else DEFAULT_HANG_SECONDS)
+            request["fault_reset"] = True
+            return web.Response(status=504)
+        elif kind == "http_status":
+            return _gateway_response(spec.status or 503)
+        elif kind == "rate_limit":
+            response = _gateway_response(429)
+            response.headers["Retry-After"] = str(spec.retry_after)
+            return response
+        elif kind == "reset":
+            request["fault_reset"] = True
+            return web.Response(status=502)
+        elif kind == "truncate":
+            request["fault_truncate"] = -1 if spec.keep_bytes is None else spec.keep_bytes
+        elif kind == "duplicate_rows":
+            request["fault_duplicate_rows"] = spec.rows
+        elif kind == "provider_error":
+            raise ProviderErrorFault(spec.code, spec.message)
+        elif kind == "expire_token":
+            raise TokenExpiredFault("injected: the token has expired")
+        return None
+
+    def _latency(self, spec: FaultSpec) -> float:
+        if spec.distribution is not None:
+            return max(0.0, sampler(spec.distribution)(self._rnd))
+        return spec.seconds if spec.seconds is not None else 1.0
+
+    async def _hang(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._release.wait(), timeout=seconds)
+
+    # -- late rows (world level) -------------------------------------------------------
+    def _delay_rows(self, fault: ActiveFault, base: float) -> None:
+        world = self.state.world
+        ts_from = int(fault.ts_from if fault.ts_from is not None else base)
+        ts_to = int(fault.ts_to if fault.ts_to is not None else ts_from + 86400)
+        ts_to = min(ts_to, ts_from + MAX_LATE_WINDOW)
+        fault.ts_from, fault.ts_to = ts_from, ts_to
+        for call in world.store.between(ts_from - MAX_CALL_SECONDS, ts_to):
+            self._maybe_delay(fault, call)
+
+    def _maybe_delay(self, fault: ActiveFault, call: Call) -> None:
+        assert fault.ts_from is not None and fault.ts_to is not None
+        if not fault.ts_from <= call.end_ts < fault.ts_to:
+            return
+        if fault.remaining is not None and fault.remaining <= 0:
+            return
+        p = fault.spec.probability
+        if p is not None and Seeds(self.state.seed).random("late", fault.id, call.id).random() >= p:
+            return
+        if fault.remaining is not None:
+            fault.remaining -= 1
+        fault.delayed.append((call, call.history_delay))
+        call.history_delay = max(call.history_delay, fault.spec.delay_seconds)
+        fault.hits += 1
+
+    def _watch_new_calls(self) -> None:
+        """Calls made through the APIs (callbacks) get late rows too."""
+
+        def on_call(call: Call) -> None:
+            for fault in self._faults:
+                if fault.spec.kind == "late_rows":
+                    self._maybe_delay(fault, call)
+
+        self._unsubscribe = self.state.world.on_call_created(on_call)
+
+
+def _when(value: str | None, base: float) -> float | None:
+    if value is None:
+        return None
+    offset = parse_offset(value)
+    if offset is not None:
+        return base + offset
+    return datetime.fromisoformat(value).timestamp()
+
+
+def _undelay(fault: ActiveFault) -> None:
+    for call, old in fault.delayed:
+        call.history_delay = old
+    fault.delayed.clear()
+
+
+def _mark(request: web.Request, kind: str) -> None:
+    previous = request.get("fault")
+    request["fault"] = kind if not previous else f"{previous},{kind}"
+
+
+def _gateway_response(status: int) -> web.Response:
+    text = _GATEWAY_BODY.format(status=f"{status} {_REASONS.get(status, 'Error')}")
+    return web.Response(status=status, text=text, content_type="text/html")
+
+
+_REASONS = {
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Temporarily Unavailable",
+    504: "Gateway Time-out",
+}
+
+
+# -- transport faults: a middleware outside every face ------------------------------------
+@web.middleware
+async def fault_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Reset connections and truncate bodies that `intercept` marked."""
+    response: web.StreamResponse = await handler(request)
+    if request.get("fault_reset"):
+        _reset_connection(request)
+        return response
+    keep = request.get("fault_truncate")
+    if keep is not None and isinstance(response, web.Response) and response.body is not None:
+        return await _truncated(request, response, keep)
+    return response
+
+
+def _reset_connection(request: web.Request) -> None:
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):  # linger 0: close with RST, not FIN
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+async def _truncated(request: web.Request, response: web.Response, keep: int) -> web.StreamResponse:
+    body = response.body
+    data = bytes(body) if isinstance(body, bytes | bytearray) else b""
+    cut = len(data) // 2 if keep < 0 else min(keep, max(len(data) - 1, 0))
+    stream = web.StreamResponse(status=response.status, headers=response.headers)
+    stream.content_length = len(data)
+    await stream.prepare(request)
+    await stream.write(data[:cut])
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+    return stream
+
+
+def install_faults(app: web.Application, state: ServerState) -> FaultRegistry:
+    """Give `state` a fault registry (once) and release hangs when `app` shuts down."""
+    registry = state.faults
+    if not isinstance(registry, FaultRegistry):
+        registry = FaultRegistry(state)
+        state.faults = registry
+        state.on_reset.append(registry.on_reset)
+        registry.on_reset()
+    app.on_shutdown.append(registry.release)
+    return registry
+
+
+def registry_of(request: web.Request) -> FaultRegistry:
+    """The registry of the server handling `request`."""
+    state = request.config_dict[STATE]
+    registry = state.faults
+    if not isinstance(registry, FaultRegistry):
+        raise web.HTTPServiceUnavailable(text="faults are not installed on this server")
+    return registry
