@@ -107,13 +107,17 @@ async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse
 def create_app(state: ServerState) -> web.Application:
     """The aiohttp application serving every face of `state`'s world."""
     from mockpbx.control.routes import create_control
+    from mockpbx.faults import fault_middleware, install_faults
     from mockpbx.providers.clinic.routes import create_face as clinic_face
     from mockpbx.providers.mango.routes import create_face as mango_face
     from mockpbx.providers.uis.routes import add_media_routes
     from mockpbx.providers.uis.routes import create_face as uis_face
 
-    app = web.Application(middlewares=[_journal, _guard], client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[_journal, _guard, fault_middleware], client_max_size=MAX_BODY
+    )
     app[STATE] = state
+    install_faults(app, state)
     app.add_subapp("/uis/", uis_face(state))
     app.add_subapp("/mango/", mango_face(state))
     app.add_subapp("/clinic/", clinic_face(state))
