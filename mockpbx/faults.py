@@ -224,7 +224,8 @@ class FaultRegistry:
             self._maybe_delay(fault, call)
 
     def _maybe_delay(self, fault: ActiveFault, call: Call) -> None:
-        assert fault.ts_from is not None and fault.ts_to is not None
+        assert fault.ts_from is not None
+        assert fault.ts_to is not None
         if not fault.ts_from <= call.end_ts < fault.ts_to:
             return
         if fault.remaining is not None and fault.remaining <= 0:
