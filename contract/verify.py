@@ -62,10 +62,11 @@ def _run(spec: CheckSpec, ctx: Context) -> Result:
     return Result(spec.id, spec.requirement, spec.required, outcome, time.perf_counter() - started)
 
 
-def _conformance(options: Options, probe: Probe) -> list[Result]:
+def _conformance(options: Options, probe: Probe, ctx: Context) -> list[Result]:
     started = time.perf_counter()
     found = run_conformance(
         probe,
+        period=(ctx.start, ctx.end),
         max_examples=options.max_examples,
         allow_writes=options.allow_writes,
         allow_calls=options.allow_calls,
@@ -110,7 +111,7 @@ def verify(options: Options, progress: Progress | None = None) -> Report:
                 results.append(_run(spec, ctx))
         if options.conformance:
             say("conformance")
-            results.extend(_conformance(options, probe))
+            results.extend(_conformance(options, probe, ctx))
     finally:
         probe.close()
     return Report(

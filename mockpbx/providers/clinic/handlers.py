@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from email.utils import formatdate
 from typing import Any
 
 from aiohttp import web
@@ -73,7 +74,10 @@ async def entry_middleware(request: web.Request, handler: Handler) -> web.Stream
     if response is not None:
         return response
     _authorize(request, state, _options(state))
-    return await handler(request)
+    response = await handler(request)
+    # the answer's Date is the world's (virtual) time, as a real provider's is its own clock
+    response.headers["Date"] = formatdate(state.world.clock.timestamp(), usegmt=True)
+    return response
 
 
 def _enter(request: web.Request) -> tuple[ServerState, ClinicOptions]:
