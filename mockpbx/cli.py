@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 from datetime import datetime
+from pathlib import Path
 
 import click
 from aiohttp import web
@@ -72,3 +73,20 @@ def serve(
     with contextlib.suppress(KeyboardInterrupt):
         web.run_app(app, host=host, port=port, print=None, handle_signals=True)
     click.echo("mockpbx stopped.")
+
+
+@main.command()
+@click.option(
+    "--store",
+    default="mockpbx-demo.sqlite3",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file the adapter caches calls in.",
+)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--keep", is_flag=True, help="Keep an existing cache file (default: start fresh).")
+def demo(store: Path, seed: int, keep: bool) -> None:
+    """Run the main job end to end: mock, background sync, report, check against the truth."""
+    from mockpbx.demo import run_demo
+
+    run_demo(store, seed, keep)
