@@ -104,6 +104,7 @@ class MangoLeg(_Model):
     call_end_time: int | None = None
     talk_duration: int | None = 0
     recording_id: list[str] | None = None
+    call_end_reason: int | str | None = None
     members: list[MangoLeg] | None = None
 
 
@@ -295,9 +296,9 @@ class MangoClient:
             wait = duration
         direction = {1: Direction.IN, 2: Direction.OUT}.get(ctx.context_type, Direction.INTERNAL)
         contact = ctx.called_number if direction is Direction.OUT else ctx.caller_number
-        recordings = tuple(
-            self.recording_url(rid) for leg in legs for rid in (leg.recording_id or ())
-        )
+        ids = dict.fromkeys(rid for leg in legs for rid in (leg.recording_id or ()))
+        recordings = tuple(self.recording_url(rid) for rid in ids)
+        reasons = [leg.call_end_reason for leg in legs if leg.call_end_reason is not None]
         person = answered_leg if answered else None
         if person is None and direction is Direction.OUT:
             person = next((leg for leg in legs if leg.call_type in ("user", "number")), None)
@@ -317,6 +318,7 @@ class MangoClient:
             employee_name=person.call_abonent_info if person else None,
             sip_line=person.call_abonent_number if person else None,
             recording_urls=recordings,
+            finish_reason=str(reasons[-1]) if reasons else None,
         )
 
 
