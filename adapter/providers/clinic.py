@@ -202,11 +202,14 @@ class ClinicClient:
         if not employee:
             raise ProtocolError("a clinic callback needs the employee's phone", provider=NAME)
         body = {"EmployeePhone": employee, "ClientPhone": request.contact_number.lstrip("+")}
-        response = await self._request("POST", "StartCallback", json=body)  # never retried
-        if response.status_code in (405, 501):
-            raise CapabilityError(
-                f"the clinic provider does not offer callback ({response.status_code})"
-            )
+        try:
+            response = await self._request("POST", "StartCallback", json=body)  # never retried
+        except UnavailableError as exc:
+            if exc.code != 501:
+                raise
+            raise CapabilityError("the clinic provider does not offer callback (501)") from exc
+        if response.status_code == 405:
+            raise CapabilityError("the clinic provider does not offer callback (405)")
         _refuse_errors(response, "StartCallback")
         data = _json_object(response)
         return CallbackResult(NAME, str(data.get("Id") or data.get("DateAndTime") or ""))
