@@ -53,6 +53,9 @@ class Settings:
     every: timedelta = timedelta(hours=3)
     timeout: float = 30.0  # seconds per provider request
     retries: int = 6  # attempts per provider request
+    backoff: float = 0.5  # first retry wait, seconds (exponential, with jitter)
+    backoff_max: float = 30.0  # longest retry wait, seconds (also caps Retry-After)
+    page_size: int | None = None  # rows per history page (default: the provider's maximum)
     log_level: str = "info"
     uis_data_api_url: str | None = None
     uis_call_api_url: str | None = None
@@ -97,6 +100,9 @@ _HELP = {
     "every": "daemon period for `sync --every` (e.g. 3h, 90m, 1d)",
     "timeout": "seconds per provider request (default 30)",
     "retries": "attempts per provider request (default 6)",
+    "backoff": "first retry wait in seconds (default 0.5)",
+    "backoff_max": "longest retry wait in seconds, also caps Retry-After (default 30)",
+    "page_size": "rows per history page (default: the provider's maximum)",
     "log_level": "debug | info | warning | error",
 }
 _CLI_SKIP = {"every"}  # `sync --every` has its own option

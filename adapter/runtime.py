@@ -106,7 +106,12 @@ def build_source(
 ) -> Provider:
     """The provider client the settings name; ConfigError naming what is missing."""
     provider = settings.require_provider()
-    retry = RetryPolicy(attempts=max(1, settings.retries), timeout=settings.timeout)
+    retry = RetryPolicy(
+        attempts=max(1, settings.retries),
+        initial=settings.backoff,
+        maximum=settings.backoff_max,
+        timeout=settings.timeout,
+    )
     if provider == "uis":
         uis = UisSettings(
             data_api_url=settings.require("uis_data_api_url"),
@@ -115,6 +120,7 @@ def build_source(
             login=settings.uis_login,
             password=settings.uis_password,
             virtual_number=settings.uis_virtual_number,
+            page_size=settings.page_size or 10_000,
         )
         return UisClient(http, uis, retry=retry)
     if provider == "mango":
@@ -126,6 +132,7 @@ def build_source(
             timezone=settings.mango_timezone,
             poll_interval=settings.mango_poll_interval or 5.0,
             line_number=settings.mango_line_number,
+            page_size=settings.page_size or 5000,
         )
         return MangoClient(http, mango, board=board, retry=retry)
     return _clinic_source(settings, http, retry)
