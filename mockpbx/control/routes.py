@@ -1,5 +1,8 @@
 """The /_mockpbx/ control plane: health, credentials, clock, reset, journal.
 
+Its other parts live next door: scenario.py (seed, scenarios), faults.py,
+truth.py, openapi.py (the document at /_mockpbx/openapi.json), mango.py.
+
 It speaks plain JSON of its own and never renders a provider format. Bad
 requests get 400 with `{"error": ..., "field": ...}` naming the problem.
 """
@@ -145,10 +148,16 @@ async def server_errors(request: web.Request) -> web.Response:
 
 
 def create_control(state: ServerState) -> web.Application:
+    from mockpbx.control.faults import routes as fault_routes
     from mockpbx.control.mango import routes as mango_routes
+    from mockpbx.control.openapi import routes as openapi_routes
+    from mockpbx.control.scenario import routes as scenario_routes
+    from mockpbx.control.truth import routes as truth_routes
 
     app = web.Application()
     app[STATE] = state
     app.add_routes(routes)
     app.add_routes(mango_routes)
+    for table in (scenario_routes, fault_routes, truth_routes, openapi_routes):
+        app.add_routes(table)
     return app

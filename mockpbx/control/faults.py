@@ -1,0 +1,63 @@
+"""/_mockpbx/faults: inject, list and clear faults (see `mockpbx.faults` for the kinds).
+
+    POST   /_mockpbx/faults          a FaultSpec -> 201 {"id": 1, ...}
+    GET    /_mockpbx/faults          {"faults": [...]} with hits and what remains
+    DELETE /_mockpbx/faults/{id}     remove one (404 if unknown)
+    DELETE /_mockpbx/faults          remove all
+
+'+N[s|m|h|d]' window times count from the moment the fault is posted.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from mockpbx.control.params import validation_error
+from mockpbx.control.routes import bad_request, read_json
+from mockpbx.faults import FaultError, registry_of
+from mockpbx.scenarios.model import FaultSpec
+
+__all__ = ["routes"]
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/faults")
+async def add_fault(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    try:
+        spec = FaultSpec.model_validate(body)
+    except ValidationError as exc:
+        raise validation_error(exc, "fault") from None
+    try:
+        fault = registry_of(request).add(spec)
+    except FaultError as exc:
+        raise bad_request(str(exc), "window") from None
+    return web.json_response(fault.describe(), status=201)
+
+
+@routes.get("/faults")
+async def list_faults(request: web.Request) -> web.Response:
+    return web.json_response({"faults": registry_of(request).describe()})
+
+
+@routes.delete("/faults/{id}")
+async def delete_fault(request: web.Request) -> web.Response:
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        raise bad_request(f"a fault id is an integer, got {raw!r}", "id")
+    if not registry_of(request).remove(int(raw)):
+        raise web.HTTPNotFound(
+            text=web.json_response({"error": f"no fault with id {raw}"}).text,
+            content_type="application/json",
+        )
+    return web.json_response({"deleted": int(raw)})
+
+
+@routes.delete("/faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    registry = registry_of(request)
+    count = len(registry.describe())
+    registry.clear()
+    return web.json_response({"cleared": count})

@@ -1,0 +1,189 @@
+"""GET /_mockpbx/openapi.json: the control plane's own OpenAPI 3.1 document.
+
+Written by hand next to the routes it describes; `tests/mockpbx/control`
+checks that every route registered on the control app is in it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from mockpbx.scenarios.model import FAULT_KINDS, FaultSpec
+
+__all__ = ["document", "routes"]
+
+routes = web.RouteTableDef()
+
+_OBJ: dict[str, Any] = {"type": "object"}
+_ERROR = {
+    "description": "Bad request: the body names the problem",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _op(
+    summary: str,
+    *,
+    body: dict[str, Any] | None = None,
+    query: list[str] | None = None,
+    ok: int = 200,
+    errors: bool = True,
+    content: str = "application/json",
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {str(ok): {"description": "OK", "content": {content: {"schema": _OBJ}}}},
+    }
+    if errors:
+        op["responses"]["400"] = _ERROR
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if query:
+        op["parameters"] = [
+            {"name": q, "in": "query", "required": False, "schema": {"type": "string"}}
+            for q in query
+        ]
+    return op
+
+
+def _paths() -> dict[str, Any]:
+    period = ["from", "to", "clinic_id"]
+    return {
+        "/_mockpbx/health": {"get": _op("Liveness, scenario, seed and virtual now", errors=False)},
+        "/_mockpbx/credentials": {"get": _op("URLs and credentials of every face", errors=False)},
+        "/_mockpbx/clock": {
+            "get": _op("Virtual now (with offset) and rate", errors=False),
+            "post": _op(
+                "Advance, set or change the rate of the virtual clock",
+                body={
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "advance_seconds": {"type": "number", "minimum": 0},
+                        "rate": {"type": "number", "minimum": 0},
+                        "set": {"type": "string", "format": "date-time"},
+                    },
+                },
+            ),
+        },
+        "/_mockpbx/reset": {
+            "post": _op("Rebuild the world (same scenario and seed)", errors=False)
+        },
+        "/_mockpbx/journal": {
+            "get": _op("Recent requests and webhooks", query=["face", "method", "since", "limit"]),
+            "delete": _op("Clear the journal", errors=False),
+        },
+        "/_mockpbx/errors": {"get": _op("Unexpected server errors (for tests)", errors=False)},
+        "/_mockpbx/seed": {
+            "get": _op("The seed of the world", errors=False),
+            "post": _op(
+                "Rebuild the world with another seed",
+                body={
+                    "type": "object",
+                    "required": ["seed"],
+                    "additionalProperties": False,
+                    "properties": {"seed": {"type": "integer"}},
+                },
+            ),
+        },
+        "/_mockpbx/scenarios": {"get": _op("Built-in scenarios and the current one", errors=False)},
+        "/_mockpbx/scenario": {
+            "get": _op("The current scenario in full", errors=False),
+            "post": {
+                **_op(
+                    "Load a scenario (built-in name, fields, or a YAML file) and rebuild",
+                    body={"$ref": "#/components/schemas/ScenarioLoad"},
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ScenarioLoad"}
+                        },
+                        "application/yaml": {"schema": {"type": "string"}},
+                    },
+                },
+            },
+        },
+        "/_mockpbx/faults": {
+            "get": _op("Installed faults, with hits and what remains", errors=False),
+            "post": _op("Install a fault", body={"$ref": "#/components/schemas/Fault"}, ok=201),
+            "delete": _op("Remove every fault", errors=False),
+        },
+        "/_mockpbx/faults/{id}": {
+            "delete": {
+                **_op("Remove one fault"),
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+            },
+        },
+        "/_mockpbx/truth/calls": {"get": _op("Every call started in the period", query=period)},
+        "/_mockpbx/truth/clinic": {
+            "get": _op("Clinic-side truth: patients, comments, appointments, visits", query=period)
+        },
+        "/_mockpbx/openapi.json": {"get": _op("This document", errors=False)},
+        "/_mockpbx/mango/webhook": {
+            "get": _op("The Mango events webhook in effect", errors=False),
+            "post": _op(
+                "Set the Mango events webhook",
+                body={"type": "object", "properties": {"url": {"type": ["string", "null"]}}},
+            ),
+        },
+        "/_mockpbx/mango/delivery": {
+            "get": _op("Mango webhook delivery faults", errors=False),
+            "post": _op("Set Mango webhook delivery faults", body=_OBJ),
+            "delete": _op("Clear Mango webhook delivery faults", errors=False),
+        },
+        "/_mockpbx/mango/options": {
+            "get": _op("Mango face options", errors=False),
+            "post": _op("Change Mango face options (partial)", body=_OBJ),
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the control plane."""
+    fault = FaultSpec.model_json_schema(by_alias=True)
+    fault.setdefault("properties", {}).setdefault("kind", {})["enum"] = list(FAULT_KINDS)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mockpbx control plane",
+            "version": "1",
+            "description": "Drive the mock: clock, scenario, seed, faults, journal, truth. "
+            "Plain JSON of its own; errors are 400 with {error, field}.",
+        },
+        "paths": _paths(),
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "field": {"type": ["string", "null"]},
+                        "problems": {"type": "array"},
+                    },
+                },
+                "Fault": fault,
+                "ScenarioLoad": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "scenario": {"type": "object"},
+                        "seed": {"type": "integer"},
+                        "start": {"type": "string", "format": "date-time"},
+                        "rate": {"type": "number", "minimum": 0},
+                    },
+                },
+            }
+        },
+    }
+
+
+@routes.get("/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(document())

@@ -1,0 +1,55 @@
+"""Parsing helpers shared by the control plane's routes: times, periods, validation errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from mockpbx.control.routes import bad_request
+from mockpbx.core.world import World
+
+__all__ = ["period", "query_time", "validation_error"]
+
+
+def query_time(world: World, value: str, field: str) -> int:
+    """ISO 8601 with offset, or a local date 'YYYY-MM-DD' (its 00:00), as epoch seconds."""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"{field} is not ISO 8601: {value!r}", field) from None
+    if len(value) == 10:  # a bare date: midnight in the account's timezone
+        return world.day_start(date.fromisoformat(value))
+    if when.tzinfo is None:
+        raise bad_request(f"{field} must carry a UTC offset, e.g. +03:00: {value!r}", field)
+    return int(when.timestamp())
+
+
+def period(request: web.Request, world: World) -> tuple[int, int]:
+    """`from`/`to` of the query (default: the history's first day to now), checked."""
+    q = request.query
+    unknown = set(q) - {"from", "to", "clinic_id"}
+    if unknown:
+        raise bad_request(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
+    first = world.meta.get("history_from") or (world.today() - timedelta(days=30))
+    ts_from = query_time(world, q["from"], "from") if "from" in q else world.day_start(first)
+    ts_to = query_time(world, q["to"], "to") if "to" in q else world.now() + 1
+    if ts_to <= ts_from:
+        raise bad_request("to must be after from", "to")
+    if ts_to - ts_from > 5 * 366 * 86400:
+        raise bad_request("the period may span at most five years", "to")
+    return ts_from, ts_to
+
+
+def validation_error(exc: ValidationError, source: str = "body") -> web.HTTPBadRequest:
+    """A 400 naming every field pydantic refused, the first one as `field`."""
+    problems: list[dict[str, Any]] = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()))
+        problems.append({"field": loc, "error": str(err.get("msg", "invalid"))})
+    first = problems[0] if problems else {"field": None, "error": "invalid"}
+    body = {"error": f"{source}: {first['field']}: {first['error']}", "field": first["field"],
+            "problems": problems}  # fmt: skip
+    return web.HTTPBadRequest(text=web.json_response(body).text, content_type="application/json")
