@@ -58,7 +58,7 @@ async def post_webhook(request: web.Request) -> web.Response:
         raise bad_request("url must be an absolute http(s) URL or null", "url")
     state = _state(request)
     rt = runtime(state)
-    rt.webhook = url
+    rt.webhook, rt.webhook_since = url, state.world.now()
     rt.wake.set()
     return web.json_response(_webhook_body(state))
 

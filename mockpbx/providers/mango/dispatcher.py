@@ -161,7 +161,8 @@ class Dispatcher:
             return _IDLE_RECHECK
         self._ensure_workers(opts)
         if self._cursor is None or url != self._url:
-            self._cursor, self._url, self._sent = world.now(), url, set()
+            since = rt.webhook_since if url == rt.webhook else None
+            self._cursor, self._url, self._sent = since or world.now(), url, set()
         while rt.outbox:
             self._enqueue(url, *rt.outbox.popleft(), rt)
         self._announce_stats(world, rt, opts, url)

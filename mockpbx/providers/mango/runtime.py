@@ -60,6 +60,7 @@ class Link:
 @dataclass
 class MangoRuntime:
     webhook: str | None = None
+    webhook_since: int | None = None  # virtual time the control plane set `webhook`
     faults: DeliveryFaults = field(default_factory=DeliveryFaults)
     stats: dict[str, StatsJob] = field(default_factory=dict)
     links: dict[str, Link] = field(default_factory=dict)

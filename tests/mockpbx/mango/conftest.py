@@ -94,8 +94,8 @@ class Receiver:
     def of(self, path: str) -> list[dict[str, Any]]:
         return [p for name, p in self.posts if name == path]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+        async with asyncio.timeout(seconds):
             while not predicate():
                 self.arrived.clear()
                 await self.arrived.wait()
@@ -112,3 +112,15 @@ async def receiver(state: ServerState) -> AsyncIterator[Receiver]:
     rec.url = str(server.make_url("/hook/"))
     yield rec
     await server.close()
+
+
+async def until(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Poll `predicate` on the loop (the dispatcher works in the background)."""
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110 - the journal has no event to wait on
+            await asyncio.sleep(0.005)
+
+
+def sent(state: ServerState, method: str | None = None) -> list[Any]:
+    """Journal entries of deliveries the mock attempted (direction out)."""
+    return [e for e in state.journal.entries(face="mango", method=method) if e.direction == "out"]

@@ -64,7 +64,8 @@ class TestBasicStats:
         lines = body.split("\r\n")
         assert len(lines) > 1
         assert "[" not in body
-        assert "" in lines and any(line.startswith("MTo") for line in lines)
+        assert "" in lines
+        assert any(line.startswith("MTo") for line in lines)
 
     async def test_csv__fields_as_a_json_array(self, mango: MangoClient) -> None:
         """The 2017 doc passes `fields` as an array of names."""
@@ -83,7 +84,8 @@ class TestBasicStats:
         }
         _, body = await _csv(mango, params)
         rows = [line.split(";") for line in body.split("\n")]
-        assert rows and all(ext in r for r in rows)
+        assert rows
+        assert all(ext in r for r in rows)
 
     async def test_filter__empty_from_and_to_match_everything(self, mango: MangoClient) -> None:
         """The official PHP example sends empty from/to objects."""
