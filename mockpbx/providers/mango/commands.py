@@ -132,7 +132,8 @@ async def route(ctx: Ctx) -> web.Response:
     try:
         call, leg = find_leg(ctx, p.call_id)
         emp = _employee(ctx, p.to_number)
-        ringing = leg.answer is None and leg.start <= ctx.now < leg.end
+        answered = leg.answer is not None and leg.answer <= ctx.now
+        ringing = not answered and leg.start <= ctx.now < leg.end
         if leg.location == "ivr":
             new = route_call(ctx.world, call.id, emp.id)
         elif ringing:
