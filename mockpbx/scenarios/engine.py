@@ -310,6 +310,7 @@ class Engine:
                 strategy=route.strategy,
                 ring_seconds=route.ring_seconds,
                 patience=spec.patience if who is None else 10**6,
+                closed=who is None and self._closed(plan, ts),
                 source=route.source,
                 visit=self._visit(rnd, route, ts),
                 clinic_id=spec.clinic,
@@ -319,6 +320,13 @@ class Engine:
             add_transfer(call, self.staff_keys[spec.transfer_to], at=at, ring=5)
         call.history_delay = spec.late_seconds
         return call
+
+    def _closed(self, plan: ClinicPlan, ts: int) -> bool:
+        """Whether the clinic is closed at `ts` (its own timezone and working hours)."""
+        local = datetime.fromtimestamp(ts, plan.tz)
+        hours = plan.spec.hours(local.weekday())
+        minute = local.hour * 60 + local.minute
+        return hours is None or not hours[0] <= minute < hours[1]
 
     def _scripted_route(self, plan: ClinicPlan, spec: ScriptedCall) -> Route:
         if spec.number is not None:
