@@ -94,6 +94,7 @@ class Dispatcher:
         self._url: str | None = None
         self._sent: set[str] = set()
         self._rnd = random.Random(state.seed)
+        self._waiting_on: asyncio.Event | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -113,6 +114,8 @@ class Dispatcher:
 
     def on_reset(self) -> None:
         self._cursor = None
+        if self._waiting_on is not None:  # the old run-time's event, which the loop awaits
+            self._waiting_on.set()
         self._wake()
 
     def _wake(self) -> None:
@@ -143,10 +146,10 @@ class Dispatcher:
             except Exception as exc:  # never let the dispatcher die silently
                 self.state.record_error(exc)
                 wait = _IDLE_RECHECK
-            rt = runtime(self.state)
+            event = self._waiting_on = runtime(self.state).wake
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(rt.wake.wait(), timeout=wait)
-            rt.wake.clear()
+                await asyncio.wait_for(event.wait(), timeout=wait)
+            event.clear()
 
     def _tick(self) -> float:
         """One pass: queue what is due; returns real seconds to sleep at most."""
