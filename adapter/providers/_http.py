@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from tenacity import (
@@ -22,10 +22,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from adapter.errors import RateLimitedError, UnavailableError
+from adapter.errors import ProtocolError, RateLimitedError, UnavailableError
 from adapter.providers.base import RetryPolicy
 
-__all__ = ["Sleep", "parse_retry_after", "retrying", "send"]
+__all__ = ["Sleep", "parse_retry_after", "retrying", "send", "stable_pages"]
 
 log = logging.getLogger("adapter.providers")
 
@@ -37,7 +37,9 @@ class _Wait:
 
     def __init__(self, policy: RetryPolicy) -> None:
         self._policy = policy
-        self._exp = wait_exponential_jitter(initial=policy.initial, max=policy.maximum)
+        self._exp = wait_exponential_jitter(
+            multiplier=policy.initial, max=policy.maximum, jitter=policy.initial
+        )
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -118,3 +120,40 @@ async def send(
             code=response.status_code,
         )
     return response
+
+
+T = TypeVar("T")
+MAX_REWINDS = 8
+
+
+async def stable_pages(
+    fetch: Callable[[int], Awaitable[list[T]]],
+    *,
+    limit: int,
+    key: Callable[[T], object],
+    overlap: int = 20,
+) -> AsyncIterator[list[T]]:
+    """Offset paging that survives rows shifting between requests.
+
+    Providers page by offset over a list that can change while we read it
+    (rows arriving late, a page served from a little earlier): advancing by
+    the page length would then skip rows. Each next page starts `overlap`
+    rows before the end of the previous one, and must contain the last row
+    we saw; if it does not, the rows moved more than that and we step back.
+    Rows repeat across pages: consumers de-duplicate. The end is a short page.
+    """
+    overlap = max(0, min(overlap, limit // 2))
+    offset, last, rewinds = 0, None, 0
+    while True:
+        rows = await fetch(offset)
+        if last is not None and rows and last not in {key(r) for r in rows}:
+            rewinds += 1
+            if rewinds > MAX_REWINDS or offset == 0:
+                raise ProtocolError("pages keep shifting: cannot read a stable list")
+            offset = max(0, offset - max(overlap, limit // 2))
+            continue
+        yield rows
+        if len(rows) < limit:
+            return
+        last = key(rows[-1])
+        offset += len(rows) - overlap

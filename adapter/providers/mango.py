@@ -44,7 +44,7 @@ from adapter.errors import (
     UnavailableError,
 )
 from adapter.model import CallRecord, Direction, LiveCall, to_e164
-from adapter.providers._http import Sleep, retrying, send
+from adapter.providers._http import Sleep, retrying, send, stable_pages
 from adapter.providers.base import (
     AccountInfo,
     CallbackRequest,
@@ -193,19 +193,20 @@ class MangoClient:
 
     async def history(self, start: datetime, end: datetime) -> AsyncIterator[list[CallRecord]]:
         account = await self.account()
+        limit = self.settings.page_size
         for w_start, w_end in split_period(start, end, max_span=self.max_window):
-            offset = 0
-            limit = self.settings.page_size
-            while True:
-                contexts = await self._stats_page(w_start, w_end, offset, limit)
+
+            async def fetch(
+                offset: int, lo: datetime = w_start, hi: datetime = w_end
+            ) -> list[MangoContext]:
+                return await self._stats_page(lo, hi, offset, limit)
+
+            async for contexts in stable_pages(fetch, limit=limit, key=_entry_id):
                 yield [
                     r
                     for r in (self._record(c, account) for c in contexts)
                     if w_start <= r.started_at < w_end
                 ]
-                if len(contexts) < limit:
-                    break
-                offset += len(contexts)
 
     async def _stats_page(
         self, start: datetime, end: datetime, offset: int, limit: int
@@ -330,6 +331,10 @@ def _flat_legs(legs: list[MangoLeg]) -> list[MangoLeg]:
         out.extend(leg.members or ())
     # a group leg is answered through a member: prefer the member (a person)
     return sorted(out, key=lambda leg: leg.call_type == "group")
+
+
+def _entry_id(ctx: MangoContext) -> object:
+    return ctx.entry_id
 
 
 def _str(value: int | str | None) -> str | None:

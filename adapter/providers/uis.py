@@ -37,7 +37,7 @@ from adapter.errors import (
     UnavailableError,
 )
 from adapter.model import CallRecord, Direction, LiveCall, LiveState, to_e164
-from adapter.providers._http import Sleep, retrying, send
+from adapter.providers._http import Sleep, retrying, send, stable_pages
 from adapter.providers.base import (
     AccountInfo,
     CallbackRequest,
@@ -184,13 +184,14 @@ class UisClient:
     # -- JSON-RPC ------------------------------------------------------------------
     async def rpc(self, url: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """`result` of one method call; renews an expired session once."""
-        try:
-            return await self._rpc_retrying(url, method, params)
-        except _SessionExpired:
-            if not (self.settings.login and self.settings.password):
-                raise
-            await self._login(url)
-            return await self._rpc_retrying(url, method, params)
+        for renewal in range(3):
+            try:
+                return await self._rpc_retrying(url, method, params)
+            except _SessionExpired:
+                if not (self.settings.login and self.settings.password) or renewal == 2:
+                    raise
+                await self._login(url)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _rpc_retrying(self, url: str, method: str, params: dict[str, Any]) -> dict[str, Any]:
         async for attempt in retrying(self._retry, sleep=self._sleep):
@@ -230,7 +231,10 @@ class UisClient:
         params = {"login": self.settings.login, "password": self.settings.password}
         async for attempt in retrying(self._retry, sleep=self._sleep):
             with attempt:
-                result = await self._call(url, "login.user", params)
+                try:
+                    result = await self._call(url, "login.user", params)
+                except _SessionExpired as exc:  # nonsense for a login: treat as a glitch
+                    raise UnavailableError(str(exc), provider=NAME) from exc
         data = result.get("data") or {}
         token = data.get("access_token") if isinstance(data, dict) else None
         if not isinstance(token, str) or not token:
@@ -275,24 +279,26 @@ class UisClient:
         self, account: AccountInfo, start: datetime, end: datetime
     ) -> AsyncIterator[list[CallRecord]]:
         limit = self.settings.page_size
-        offset = 0
-        while True:
-            result = await self._report_page(account.timezone, start, end, offset, limit)
-            total = _total_items(result)
-            if offset == 0 and total > MAX_OFFSET + limit and end - start > timedelta(hours=1):
-                middle = start + (end - start) / 2
-                async for page in self._window(account, start, middle):
-                    yield page
-                async for page in self._window(account, middle, end):
-                    yield page
-                return
-            rows = _rows(result)
+        first = await self._report_page(account.timezone, start, end, 0, limit)
+        if _total_items(first) > MAX_OFFSET + limit and end - start > timedelta(hours=1):
+            middle = start + (end - start) / 2  # past the offset cap: read it in halves
+            async for page in self._window(account, start, middle):
+                yield page
+            async for page in self._window(account, middle, end):
+                yield page
+            return
+
+        async def fetch(offset: int) -> list[UisCallRow]:
+            if offset == 0:
+                return _rows(first)
+            if offset > MAX_OFFSET:
+                raise ProtocolError(f"uis get.calls_report: offset {offset} over the cap")
+            return _rows(await self._report_page(account.timezone, start, end, offset, limit))
+
+        async for rows in stable_pages(fetch, limit=limit, key=_row_id):
             yield [
                 r for r in (_record(row, account) for row in rows) if start <= r.started_at < end
             ]
-            offset += len(rows)
-            if len(rows) < limit or offset >= total or offset > MAX_OFFSET:
-                return
 
     async def _report_page(
         self, tz: ZoneInfo, start: datetime, end: datetime, offset: int, limit: int
@@ -420,6 +426,10 @@ def _account_info(result: dict[str, Any]) -> AccountInfo:
     return AccountInfo(
         key=f"uis:{row.get('app_id', '')}", name=str(row.get("name", "")), timezone=tz
     )
+
+
+def _row_id(row: UisCallRow) -> object:
+    return row.id
 
 
 def _total_items(result: dict[str, Any]) -> int:

@@ -79,7 +79,11 @@ class SqlStore:
             )
         self.dialect = parsed.get_backend_name()
         self.engine = self._engine(parsed.database or "")
-        self.migrate()
+        try:
+            self.migrate()
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def _engine(self, database: str) -> Engine:
         if self.dialect == "sqlite":

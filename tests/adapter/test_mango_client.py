@@ -172,9 +172,9 @@ class TestHistory:
         fake = FakeMango([context(f"e{i}", DAY + timedelta(minutes=i)) for i in range(12)])
         c, _ = client(fake, page_size=5)
         calls = await collect(c, DAY, DAY + timedelta(days=1))
-        assert [r.provider_call_id for r in calls] == [f"e{i}" for i in range(12)]
+        assert sorted({r.provider_call_id for r in calls}) == sorted(f"e{i}" for i in range(12))
         offsets = [p["offset"] for m, p in fake.posts if m == "stats/calls/request"]
-        assert offsets == ["0", "5", "10"]
+        assert offsets == ["0", "3", "6", "9"]  # pages overlap by 2 rows (limit // 2)
 
     async def test_history__windows_are_shorter_than_30_days(self) -> None:
         fake = FakeMango([])

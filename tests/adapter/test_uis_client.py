@@ -185,11 +185,31 @@ class TestHistory:
         calls = await collect(
             c, datetime(2026, 5, 13, tzinfo=MSK), datetime(2026, 5, 14, tzinfo=MSK)
         )
-        assert [r.provider_call_id for r in calls] == [str(i) for i in range(25)]
+        assert sorted({int(r.provider_call_id) for r in calls}) == list(range(25))
         offsets = [
             r["params"]["offset"] for r in fake.requests if r["method"] == "get.calls_report"
         ]
-        assert offsets == [0, 10, 20]
+        assert offsets == [0, 5, 10, 15, 20]  # each page overlaps the previous by 5 rows
+
+    async def test_history__survives_pages_served_from_earlier_rows(self) -> None:
+        """A page that starts a few rows early (rows shifted) never makes us skip rows."""
+        rows = [row(i, f"2026-05-13 10:{i:02d}:00") for i in range(40)]
+        fake = FakeUis(rows)
+
+        def shifted(body: dict[str, Any]) -> httpx.Response | None:
+            params = body["params"]
+            if body["method"] != "get.calls_report" or params["offset"] == 0:
+                return None
+            start = max(0, params["offset"] - 4)
+            page = rows[start : start + params["limit"]]
+            return ok(body, {"data": page, "metadata": {"total_items": len(rows)}})
+
+        fake.script += [shifted] * 30
+        c, _ = client(fake, page_size=10)
+        calls = await collect(
+            c, datetime(2026, 5, 13, tzinfo=MSK), datetime(2026, 5, 14, tzinfo=MSK)
+        )
+        assert sorted({int(r.provider_call_id) for r in calls}) == list(range(40))
 
     async def test_history__splits_a_year_into_windows_of_at_most_3_months(self) -> None:
         fake = FakeUis([])
