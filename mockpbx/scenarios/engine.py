@@ -497,13 +497,18 @@ def build_world(
     seed: int = 1,
     start: datetime | None = None,
     rate: float = 0.0,
+    anchor: date | None = None,
 ) -> World:
-    """A world for `scenario`: history of `history_days` before `start`, live after it."""
+    """A world for `scenario`: history of `history_days` before `start`, live after it.
+
+    Scripted calls at local "HH:MM" times happen on `anchor` (default: the
+    start day) plus their `day` offset.
+    """
     tz = ZoneInfo(scenario.timezone)
     if start is None:
         start = _default_start(tz, scenario.start_time)
     start_day = start.astimezone(tz).date()
-    engine = engine_for(scenario, seed, start_day)
+    engine = engine_for(scenario, seed, anchor or start_day)
     clock = VirtualClock(start, rate)
     first = start_day - timedelta(days=scenario.history_days)
     meta = {"scenario": scenario.name, "seed": seed, "engine": engine, "history_from": first}
