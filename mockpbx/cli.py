@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -11,8 +12,21 @@ import click
 from aiohttp import web
 
 from mockpbx.app import create_app, create_state
+from mockpbx.scenarios.loader import ScenarioError, builtin_names, builtin_path, load_scenario
+from mockpbx.scenarios.model import Scenario
 
 __all__ = ["main"]
+
+EXIT_INVALID = 2  # an invalid scenario file (like click's usage errors)
+
+
+def _load(name_or_path: str) -> Scenario:
+    """A scenario, or exit 2 with the loader's message (file, field path, expectation)."""
+    try:
+        return load_scenario(name_or_path)
+    except ScenarioError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(EXIT_INVALID) from None
 
 
 def _parse_start(value: str | None) -> datetime | None:
@@ -51,6 +65,13 @@ def main() -> None:
     metavar="URL",
     help="Integrator base URL Mango events are posted to (<URL>events/call, ...).",
 )
+@click.option(
+    "--scenario",
+    "scenario_name",
+    default=None,
+    metavar="NAME|FILE",
+    help="A built-in scenario (see `mockpbx scenarios list`) or a scenario file.",
+)
 def serve(
     host: str,
     port: int,
@@ -58,9 +79,11 @@ def serve(
     clock_rate: float,
     start: str | None,
     mango_webhook: str | None,
+    scenario_name: str | None,
 ) -> None:
     """Serve the mock until Ctrl-C."""
-    state = create_state(seed=seed, start=_parse_start(start), rate=clock_rate)
+    scenario = _load(scenario_name) if scenario_name else None
+    state = create_state(seed=seed, start=_parse_start(start), rate=clock_rate, scenario=scenario)
     if mango_webhook:
         state.options["mango"] = {"webhook_url": mango_webhook}
     app = create_app(state)
@@ -90,3 +113,85 @@ def demo(store: Path, seed: int, keep: bool) -> None:
     from mockpbx.demo import run_demo
 
     run_demo(store, seed, keep)
+
+
+@main.group()
+def scenarios() -> None:
+    """List, show and validate scenario files."""
+
+
+@scenarios.command("list")
+def scenarios_list() -> None:
+    """The built-in scenarios, with what each is for."""
+    for name in builtin_names():
+        click.echo(f"{name:14} {load_scenario(name).description}")
+
+
+@scenarios.command("show")
+@click.argument("name")
+@click.option("--resolved", is_flag=True, help="Every field with its default, as YAML.")
+def scenarios_show(name: str, resolved: bool) -> None:
+    """Print a built-in scenario (its file, or with --resolved every field)."""
+    path = builtin_path(name)
+    if resolved or path is None:
+        import yaml
+
+        data = _load(name).model_dump(mode="json", by_alias=True)
+        click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        return
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@scenarios.command("validate")
+@click.argument("file")
+def scenarios_validate(file: str) -> None:
+    """Check a scenario file; exit 2 with the problems if it is invalid."""
+    sc = _load(file)
+    click.echo(
+        f"{file}: ok (scenario {sc.name!r}: {len(sc.clinics)} clinic(s), "
+        f"{sum(s.count for s in sc.staff) or 3} staff, {len(sc.scripted)} scripted call(s), "
+        f"{len(sc.faults)} fault(s))"
+    )
+
+
+@main.command()
+@click.option(
+    "--scenario",
+    "scenario_name",
+    default="default",
+    show_default=True,
+    metavar="NAME|FILE",
+    help="A built-in scenario or a scenario file.",
+)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option(
+    "--from",
+    "first",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="First day (local date of the account).",
+)
+@click.option(
+    "--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON-lines file to write (- for stdout).",
+)
+def generate(scenario_name: str, seed: int, first: datetime, last: datetime, out: Path) -> None:
+    """Export the truth (calls and clinic side) of a period as JSON lines."""
+    from mockpbx.scenarios.export import export_truth
+
+    if last < first:
+        raise click.BadParameter("--to must not be before --from", param_hint="--to")
+    scenario = _load(scenario_name)
+    if str(out) == "-":
+        count = export_truth(scenario, seed, first.date(), last.date(), sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8") as fh:
+            count = export_truth(scenario, seed, first.date(), last.date(), fh)
+        click.echo(
+            f"{out}: {count} calls of {first.date()}..{last.date()} and the clinic side", err=True
+        )
