@@ -85,8 +85,9 @@ def _free_port() -> int:
 
 def test_serve__runs_a_builtin_scenario_over_tcp() -> None:
     port = _free_port()
-    cmd = [str(Path(sys.executable).parent / "mockpbx"), "serve", "--scenario", "midnight", "--seed", "4",
-           "--clock-rate", "0", "--port", str(port)]  # fmt: skip
+    exe = str(Path(sys.executable).parent / "mockpbx")
+    cmd = [exe, "serve", "--scenario", "midnight", "--seed", "4", "--clock-rate", "0",
+           "--port", str(port)]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         health = None
