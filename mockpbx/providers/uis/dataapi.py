@@ -20,13 +20,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-
 from mockpbx.core.model import Employee
 from mockpbx.providers.uis.errors import err
 from mockpbx.providers.uis.filters import compile_filter, sort_rows
 from mockpbx.providers.uis.render import getter, render_page
-from mockpbx.providers.uis.rpc import Ctx, Method, Result
+from mockpbx.providers.uis.rpc import Ctx, JsonRows, Method, Result
 from mockpbx.providers.uis.schemas import (
     CallsReportParams,
     FieldSpec,
@@ -93,7 +91,7 @@ def _report(ctx: Ctx, p: GetParams, method: str, kind: str, rows: Sequence[Any])
 
     rows = _filter_sort(ctx, p, spec, get, rows)
     page = _page(ctx, p, rows)
-    return Result(orjson.Fragment(render_page(page, kind, names, x)), len(rows))
+    return Result(JsonRows(render_page(page, kind, names, x)), len(rows))
 
 
 def _period(ctx: Ctx, p: ReportParams) -> tuple[int, int]:

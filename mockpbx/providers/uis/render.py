@@ -417,24 +417,29 @@ _ONGOING_OVERRIDES: dict[str, Any] = {
 }
 
 
-def render_page(rows: Sequence[Row], kind: str, names: tuple[str, ...], x: RenderContext) -> bytes:
-    """The JSON array of `rows` with the fields `names`; finished rows come from the cache."""
+def render_page(
+    rows: Sequence[Row], kind: str, names: tuple[str, ...], x: RenderContext
+) -> list[bytes]:
+    """The JSON of each row with the fields `names`; rows of ended calls come from the cache."""
     fn, fields_id = _compiled(kind, names)
-    cache, now, origin_id = x.cache, x.now, x.origin_id
-    parts: list[bytes] = []
-    append = parts.append
-    for row in rows:
+    cache, now = x.cache, x.now
+    slot = cache.slot(fields_id, x.origin_id)
+    get = cache.get
+    if kind == "leg":
+        parts = [get(leg.id << 10 | slot) for _, leg in rows]
+    else:
+        parts = [get(call.id << 10 | slot) for call in rows]
+    for i, part in enumerate(parts):
+        if part is not None:
+            continue
+        row = rows[i]
         call = _call_of(row)
         if call.end_ts > now:
-            append(orjson.dumps(_ongoing_row(fn, row, x, names)))
+            parts[i] = orjson.dumps(_ongoing_row(fn, row, x, names))
             continue
-        key = (row[1].id if kind == "leg" else call.id, fields_id, origin_id)
-        data = cache.get(key)
-        if data is None:
-            data = orjson.dumps(fn(row, x))
-            cache.put(key, data)
-        append(data)
-    return b"[" + b",".join(parts) + b"]"
+        data = parts[i] = orjson.dumps(fn(row, x))
+        cache.put((row[1].id if kind == "leg" else call.id) << 10 | slot, data)
+    return parts  # type: ignore[return-value]
 
 
 def _ongoing_row(fn: RowFn, row: Row, x: RenderContext, names: tuple[str, ...]) -> dict[str, Any]:

@@ -60,20 +60,33 @@ class Limits:
 
 
 class RowCache:
-    """Rendered JSON of rows that can no longer change, bounded by total bytes (LRU)."""
+    """Rendered JSON of rows that can no longer change, bounded by total bytes.
+
+    Keys are `row_id << 10 | slot`, where a slot stands for one (field list,
+    origin) pair, so a page lookup is one int-keyed `get` per row. Eviction
+    is first-in first-out (cheaper than LRU on the hot path, as good for
+    pages that are read again and again).
+    """
+
+    SLOTS = 1 << 10
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.size = 0
-        self._rows: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
+        self._rows: OrderedDict[int, bytes] = OrderedDict()
+        self._slots: dict[tuple[int, int], int] = {}
+        self.get = self._rows.get
 
-    def get(self, key: tuple[int, int, int]) -> bytes | None:
-        row = self._rows.get(key)
-        if row is not None:
-            self._rows.move_to_end(key)
-        return row
+    def slot(self, fields_id: int, origin_id: int) -> int:
+        key = (fields_id, origin_id)
+        found = self._slots.get(key)
+        if found is None:
+            if len(self._slots) >= self.SLOTS:
+                self.clear()
+            found = self._slots[key] = len(self._slots)
+        return found
 
-    def put(self, key: tuple[int, int, int], row: bytes) -> None:
+    def put(self, key: int, row: bytes) -> None:
         if self.budget <= 0 or len(row) > self.budget:
             return
         old = self._rows.pop(key, None)
@@ -84,6 +97,18 @@ class RowCache:
         while self.size > self.budget:
             _, dropped = self._rows.popitem(last=False)
             self.size -= len(dropped)
+
+    def resize(self, budget: int) -> None:
+        """A new byte budget; rows beyond it are dropped (all of them for 0)."""
+        self.budget = budget
+        while self._rows and self.size > max(budget, 0):
+            _, dropped = self._rows.popitem(last=False)
+            self.size -= len(dropped)
+
+    def clear(self) -> None:
+        self._rows.clear()
+        self._slots.clear()
+        self.size = 0
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -106,5 +131,7 @@ def runtime_of(state: ServerState) -> Runtime:
     rt = state.extras.get("uis")
     if not isinstance(rt, Runtime):
         rt = state.extras["uis"] = Runtime()
-    rt.rows.budget = options_of(state).row_cache_bytes
+    budget = options_of(state).row_cache_bytes
+    if rt.rows.budget != budget:
+        rt.rows.resize(budget)
     return rt
