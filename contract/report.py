@@ -7,9 +7,10 @@ check with its verdict, why it matters, what was found and the evidence.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, select_autoescape
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -20,6 +21,7 @@ from contract.results import Report, Result, Status
 
 __all__ = ["render_html", "render_junit", "render_terminal", "view"]
 
+TEMPLATE = Path(__file__).with_name("report.html.j2")
 STYLE = {
     Status.PASS: "bold green",
     Status.FAIL: "bold red",
@@ -93,10 +95,11 @@ def render_terminal(report: Report, lang: str = "en", console: Console | None = 
 
 def render_html(report: Report, lang: str = "en") -> str:
     """A self-contained page (inline CSS, no scripts, no external assets)."""
-    env = Environment(
-        loader=PackageLoader("contract", "templates"), autoescape=select_autoescape(["html", "j2"])
-    )
-    return env.get_template("report.html.j2").render(**view(report, lang))
+    # next to this module (package data); not importlib.resources: a tests/contract
+    # directory on sys.path would shadow the package name
+    source = TEMPLATE.read_text(encoding="utf-8")
+    env = Environment(autoescape=select_autoescape(default_for_string=True, default=True))
+    return env.from_string(source).render(**view(report, lang))
 
 
 def render_junit(report: Report, lang: str = "en") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -15,7 +15,7 @@ SPEC_NAME = "provider.v1.yaml"
 
 def spec_text() -> str:
     """The OpenAPI document as published (YAML text)."""
-    return resources.files(__package__).joinpath(SPEC_NAME).read_text(encoding="utf-8")
+    return Path(__file__).with_name(SPEC_NAME).read_text(encoding="utf-8")
 
 
 @cache
