@@ -12,13 +12,17 @@ CSV rows and extended stats agree with each other and with the other faces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from mockpbx.core.ids import mango_call_id
+from mockpbx.core.ids import mango_call_id as _mango_call_id
 from mockpbx.core.model import Call, CallKind, Leg, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_extension
 
-__all__ = ["MLeg", "Step", "disconnect_code", "mango_legs"]
+__all__ = ["MLeg", "Step", "disconnect_code", "mango_call_id", "mango_legs"]
+
+# Ids are pure functions of world ids; rendering a month of history asks for each many times.
+mango_call_id = lru_cache(maxsize=1 << 18)(_mango_call_id)
 
 
 @dataclass(slots=True)
@@ -82,8 +86,11 @@ def disconnect_code(reason: str, from_is_contact: bool) -> int:
     return 1110 if (ender == "contact") == from_is_contact else 1120
 
 
-def mango_legs(call: Call, look: Lookup) -> list[MLeg]:
-    """The Mango legs of `call`, in start order, each with its state changes."""
+def mango_legs(call: Call, look: Lookup, *, steps: bool = True) -> list[MLeg]:
+    """The Mango legs of `call`, in start order, each with its state changes.
+
+    Without `steps` (history renderings) plain legs skip their state changes.
+    """
     first = call.legs[0]
     if call.kind is CallKind.OUTGOING:
         legs = [_outgoing_leg(call, look)]
@@ -94,9 +101,10 @@ def mango_legs(call: Call, look: Lookup) -> list[MLeg]:
     else:
         legs = _callback_legs(call, look)
     _add_transfers(call, look, legs)
-    for leg in legs:
-        if not leg.steps:
-            leg.steps = _plain_steps(leg)
+    if steps:
+        for leg in legs:
+            if not leg.steps:
+                leg.steps = _plain_steps(leg)
     return legs
 
 

@@ -10,14 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from mockpbx.core.ids import mango_entry_id, mango_recording_id
+from mockpbx.core.ids import mango_entry_id as _entry_id
+from mockpbx.core.ids import mango_recording_id as _recording_id
 from mockpbx.core.model import Call, CallKind, Direction, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_id
 from mockpbx.providers.mango.events import summary
 from mockpbx.providers.mango.legs import MLeg, mango_legs
 from mockpbx.providers.mango.options import MangoOptions
+
+mango_entry_id = lru_cache(maxsize=1 << 17)(_entry_id)
+mango_recording_id = lru_cache(maxsize=1 << 17)(_recording_id)
 
 __all__ = [
     "CSV_FIELDS",
@@ -70,7 +75,7 @@ def _digits(value: str) -> str:
 # -- basic CSV -----------------------------------------------------------------------------
 def csv_values(call: Call, look: Lookup, options: MangoOptions) -> dict[str, Any]:
     """Every basic-stats column of `call`, by field name."""
-    legs = mango_legs(call, look)
+    legs = mango_legs(call, look, steps=False)
     s = summary(call, legs, look)
     ids = [mango_recording_id(call.id)] if call.has_recording else []
     records = ",".join(ids)
@@ -129,7 +134,7 @@ def call_item(
     call: Call, look: Lookup, *, ext_fields: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
     """One `list[]` item of stats/calls/result."""
-    legs = mango_legs(call, look)
+    legs = mango_legs(call, look, steps=False)
     incoming = _context_type(call) == 1
     caller = None if incoming else look.employees.get(legs[0].employee_id or -1)
     cost = round(call.talk_duration / 60 * 1.5, 2) if not incoming else 0
