@@ -8,16 +8,21 @@ over TCP. The pytest plugin (`mockpbx.pytest_plugin`) wraps it in fixtures.
         pbx.credentials["uis"]["data_api_url"]
         pbx.clock.advance(3600)
         assert pbx.journal.count(face="uis", method="get.calls_report") == 0
+        pbx.load_scenario("clinic_day", seed=3)
+        with pbx.faults.inject("uis", "rate_limit", method="get.calls_report", count=1):
+            ...
+        pbx.truth.calls(start, end)
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
-from datetime import datetime
-from typing import Any, TypeVar
+from contextlib import contextmanager
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -25,7 +30,18 @@ from aiohttp import web
 from mockpbx.app import create_app, create_state
 from mockpbx.state import JournalEntry, ServerState
 
-__all__ = ["DEFAULT_START", "MockPBXServer", "ServerError"]
+if TYPE_CHECKING:
+    from mockpbx.faults import FaultRegistry
+
+__all__ = [
+    "DEFAULT_START",
+    "ClockControl",
+    "FaultsControl",
+    "JournalView",
+    "MockPBXServer",
+    "ServerError",
+    "TruthView",
+]
 
 T = TypeVar("T")
 
@@ -55,6 +71,26 @@ class ClockControl:
     def set_rate(self, rate: float) -> None:
         self._server.call(lambda s: s.world.clock.set_rate(rate))
 
+    @property
+    def rate(self) -> float:
+        return self._server.call(lambda s: s.world.clock.rate)
+
+    def advance_to(self, when: datetime) -> datetime:
+        """Jump to `when` (a no-op if it has passed)."""
+        return self._server.call(lambda s: s.world.clock.advance_to(when))
+
+    def run_through(self, until: datetime, step: float = 60.0) -> int:
+        """Advance in `step`-second jumps until `until`; returns how many jumps it took.
+
+        Each jump wakes clock listeners (webhook dispatchers) as a running clock would.
+        """
+        jumps = 0
+        while self.now() < until:
+            left = (until - self.now()).total_seconds()
+            self.advance(min(step, left))
+            jumps += 1
+        return jumps
+
 
 class JournalView:
     """Assertions over the server's request journal."""
@@ -79,6 +115,83 @@ class JournalView:
     def clear(self) -> None:
         self._server.call(lambda s: s.journal.clear())
 
+    def assert_not_called(self, *, face: str | None = None, method: str | None = None) -> None:
+        n = self.count(face=face, method=method)
+        if n:
+            raise AssertionError(f"expected no {face}/{method} request, journal has {n}")
+
+    def last(self, *, face: str | None = None, method: str | None = None) -> JournalEntry:
+        """The most recent matching entry (AssertionError if there is none)."""
+        entries = self.entries(face=face, method=method)
+        if not entries:
+            raise AssertionError(f"no {face}/{method} request in the journal")
+        return entries[-1]
+
+    def faulted(self, kind: str | None = None) -> list[JournalEntry]:
+        """Entries a fault hit (of `kind`, if given)."""
+        return [
+            e for e in self.entries() if e.fault and (kind is None or kind in e.fault.split(","))
+        ]
+
+
+class FaultsControl:
+    """Inject faults into the server from the test (same kinds as POST /_mockpbx/faults)."""
+
+    def __init__(self, server: MockPBXServer) -> None:
+        self._server = server
+
+    def add(self, face: str, kind: str, method: str = "*", **fields: Any) -> int:
+        """Install a fault and return its id; fields as in the control API."""
+        from mockpbx.scenarios.model import FaultSpec
+
+        spec = FaultSpec.model_validate({"face": face, "kind": kind, "method": method, **fields})
+        return self._server.call(lambda s: _registry(s).add(spec).id)
+
+    def list(self) -> list[dict[str, Any]]:
+        return self._server.call(lambda s: _registry(s).describe())
+
+    def remove(self, fault_id: int) -> bool:
+        return self._server.call(lambda s: _registry(s).remove(fault_id))
+
+    def clear(self) -> None:
+        self._server.call(lambda s: _registry(s).clear())
+
+    @contextmanager
+    def inject(self, face: str, kind: str, method: str = "*", **fields: Any) -> Iterator[int]:
+        """A fault for the duration of a `with` block."""
+        fault_id = self.add(face, kind, method, **fields)
+        try:
+            yield fault_id
+        finally:
+            self.remove(fault_id)
+
+
+class TruthView:
+    """What really happened (the same documents as GET /_mockpbx/truth/...)."""
+
+    def __init__(self, server: MockPBXServer) -> None:
+        self._server = server
+
+    def calls(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        from mockpbx.scenarios.truth import calls_truth
+
+        a, b = int(start.timestamp()), int(end.timestamp())
+        return self._server.call(lambda s: calls_truth(s.world, a, b))
+
+    def clinic(self, start: datetime, end: datetime) -> dict[str, Any]:
+        from mockpbx.scenarios.truth import clinic_truth
+
+        a, b = int(start.timestamp()), int(end.timestamp())
+        return self._server.call(lambda s: clinic_truth(s.world, a, b))
+
+
+def _registry(state: ServerState) -> FaultRegistry:
+    from mockpbx.faults import FaultRegistry
+
+    if not isinstance(state.faults, FaultRegistry):
+        raise RuntimeError("this server has no fault registry")
+    return state.faults
+
 
 class MockPBXServer:
     """A mockpbx server in a background thread on 127.0.0.1 and a free port."""
@@ -94,6 +207,10 @@ class MockPBXServer:
         port: int = 0,
         configure: Callable[[ServerState], None] | None = None,
     ) -> None:
+        if scenario is not None and not hasattr(scenario, "model_dump"):
+            from mockpbx.scenarios.loader import load_scenario
+
+            scenario = load_scenario(scenario)  # a built-in name or a file path
         self._kwargs = {"seed": seed, "start": start, "rate": rate, "scenario": scenario}
         self._configure = configure
         self.host = host
@@ -104,6 +221,8 @@ class MockPBXServer:
         self.state: ServerState | None = None
         self.clock = ClockControl(self)
         self.journal = JournalView(self)
+        self.faults = FaultsControl(self)
+        self.truth = TruthView(self)
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> MockPBXServer:
@@ -188,12 +307,43 @@ class MockPBXServer:
 
         self.run(run())
 
+    def load_scenario(
+        self,
+        scenario: Any,
+        *,
+        seed: int | None = None,
+        start: datetime | None = None,
+        rate: float | None = None,
+    ) -> None:
+        """Rebuild the world from a scenario (a name, a file path or a `Scenario`)."""
+        from mockpbx.scenarios.loader import load_scenario
+        from mockpbx.scenarios.model import Scenario
+
+        sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+        def configure(state: ServerState) -> None:
+            if start is not None:
+                state.start = start
+            elif sc.start_time and state.start is not None:
+                state.start = _at_start_time(state.start, sc)
+            if rate is not None:
+                state.rate = rate
+
+        self.call(configure)
+        self.reset(seed=seed, scenario=sc)
+
     def check_errors(self) -> None:
         """Raise ServerError if anything blew up inside the server."""
         errors = self.call(lambda s: list(s.server_errors))
         if errors:
             self.call(lambda s: s.server_errors.clear())
             raise ServerError("exception inside mockpbx:\n" + "\n".join(errors))
+
+
+def _at_start_time(start: datetime, scenario: Any) -> datetime:
+    tz = ZoneInfo(scenario.timezone)
+    at = time.fromisoformat(scenario.start_time)
+    return datetime.combine(start.astimezone(tz).date(), at, tzinfo=tz)
 
 
 def _bound_port(site: web.TCPSite) -> int:
