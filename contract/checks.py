@@ -69,7 +69,12 @@ def collect(
     for page in probe.pages(endpoint, start, end, limit):
         if not page.ok_list:
             return items, Msg("ev.bad_page", {"exchange": page.describe()})
-        items.extend(x for x in page.body if isinstance(x, dict))
+        for item in page.body:
+            if not isinstance(item, dict) or instant(item) is None:
+                return items, Msg(
+                    "ev.not_an_item", {"endpoint": endpoint, "item": repr(item)[:160]}
+                )
+            items.append(item)
     return items, None
 
 

@@ -344,6 +344,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Метод {operation} недоступен.",
     ),
     # evidence
+    "ev.not_an_item": (
+        "{endpoint}: an item is not an object with a DateAndTime carrying an offset: {item}",
+        "{endpoint}: элемент не является объектом с DateAndTime с часовым поясом: {item}",
+    ),
     "ev.bad_page": (
         "An answer was not a JSON list: {exchange}",
         "Ответ не является JSON-списком: {exchange}",
