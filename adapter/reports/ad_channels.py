@@ -1,0 +1,169 @@
+"""Advertising channels and sources: which ads bring calls, patients and money.
+
+One row per (channel, source, medium, campaign), by the channel rules in
+`adapter.reports.attribution`, over the period's incoming calls:
+
+    calls            incoming calls attributed to the row
+    unique_callers   distinct caller numbers among them
+    new_patients     patients (not in the base before) whose first appointment
+                     is attributed to one of the row's calls
+    booked           the row's calls with at least one attributed appointment
+    visited          of those, calls whose appointment has a visit
+    revenue          sum of the visits linked to the row's attributed appointments
+    spend            the channel's ad spend over the period's days (null: unknown)
+    cost_per_call    spend / calls              (2 decimals; null without spend or calls)
+    cost_per_patient spend / new_patients       (2 decimals; null without spend or patients)
+    roi_pct          (revenue - spend) / spend * 100   (1 decimal; null without spend)
+
+Configured channels without calls still get a row (their spend shows).
+Rows are sorted by calls (descending), then channel, source, medium,
+campaign. Totals sum the rows, except `unique_callers` (distinct over all
+calls) and the ratios (computed from the totals).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from adapter.reports.attribution import attribute_bookings, channel_sql
+from adapter.reports.base import CallWindow, Period, Report, ReportContext, open_window
+from adapter.store.clinic import Channel
+
+__all__ = ["ad_channels"]
+
+COLUMNS = (
+    "started_at, direction, contact_number, virtual_number, "
+    "utm_source, utm_medium, utm_campaign, referrer"
+)
+FIXED = {"referral": (None, "referral", None), "direct": (None, None, None)}
+Key = tuple[str, str | None, str | None, str | None]
+
+
+async def ad_channels(ctx: ReportContext, period: Period, *, booking_days: int = 7) -> Report:
+    async with open_window(ctx, period, timedelta(days=booking_days)) as window:
+        clinic = ctx.clinic
+        channels = clinic.channels()
+        rows = _calls(window, channels)
+        _bookings(window, channels, rows, booking_days)
+        last = min(period.last, window.now.astimezone(period.tz).date())
+        spend = clinic.spend(period.first, last)
+        out = [_finish(key, values, spend) for key, values in rows.items()]
+        out.sort(key=lambda r: (-r["calls"], *(str(r[k] or "") for k in _KEYS)))
+        totals = _totals(out, _unique_total(window, channels))
+        return Report(
+            "ad-channels", period, window.sources, out, totals, {"booking_days": booking_days}
+        )
+
+
+_KEYS = ("channel", "source", "medium", "campaign")
+
+
+def _row_key(channel: str, src: Any, med: Any, camp: Any, by_key: dict[str, Channel]) -> Key:
+    configured = by_key.get(channel)
+    if configured is not None:
+        return (channel, configured.utm_source, configured.utm_medium, configured.utm_campaign)
+    if channel in FIXED:
+        return (channel, *FIXED[channel])
+    return (channel, src, med, camp)
+
+
+def _empty() -> dict[str, Any]:
+    return {"calls": 0, "unique_callers": 0, "new_patients": set(), "booked": 0}
+
+
+def _calls(window: CallWindow, channels: list[Channel]) -> dict[Key, dict[str, Any]]:
+    by_key = {c.key: c for c in channels}
+    rows: dict[Key, dict[str, Any]] = {_row_key(c.key, 0, 0, 0, by_key): _empty() for c in channels}
+    ch = channel_sql(channels, "c")
+    sql = (
+        "SELECT ch, src, med, camp, COUNT(*), COUNT(DISTINCT contact_number) FROM ("
+        f"SELECT {ch} AS ch, c.utm_source AS src, c.utm_medium AS med, "
+        "c.utm_campaign AS camp, c.contact_number "
+        f"FROM ({window.union(COLUMNS, hi=window.hi)}) c WHERE c.direction = 'in'"
+        ") x GROUP BY ch, CASE WHEN ch = 'other' THEN src END, "
+        "CASE WHEN ch = 'other' THEN med END, CASE WHEN ch = 'other' THEN camp END"
+    )
+    for channel, src, med, camp, n, unique in window.query(sql):
+        row = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
+        row["calls"] += int(n)
+        row["unique_callers"] += int(unique)
+    for row in rows.values():
+        row.update(visited=0, revenue=Decimal(0))
+    return rows
+
+
+def _bookings(
+    window: CallWindow, channels: list[Channel], rows: dict[Key, dict[str, Any]], days: int
+) -> None:
+    by_key = {c.key: c for c in channels}
+    extra = f", {channel_sql(channels, 's')}, s.utm_source, s.utm_medium, s.utm_campaign"
+    attributed, extras = attribute_bookings(window, days, extra)
+    for key, got in attributed.items():
+        channel, src, med, camp = extras[key]
+        row = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
+        row.setdefault("visited", 0)
+        row.setdefault("revenue", Decimal(0))
+        row["booked"] += 1
+        row["visited"] += 1 if got.visited else 0
+        row["revenue"] += got.revenue
+        row["new_patients"] |= got.new_patients
+
+
+def _unique_total(window: CallWindow, channels: list[Channel]) -> int:
+    sql = (
+        f"SELECT COUNT(DISTINCT contact_number) FROM ({window.union(COLUMNS, hi=window.hi)}) c "
+        "WHERE c.direction = 'in'"
+    )
+    return int(window.query(sql)[0][0])
+
+
+def _money(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def _ratio(num: Decimal, den: int | Decimal, places: str) -> float | None:
+    if den == 0:
+        return None
+    return float((num / Decimal(den)).quantize(Decimal(places), ROUND_HALF_UP))
+
+
+def _finish(key: Key, values: dict[str, Any], spend: dict[str, Decimal]) -> dict[str, Any]:
+    channel, source, medium, campaign = key
+    cost = spend.get(channel)
+    new = len(values["new_patients"])
+    revenue = values.get("revenue", Decimal(0))
+    row = {
+        "channel": channel,
+        "source": source,
+        "medium": medium,
+        "campaign": campaign,
+        "calls": values["calls"],
+        "unique_callers": values["unique_callers"],
+        "new_patients": new,
+        "booked": values["booked"],
+        "visited": values.get("visited", 0),
+        "revenue": _money(revenue),
+    }
+    return row | _costs(cost, row["calls"], new, revenue)
+
+
+def _costs(cost: Decimal | None, calls: int, new: int, revenue: Decimal) -> dict[str, Any]:
+    if cost is None:
+        return {"spend": None, "cost_per_call": None, "cost_per_patient": None, "roi_pct": None}
+    return {
+        "spend": _money(cost),
+        "cost_per_call": _ratio(cost, calls, "0.01"),
+        "cost_per_patient": _ratio(cost, new, "0.01"),
+        "roi_pct": _ratio((revenue - cost) * 100, cost, "0.1"),
+    }
+
+
+def _totals(rows: list[dict[str, Any]], unique: int) -> dict[str, Any]:
+    sums = {k: sum(r[k] for r in rows) for k in ("calls", "new_patients", "booked", "visited")}
+    revenue = sum((Decimal(str(r["revenue"])) for r in rows), Decimal(0))
+    spent = [Decimal(str(r["spend"])) for r in rows if r["spend"] is not None]
+    cost = sum(spent, Decimal(0)) if spent else None
+    out = {**sums, "unique_callers": unique, "revenue": _money(revenue)}
+    return out | _costs(cost, sums["calls"], sums["new_patients"], revenue)

@@ -1,0 +1,138 @@
+"""Administrator conversion: how many first-time callers each administrator turned into bookings.
+
+Over the period's incoming calls from *new callers* (rules in
+`adapter.reports.attribution`), per administrator who took them:
+
+    incoming_new    calls from new callers taken by (or, missed, rung on the line of) them
+    answered        of those, answered
+    booked          of those, calls with at least one attributed appointment
+                    (booked within `booking_days` of the call, see "Booking attribution")
+    visited         of the booked calls, those whose appointment has a visit
+    conversion_pct  booked / incoming_new * 100, one decimal, half up (null for 0 calls)
+
+Every administrator of the clinic data gets a row (zeros included); an
+employee who is not an administrator but took new callers gets one too
+(e.g. a doctor the provider names on a transferred call without a
+comment). Missed calls nobody can be tied to form the last row, with
+`employee_id` null. Totals are the sums; `conversion_pct` of the totals is
+computed from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from adapter.reports.attribution import NEW_CALLER, attribute_bookings, taker_sql
+from adapter.reports.base import CallWindow, Period, Report, ReportContext, open_window
+from adapter.store.clinic import StaffMember
+
+__all__ = ["admin_conversion", "pct"]
+
+COLUMNS = (
+    "provider, provider_call_id, started_at, direction, answered, contact_number, "
+    "employee_id, sip_line"
+)
+NOBODY = "(missed, no administrator)"
+
+
+def pct(part: int, whole: int) -> float | None:
+    """part / whole in percent, one decimal, rounded half up; None when whole is 0."""
+    if whole == 0:
+        return None
+    value = (Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return float(value)
+
+
+async def admin_conversion(ctx: ReportContext, period: Period, *, booking_days: int = 7) -> Report:
+    async with open_window(ctx, period, timedelta(days=booking_days)) as window:
+        staff = ctx.clinic.staff()
+        counts = _incoming_new(window, staff)
+        extra = (
+            f", {taker_sql('s')}, s.sip_line, "
+            f"CASE WHEN {NEW_CALLER.format(c='s')} THEN 1 ELSE 0 END"
+        )
+        attributed, extras = attribute_bookings(window, booking_days, extra)
+        for key, got in attributed.items():
+            taker, line, new = extras[key]
+            if not new:
+                continue
+            row = counts.setdefault(_who(taker, line, staff), [0, 0, 0, 0])
+            row[2] += 1
+            row[3] += 1 if got.visited else 0
+        rows = _rows(counts, staff)
+        return Report(
+            "admin-conversion",
+            period,
+            window.sources,
+            rows,
+            _totals(rows),
+            {"booking_days": booking_days},
+        )
+
+
+def _incoming_new(window: CallWindow, staff: dict[str, StaffMember]) -> dict[str | None, list[int]]:
+    """[incoming_new, answered, booked, visited] per administrator (None: nobody)."""
+    sql = (
+        "SELECT taker, line, answered, COUNT(*) FROM ("
+        f"SELECT {taker_sql('c')} AS taker, "
+        "CASE WHEN c.answered THEN NULL ELSE c.sip_line END AS line, c.answered AS answered "
+        f"FROM ({window.union(COLUMNS, hi=window.hi)}) c "
+        f"WHERE c.direction = 'in' AND {NEW_CALLER.format(c='c')}"
+        ") x GROUP BY taker, line, answered"
+    )
+    out: dict[str | None, list[int]] = {}
+    for taker, line, answered, n in window.query(sql):
+        row = out.setdefault(_who(taker, line, staff), [0, 0, 0, 0])
+        row[0] += int(n)
+        row[1] += int(n) if answered else 0
+    return out
+
+
+def _who(taker: Any, line: Any, staff: dict[str, StaffMember]) -> str | None:
+    if taker is not None:
+        return str(taker)
+    if line:
+        return _line_owner(str(line), staff.values())
+    return None
+
+
+def _line_owner(line: str, staff: Iterable[StaffMember]) -> str | None:
+    digits = "".join(ch for ch in line if ch.isdigit())
+    for member in staff:
+        for own in member.sip_lines:
+            if own == line or (digits and "".join(ch for ch in own if ch.isdigit()) == digits):
+                return member.id
+    return None
+
+
+def _rows(
+    counts: dict[str | None, list[int]], staff: dict[str, StaffMember]
+) -> list[dict[str, Any]]:
+    ids = {s.id for s in staff.values() if s.role == "administrator"}
+    ids |= {k for k in counts if k is not None}
+    rows = [_row(i, staff[i].name if i in staff else i, counts.get(i)) for i in ids]
+    rows.sort(key=lambda r: (str(r["employee"]), str(r["employee_id"])))
+    if None in counts:
+        rows.append(_row(None, NOBODY, counts[None]))
+    return rows
+
+
+def _row(employee_id: str | None, name: str, values: list[int] | None) -> dict[str, Any]:
+    incoming, answered, booked, visited = values or [0, 0, 0, 0]
+    return {
+        "employee_id": employee_id,
+        "employee": name,
+        "incoming_new": incoming,
+        "answered": answered,
+        "booked": booked,
+        "visited": visited,
+        "conversion_pct": pct(booked, incoming),
+    }
+
+
+def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    sums = {k: sum(r[k] for r in rows) for k in ("incoming_new", "answered", "booked", "visited")}
+    return {**sums, "conversion_pct": pct(sums["booked"], sums["incoming_new"])}

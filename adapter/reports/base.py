@@ -1,0 +1,327 @@
+"""What every report shares: the period, where its calls come from, and the JSON shape.
+
+**Period.** `--from D1 --to D2` is [00:00 of D1, 00:00 of the day after D2)
+in the account's timezone (the provider's `get.account`, else the cached
+sync state's, else the imported clinic data's).
+
+**Sources.** Calls that started before `split` are read from the cache,
+calls from `split` on from the provider (`Provider.history`), where
+
+    split = min(00:00 today, 00:00 of the first day the cache does not hold)
+
+so a cache that lags behind (a missed sync) is topped up from the provider
+instead of leaving a hole. The two parts never overlap in start time; within
+the provider's part rows are de-duplicated by `(provider, provider_call_id)`.
+A report says so in `sources`: `cache_until` (= `split`, or null when the
+cache is not used), `live_from` (null without a provider), plus
+`cache_synced_at` (when the last sync run finished: how fresh the cache is),
+`cache_calls` and `live_calls` (rows read from each).
+
+**Window.** Some figures look past the period's end (was a missed call
+called back the next morning? which call led to a booking made two days
+later?). A report therefore loads `[period.start, period.end + lookahead)`,
+never past now, and counts only calls that started inside the period.
+
+The provider's part is put into a temporary table `report_live` on the
+report's own connection, so every query runs the same SQL over
+`calls` (cache part) and `report_live` (provider part).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Column, Connection, MetaData, Table, text
+
+from adapter.clock import Clock
+from adapter.errors import ConfigError
+from adapter.model import CallRecord
+from adapter.providers.base import Capability, Provider
+from adapter.store.clinic import ClinicStore
+from adapter.store.schema import calls
+from adapter.store.sql import SqlStore, _row
+
+__all__ = [
+    "LIVE_TABLE",
+    "CallWindow",
+    "Part",
+    "Period",
+    "Report",
+    "ReportContext",
+    "Sources",
+    "open_window",
+    "period_of",
+]
+
+LIVE_TABLE = "report_live"
+_live = Table(
+    LIVE_TABLE,
+    MetaData(),
+    *[Column(c.name, c.type) for c in calls.c],
+    prefixes=["TEMPORARY"],
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    first: date
+    last: date  # inclusive
+    tz: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.last + timedelta(days=1), time(0), self.tz)
+
+    def as_json(self) -> dict[str, str]:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+def period_of(first: date, last: date, tz: ZoneInfo) -> Period:
+    if last < first:
+        raise ConfigError(f"--to {last} is before --from {first}", setting="to")
+    return Period(first, last, tz)
+
+
+@dataclass(slots=True)
+class Sources:
+    cache_until: datetime | None = None
+    live_from: datetime | None = None
+    cache_synced_at: datetime | None = None
+    cache_calls: int = 0
+    live_calls: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "cache_until": _iso(self.cache_until),
+            "live_from": _iso(self.live_from),
+            "cache_synced_at": _iso(self.cache_synced_at),
+            "cache_calls": self.cache_calls,
+            "live_calls": self.live_calls,
+            "notes": list(self.notes),
+        }
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+@dataclass(slots=True)
+class Report:
+    """One report: the JSON shape `{"report", "period", "sources", "rows", "totals"}`."""
+
+    report: str
+    period: Period
+    sources: Sources
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "report": self.report,
+            "period": self.period.as_json(),
+            "sources": self.sources.as_json(),
+            "rows": self.rows,
+            "totals": self.totals,
+            "options": self.options,
+        }
+
+
+@dataclass(slots=True)
+class ReportContext:
+    """What a report runs on: the store, the provider (optional) and the clock."""
+
+    store: SqlStore
+    clock: Clock
+    source: Provider | None = None
+    tz: ZoneInfo | None = None
+
+    @property
+    def clinic(self) -> ClinicStore:
+        return ClinicStore(self.store.engine)
+
+    async def timezone(self) -> ZoneInfo:
+        if self.tz is not None:
+            return self.tz
+        if self.source is not None:
+            self.tz = (await self.source.account()).timezone
+            return self.tz
+        states = self.store.states()
+        name = states[0].timezone if states else self.clinic.meta().get("timezone", "UTC")
+        self.tz = ZoneInfo(name)
+        return self.tz
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One source of calls: a table and the start-time range read from it."""
+
+    table: str
+    lo: int  # epoch, inclusive
+    hi: int  # epoch, exclusive
+
+    def where(self, alias: str = "") -> str:
+        col = f"{alias}.started_at" if alias else "started_at"
+        return f"{col} >= {self.lo} AND {col} < {self.hi}"
+
+
+@dataclass(slots=True)
+class CallWindow:
+    """The loaded calls of a report, on one connection: cache part + provider part."""
+
+    conn: Connection
+    period: Period
+    parts: list[Part]
+    sources: Sources
+    now: datetime
+
+    @property
+    def lo(self) -> int:
+        return int(self.period.start.timestamp())
+
+    @property
+    def hi(self) -> int:
+        return int(self.period.end.timestamp())
+
+    def union(
+        self, columns: str, *, lo: int | None = None, hi: int | None = None, cond: str = ""
+    ) -> str:
+        """`SELECT columns FROM <part> WHERE <range> [AND cond]` per part, as one UNION ALL."""
+        selects = []
+        for part in self.parts:
+            clipped = Part(part.table, max(part.lo, lo or part.lo), min(part.hi, hi or part.hi))
+            if clipped.lo < clipped.hi:
+                where = clipped.where() + (f" AND {cond}" if cond else "")
+                selects.append(f"SELECT {columns} FROM {part.table} WHERE {where}")
+        if not selects:
+            return f"SELECT {columns} FROM calls WHERE 1 = 0"
+        return " UNION ALL ".join(selects)
+
+    def query(self, sql: str, **params: Any) -> list[Any]:
+        return list(self.conn.execute(text(sql), params))
+
+
+async def _provider_part(
+    source: Provider, lo: datetime, hi: datetime, tz: ZoneInfo
+) -> list[CallRecord]:
+    rows: dict[tuple[str, str], CallRecord] = {}
+    async for page in source.history(lo, hi):
+        for record in page:
+            if lo <= record.started_at < hi:
+                rows[record.key] = record
+    return list(rows.values())
+
+
+@contextmanager
+def _connection(store: SqlStore) -> Iterator[Connection]:
+    with store.engine.connect() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {LIVE_TABLE}"))
+        _live.create(conn)
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            conn.execute(text(f"DROP TABLE IF EXISTS {LIVE_TABLE}"))
+            conn.commit()
+
+
+@contextmanager
+def _opened(store: SqlStore, live: list[CallRecord], tz: ZoneInfo) -> Iterator[Connection]:
+    with _connection(store) as conn:
+        loaded = int(datetime.now(UTC).timestamp())
+        rows = [_row(r, tz, loaded) for r in live]
+        for start in range(0, len(rows), 5000):
+            conn.execute(_live.insert(), rows[start : start + 5000])
+        yield conn
+
+
+async def plan_sources(
+    ctx: ReportContext, period: Period, lookahead: timedelta
+) -> tuple[Sources, datetime, datetime, datetime]:
+    """(sources, window end, split, now): where each part of the window comes from."""
+    tz = await ctx.timezone()
+    now = (await ctx.clock.now()).astimezone(tz)
+    today0 = datetime.combine(now.date(), time(0), tz)
+    states = await asyncio.to_thread(ctx.store.states)
+    split = today0
+    synced: datetime | None = None
+    if states:
+        loaded = [s.loaded_until for s in states if s.loaded_until is not None]
+        # nothing cached yet: everything from the provider
+        split = min(split, datetime.combine(min(loaded), time(0), tz)) if loaded else period.start
+        finished = [s.last_run_finished for s in states if s.last_run_finished is not None]
+        synced = max(finished) if finished else None
+    wend = min(period.end + lookahead, max(now, period.start))
+    sources = Sources(cache_synced_at=synced)
+    if period.start < split:
+        sources.cache_until = split
+    return sources, wend, split, now
+
+
+@contextmanager
+def _window_conn(
+    ctx: ReportContext,
+    period: Period,
+    sources: Sources,
+    parts: list[Part],
+    live: list[CallRecord],
+    now: datetime,
+) -> Iterator[CallWindow]:
+    with _opened(ctx.store, live, period.tz) as conn:
+        yield CallWindow(conn, period, parts, sources, now)
+
+
+class _Opened:
+    """Async context: gathers the provider's part, then opens the window's connection."""
+
+    def __init__(self, ctx: ReportContext, period: Period, lookahead: timedelta) -> None:
+        self.ctx, self.period, self.lookahead = ctx, period, lookahead
+        self._cm: Any = None
+
+    async def __aenter__(self) -> CallWindow:
+        sources, wend, split, now = await plan_sources(self.ctx, self.period, self.lookahead)
+        start = self.period.start
+        parts = [Part("calls", int(start.timestamp()), int(min(split, wend).timestamp()))]
+        live: list[CallRecord] = []
+        if wend > split:
+            if self.ctx.source is not None and Capability.HISTORY in self.ctx.source.capabilities:
+                lo = max(start, split)
+                live = await _provider_part(self.ctx.source, lo, wend, self.period.tz)
+                sources.live_from = lo
+                parts.append(Part(LIVE_TABLE, int(lo.timestamp()), int(wend.timestamp())))
+            else:
+                sources.notes.append(
+                    f"calls from {split.isoformat()} on are not included: no provider configured"
+                )
+        self._cm = _window_conn(self.ctx, self.period, sources, parts, live, now)
+        window: CallWindow = self._cm.__enter__()
+        sources.live_calls = sum(1 for r in live if r.started_at < self.period.end)
+        sources.cache_calls = _count(window, parts[0], self.period)
+        return window
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._cm.__exit__(None, None, None)
+
+
+def _count(window: CallWindow, part: Part, period: Period) -> int:
+    hi = min(part.hi, int(period.end.timestamp()))
+    if part.lo >= hi:
+        return 0
+    sql = f"SELECT COUNT(*) FROM calls WHERE started_at >= {part.lo} AND started_at < {hi}"
+    return int(window.conn.execute(text(sql)).scalar_one())
+
+
+def open_window(ctx: ReportContext, period: Period, lookahead: timedelta = timedelta(0)) -> _Opened:
+    """`async with open_window(ctx, period) as window:` the report's calls, ready for SQL."""
+    return _Opened(ctx, period, lookahead)
