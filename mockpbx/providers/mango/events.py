@@ -58,11 +58,12 @@ def call_events(
     entry = mango_entry_id(call.id)
     legs = mango_legs(call, look)
     dct = dct_of(call, look.world) if call.kind is CallKind.INCOMING else None
+    callback = call.kind is CallKind.CALLBACK
     events: list[Event] = []
     for index, leg in enumerate(legs):
         command = command_of(call, leg.world_leg.id)
         for seq, step in enumerate(leg.steps, start=1):
-            payload = _call_payload(entry, leg, step, seq, dct, command)
+            payload = _call_payload(entry, leg, step, seq, dct, command, callback)
             key = f"call:{leg.call_id}:{seq}"
             events.append(Event(step.ts, "events/call", payload, key, (1, index, seq)))
     if legs and legs[0].location == "ivr" and len(legs) > 1:
@@ -78,7 +79,13 @@ def call_events(
 
 
 def _call_payload(
-    entry: str, leg: MLeg, step: Step, seq: int, dct: dict[str, Any] | None, command: str | None
+    entry: str,
+    leg: MLeg,
+    step: Step,
+    seq: int,
+    dct: dict[str, Any] | None,
+    command: str | None,
+    callback: bool,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "entry_id": entry,
@@ -99,7 +106,8 @@ def _call_payload(
         payload["transfer"] = transfer
     if command is not None:
         payload["command_id"] = command
-        payload["callback_initiator"] = "API"
+        if callback:
+            payload["callback_initiator"] = "API"
     return payload
 
 

@@ -158,6 +158,7 @@ class TestCommandsAndEvents:
         assert leg2[0]["from"]["taken_from_call_id"] == leg1[0]["call_id"]
         assert leg2[0]["to"] == {"number": "79035550000"}
         assert all(e["command_id"] == "cbk-1" for e in leg1 + leg2)
+        assert all(e["callback_initiator"] == "API" for e in leg1 + leg2)
         assert leg1[0]["timestamp"] < leg2[0]["timestamp"]
 
     async def test_transfer_hold__consultative_sequence(
@@ -200,6 +201,7 @@ class TestCommandsAndEvents:
         assert new[2]["from"] == {"number": "79161112233", "taken_from_call_id": old}
         assert new[0]["to"]["extension"] == target
         assert new[0]["command_id"] == "tr-1"
+        assert "callback_initiator" not in new[0]
         assert receiver.of("result/transfer") == [{"command_id": "tr-1", "result": "1000"}]
 
 
