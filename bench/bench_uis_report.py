@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import multiprocessing as mp
 import time
 from datetime import date, datetime, timedelta
@@ -36,7 +37,7 @@ def _scenario(calls: int) -> Any:
     from mockpbx.scenarios.model import Scenario, Volume
 
     per_day = 2000  # ~3,200 calls a day with outgoing calls and callbacks
-    days = max(3, round(calls / 3240))
+    days = max(3, math.ceil(calls / 3150))
     return Scenario(history_days=days, volume=Volume(calls_per_day=per_day, by_weekday=[1] * 7))
 
 
@@ -203,7 +204,7 @@ def main() -> None:
     args.calls = args.calls or (30_000 if args.quick else 1_000_000)
     args.seconds = args.seconds or (1.5 if args.quick else 4.0)
     args.rounds = args.rounds or (2 if args.quick else 3)
-    args.pages = min(args.pages, max(1, round(args.calls / 3240) - 3))
+    args.pages = min(args.pages, max(1, math.ceil(args.calls / 3150) - 3))
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     server = ctx.Process(target=_serve, args=(args.calls, queue), daemon=True)
