@@ -15,6 +15,7 @@ Deviations and choices (the docs are silent or contradict themselves):
 
 from __future__ import annotations
 
+import calendar
 import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -94,29 +95,42 @@ def _report(ctx: Ctx, p: GetParams, method: str, kind: str, rows: Sequence[Any])
     return Result(JsonRows(render_page(page, kind, names, x)), len(rows))
 
 
+# Periods are clamped to what epoch seconds in any zone can express; outside it there are no calls.
+_EARLIEST, _LATEST = 86_400, 253_402_128_000  # 1970-01-02 .. 9999-12-30 UTC
+
+
 def _period(ctx: Ctx, p: ReportParams) -> tuple[int, int]:
     """[from, till] in the account's wall-clock time as epoch seconds [from, till + 1)."""
     tz = ctx.world.tz
-    start = check_wall_clock(p.date_from).replace(tzinfo=tz)
-    end = check_wall_clock(p.date_till).replace(tzinfo=tz)
+    start = check_wall_clock(p.date_from).replace(tzinfo=None)
+    end = check_wall_clock(p.date_till).replace(tzinfo=None)
     if end < start:
         raise err("invalid_parameter_value", field="date_till", value=p.date_till)
-    if end.replace(tzinfo=None) > _limit_end(start.replace(tzinfo=None), ctx.opts.interval_limit):
+    if end > _limit_end(start, ctx.opts.interval_limit):
         raise err("date_interval_limit_reached", field="date_till", value=p.date_till)
-    return int(start.timestamp()), int(end.timestamp()) + 1
+    ts_from = _epoch(start.replace(tzinfo=tz))
+    ts_to = _epoch(end.replace(tzinfo=tz)) + 1
+    return min(max(ts_from, _EARLIEST), _LATEST), min(max(ts_to, _EARLIEST), _LATEST)
+
+
+def _epoch(moment: datetime) -> int:
+    try:
+        return int(moment.timestamp())
+    except (OverflowError, ValueError):  # year 1 or 9999 shifted out of range by the offset
+        return 0 if moment.year < 1970 else _LATEST
 
 
 def _limit_end(start: datetime, limit: str) -> datetime:
-    if limit == "90 days":
-        return start + timedelta(days=90)
-    month = start.month - 1 + 3
-    year, month = start.year + month // 12, month % 12 + 1
-    for day in range(start.day, 27, -1):  # clamp 31 May + 3 months to 31 Aug, 30 Nov -> 28 Feb
-        try:
-            return start.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    return start.replace(year=year, month=month, day=min(start.day, 28))
+    """The latest `date_till` allowed for `start` (3 calendar months, or 90 days)."""
+    try:
+        if limit == "90 days":
+            return start + timedelta(days=90)
+        month = start.month - 1 + 3
+        year, month = start.year + month // 12, month % 12 + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        return start.replace(year=year, month=month, day=day)
+    except (OverflowError, ValueError):  # past year 9999
+        return datetime.max  # noqa: DTZ901 (naive on purpose: compared with wall-clock times)
 
 
 # -- shared by every get.* -------------------------------------------------------------------

@@ -306,3 +306,30 @@ class TestDirectory:
         assert rows == [
             {"app_id": state.world.account.app_id, "name": "Клиника", "timezone": "Europe/Moscow"}
         ]
+
+
+class TestExtremePeriods:
+    @pytest.mark.parametrize(
+        ("date_from", "date_till"),
+        [
+            ("0001-01-01 00:00:00", "0001-01-02 00:00:00"),
+            ("9999-12-01 00:00:00", "9999-12-31 23:59:59"),
+            ("1969-12-31 00:00:00", "1970-01-01 12:00:00"),
+            ("2026-11-30 00:00:00", "2027-02-28 00:00:00"),
+        ],
+    )
+    async def test_far_periods__answer_empty(
+        self, data: Rpc, date_from: str, date_till: str
+    ) -> None:
+        result = await data.ok("get.calls_report", date_from=date_from, date_till=date_till)
+        assert result["data"] == []
+        assert result["metadata"]["total_items"] == 0
+
+    async def test_month_end__plus_three_months_clamps_the_day(self, data: Rpc) -> None:
+        await data.ok(
+            "get.calls_report", date_from="2025-11-30 00:00:00", date_till="2026-02-28 00:00:00"
+        )
+        error = await data.error(
+            "get.calls_report", date_from="2025-11-30 00:00:00", date_till="2026-03-01 00:00:00"
+        )
+        assert error["data"]["mnemonic"] == "date_interval_limit_reached"
