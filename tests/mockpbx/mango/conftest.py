@@ -76,6 +76,7 @@ class Receiver:
     posts: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bad: list[str] = field(default_factory=list)
     status: int = 200
+    delay: float = 0.0  # real seconds before answering (a slow receiver)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     url: str = ""
 
@@ -89,6 +90,8 @@ class Receiver:
             return web.json_response({"result": 3102}, status=401)
         self.posts.append((request.match_info["path"], orjson.loads(text)))
         self.arrived.set()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return web.json_response({"result": 1000}, status=self.status)
 
     def of(self, path: str) -> list[dict[str, Any]]:

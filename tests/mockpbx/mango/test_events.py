@@ -205,6 +205,35 @@ class TestCommandsAndEvents:
         assert receiver.of("result/transfer") == [{"command_id": "tr-1", "result": "1000"}]
 
 
+class TestBlindTransfer:
+    async def test_blind__old_leg_ends_new_leg_takes_the_contact(
+        self, mango: MangoClient, receiver: Receiver
+    ) -> None:
+        world = mango.state.world
+        await hook(mango, receiver)
+        call = place_incoming(world)
+        mango.advance(call.answer_ts - world.now() + 10)
+        old = mango_call_id(call.legs[1].id)
+        params = {
+            "command_id": "tr-2",
+            "call_id": old,
+            "method": "blind",
+            "to_number": world.employees[2].extension,
+            "initiator": world.employees[0].extension,
+        }
+        assert (await mango.json("commands/transfer", params))["result"] == 1000
+        await finish(mango, receiver, call, "events/summary")
+        legs = calls_by_leg(receiver, call)
+        held = legs[old]
+        assert [e["call_state"] for e in held][-2:] == ["OnHold", "Disconnected"]
+        assert held[-1]["disconnect_reason"] == 1120
+        new = legs[mango_call_id(call.legs[-1].id)]
+        assert [e["call_state"] for e in new] == ["Appeared", "Connected", "Disconnected"]
+        assert {e["transfer"] for e in new} == {"blind"}
+        assert new[0]["from"] == {"number": "79161112233", "taken_from_call_id": old}
+        assert new[0]["timestamp"] == held[-1]["timestamp"]
+
+
 class TestDelivery:
     async def test_every_attempt__is_journaled_out(
         self, mango: MangoClient, receiver: Receiver
@@ -275,3 +304,41 @@ class TestDelivery:
         key = (await mango.json("stats/request", params))["key"]
         await receiver.wait_for(lambda: bool(receiver.of("result/stat")))
         assert receiver.of("result/stat") == [{"key": key, "request_id": "r-7"}]
+
+    async def test_reorder__swaps_neighbours(self, mango: MangoClient, receiver: Receiver) -> None:
+        mango.state.options["mango"] = MangoOptions(webhook_concurrency=1)
+        await hook(mango, receiver)
+        await mango.http.post("/_mockpbx/mango/delivery", json={"reorder": 1.0})
+        call = place_incoming(mango.state.world)
+        await finish(mango, receiver, call, "events/summary")
+        await receiver.wait_for(lambda: bool(of_entry(receiver, "events/record/added", call)))
+        entry = mango_entry_id(call.id)
+        arrived = [
+            (p.get("timestamp"), path) for path, p in receiver.posts if p.get("entry_id") == entry
+        ]
+        stamps = [ts for ts, _ in arrived if isinstance(ts, int)]
+        assert stamps != sorted(stamps)  # neighbours swapped: e.g. the DTMF before the call
+        assert {e.fault for e in sent(mango.state)} >= {"reorder"}
+
+    async def test_delay__is_marked_in_the_journal(
+        self, mango: MangoClient, receiver: Receiver
+    ) -> None:
+        await hook(mango, receiver)
+        await mango.http.post("/_mockpbx/mango/delivery", json={"delay_seconds": 0.05})
+        call = place_incoming(mango.state.world)
+        await finish(mango, receiver, call, "events/summary")
+        await until(lambda: bool(sent(mango.state, "events/summary")))
+        assert {e.fault for e in sent(mango.state)} == {"delay"}
+
+    async def test_slow_receiver__times_out_and_is_journaled(
+        self, mango: MangoClient, receiver: Receiver
+    ) -> None:
+        mango.state.options["mango"] = MangoOptions(webhook_timeout=0.05)
+        receiver.delay = 0.5
+        await hook(mango, receiver)
+        call = place_incoming(mango.state.world)
+        mango.advance(call.start_ts - mango.state.world.now() + 1)  # only the first event
+        await until(lambda: bool(sent(mango.state, "events/call")))
+        (entry,) = sent(mango.state, "events/call")
+        assert entry.status == 0
+        assert (entry.error or "").startswith("TimeoutError")
