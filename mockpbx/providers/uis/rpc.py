@@ -119,8 +119,9 @@ class Endpoint:
         ctx = Ctx(request, state, options_of(state), runtime_of(state), self.api)
         rpc_id: Any = None
         try:
-            body = await _read(request)
-            rpc_id, name, params = _envelope(body)
+            doc = _parse(await _read(request))
+            rpc_id = doc["id"]
+            name, params = _members(doc)
             request["method"] = name
             request["journal_params"] = {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
             method = self.methods.get(name)
@@ -167,8 +168,8 @@ async def _read(request: web.Request) -> bytes:
         ) from None
 
 
-def _envelope(body: bytes) -> tuple[Any, str, dict[str, Any]]:
-    """(id, method, params) of a valid request, or the UIS error for the envelope."""
+def _parse(body: bytes) -> dict[str, Any]:
+    """The request object with a usable `id`, or the UIS error (its reply has `id: null`)."""
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -182,25 +183,19 @@ def _envelope(body: bytes) -> tuple[Any, str, dict[str, Any]]:
     rpc_id = doc["id"]
     if isinstance(rpc_id, bool) or not isinstance(rpc_id, (str, int)):
         raise err("invalid_request", field="id", value=rpc_id)
+    return doc
+
+
+def _members(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(method, params) of a request whose id is known (its errors echo the id)."""
     if doc.get("jsonrpc") != "2.0":
-        raise _with_id(err("invalid_request", field="jsonrpc", value=doc.get("jsonrpc")), rpc_id)
+        raise err("invalid_request", field="jsonrpc", value=doc.get("jsonrpc"))
     name, params = doc.get("method"), doc.get("params", {})
     if not isinstance(name, str):
-        raise _with_id(err("invalid_request", field="method", value=name), rpc_id)
+        raise err("invalid_request", field="method", value=name)
     if not isinstance(params, dict):
-        raise _with_id(err("invalid_request", field="params", value=params), rpc_id)
-    return rpc_id, name, params
-
-
-class _IdentifiedError(UisError):
-    rpc_id: Any = None
-
-
-def _with_id(exc: UisError, rpc_id: Any) -> UisError:
-    """Envelope errors found after the id was read still echo it."""
-    out = _IdentifiedError(exc.code, exc.mnemonic, exc.message, field=exc.field, value=exc.value)
-    out.rpc_id = rpc_id
-    return out
+        raise err("invalid_request", field="params", value=params)
+    return name, params
 
 
 def _authenticate(ctx: Ctx, params: dict[str, Any]) -> str:
@@ -263,8 +258,6 @@ def _splice(rpc_id: Any, parts: list[bytes], meta: dict[str, Any] | None) -> byt
 
 def _error(ctx: Ctx, rpc_id: Any, exc: UisError) -> web.Response:
     ctx.request["error"] = exc.mnemonic
-    if isinstance(exc, _IdentifiedError):
-        rpc_id = exc.rpc_id
     data = exc.data()
     meta = _metadata(ctx, None)
     if meta is not None:
@@ -276,26 +269,28 @@ def _error(ctx: Ctx, rpc_id: Any, exc: UisError) -> web.Response:
 
 
 def _fault_error(fault: InjectedFault) -> UisError:
+    """An injected fault as the documented error: a mnemonic or a code picks it."""
     if isinstance(fault, TokenExpiredFault):
         return err("access_token_expired")
-    if isinstance(fault, ProviderErrorFault):
-        code: Any = fault.code
-        if isinstance(code, str):  # a mnemonic
-            number = code_of_mnemonic(code) or -32603
-            base = err(code) if code_of_mnemonic(code) else None
-            message = fault.message or (base.message if base else "Internal error")
-            return UisError(number, code, message)
-        number = code if isinstance(code, int) else -32603
-        mnemonic = "internal_error" if number == -32603 else _MNEMONIC_OF_CODE.get(number, "error")
-        default = err("internal_error").message if number == -32603 else "Injected error"
-        return UisError(number, mnemonic, fault.message or default)
-    return err("internal_error")
+    if not isinstance(fault, ProviderErrorFault):
+        return err("internal_error")
+    code = fault.code
+    if isinstance(code, str):  # a mnemonic, documented or not
+        known = code_of_mnemonic(code)
+        base = err(code) if known is not None else err("internal_error")
+        return UisError(known or -32603, code, fault.message or base.message)
+    mnemonic = _MNEMONIC_OF_CODE.get(code if isinstance(code, int) else -32603, "error")
+    base = err(mnemonic) if code_of_mnemonic(mnemonic) is not None else err("internal_error")
+    return UisError(
+        code if isinstance(code, int) else -32603, mnemonic, fault.message or base.message
+    )
 
 
 _MNEMONIC_OF_CODE = {
     -32700: "parse_error",
     -32600: "invalid_request",
     -32601: "method_not_found",
+    -32603: "internal_error",
     -32001: "access_token_expired",
     -32003: "forbidden",
     -32009: "account_inactive",
