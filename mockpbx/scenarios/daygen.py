@@ -25,7 +25,19 @@ from mockpbx.scenarios.model import Channel, ClinicSpec, Distribution
 if TYPE_CHECKING:
     from mockpbx.scenarios.engine import Engine
 
-__all__ = ["ClinicDay", "ClinicPlan", "Route", "patient_phone", "sampler", "uniquefresh_phone"]
+__all__ = [
+    "DEVICES",
+    "PAGES",
+    "ClinicDay",
+    "ClinicPlan",
+    "Route",
+    "cumulative",
+    "fresh_phone",
+    "patient_phone",
+    "poisson",
+    "sampler",
+    "unique_fresh_phone",
+]
 
 Sampler = Callable[[random.Random], float]
 
@@ -48,7 +60,7 @@ _FRESH_PER_DAY = 600  # fresh callers per clinic and day with a guaranteed-uniqu
 _EPOCH = date(2000, 1, 1)
 
 
-def uniquefresh_phone(day: date, clinic_slot: int, k: int, rnd: random.Random) -> str:
+def unique_fresh_phone(day: date, clinic_slot: int, k: int, rnd: random.Random) -> str:
     """The k-th fresh caller of a clinic's day: unique across days (for 27 years, 10 clinics).
 
     A fresh number is never a patient's (disjoint codes) and never another
@@ -118,6 +130,7 @@ class ClinicDay:
 
     __slots__ = (
         "busy",
+        "busy_max",
         "calls",
         "day",
         "day_start",
@@ -125,6 +138,8 @@ class ClinicDay:
         "hours",
         "length",
         "links",
+        "p_existing",
+        "p_repeat",
         "plan",
         "rnd",
         "shares",
@@ -154,7 +169,10 @@ class ClinicDay:
         self.hours = plan.spec.hours(day.weekday())
         self.shares = engine.scenario.shares
         self.busy: dict[int, int] = {}
+        self.busy_max = 0  # nobody is busy at or after this time
         self.today: list[str] = []  # new callers of today, who may call again
+        self.p_existing = self.shares.existing_patients if plan.patients else -1.0
+        self.p_repeat = self.shares.repeat_callers
 
     def arrivals(self) -> list[int]:
         sc = self.engine.scenario
@@ -174,20 +192,14 @@ class ClinicDay:
         for ts in self.arrivals():
             self.incoming(ts)
 
-    def closed(self, ts: int) -> bool:
-        if self.hours is None:
-            return True
-        minute = ((ts - self.day_start + self.shift) // 60) % 1440
-        return not self.hours[0] <= minute < self.hours[1]
-
     def contact(self) -> str:
-        rnd, plan, shares = self.rnd, self.plan, self.engine.scenario.shares
-        u = rnd.random()
-        if u < shares.existing_patients and plan.patients:
-            return plan.patients[int(rnd.random() * len(plan.patients))]
-        if self.today and rnd.random() < shares.repeat_callers:
-            return self.today[int(rnd.random() * len(self.today))]
-        phone = uniquefresh_phone(self.day, self.plan.slot, len(self.today), rnd)
+        rnd, today = self.rnd, self.today
+        if rnd.random() < self.p_existing:
+            patients = self.plan.patients
+            return patients[int(rnd.random() * len(patients))]
+        if today and rnd.random() < self.p_repeat:
+            return today[int(rnd.random() * len(today))]
+        phone = unique_fresh_phone(self.day, self.plan.slot, len(self.today), rnd)
         self.today.append(phone)
         return phone
 
@@ -195,10 +207,12 @@ class ClinicDay:
         rnd, plan, engine, busy = self.rnd, self.plan, self.engine, self.busy
         shares = self.shares
         route = plan.routes[bisect.bisect(plan.cum, rnd.random() * plan.cum[-1])]
-        closed = self.closed(ts)
+        hours = self.hours
+        minute = ((ts - self.day_start + self.shift) // 60) % 1440
+        closed = hours is None or not hours[0] <= minute < hours[1]
         contact = self.contact()
         targets, rates = route.targets, route.rates
-        if busy and any(busy.get(t.employee.id, 0) > ts for t in targets):
+        if ts < self.busy_max and any(busy.get(t.employee.id, 0) > ts for t in targets):
             keep = [i for i, t in enumerate(targets) if busy.get(t.employee.id, 0) <= ts]
             targets, rates = [targets[i] for i in keep], [rates[i] for i in keep]
         answered_by = None
@@ -242,6 +256,8 @@ class ClinicDay:
                 self.transfer(call, employee)
                 employee = _answerer(call)
             self.busy[employee] = call.end_ts
+            if call.end_ts > self.busy_max:
+                self.busy_max = call.end_ts
         elif not closed and plan.admins and rnd.random() < shares.callbacks_of_missed:
             callback = self.outgoing(call.end_ts, contact)
             self.links.append((callback, call))
@@ -280,6 +296,7 @@ class ClinicDay:
             call.history_delay = shares.late_rows_delay
         emp = target.employee.id
         self.busy[emp] = max(self.busy.get(emp, 0), call.end_ts)
+        self.busy_max = max(self.busy_max, call.end_ts)
         self.calls.append(call)
         return call
 

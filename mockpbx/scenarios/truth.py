@@ -53,7 +53,7 @@ administrator took part in, once the call has ended; an appointment is booked
 at the end of such a call by that administrator (its `call_id` is a real
 answered call); a caller is an existing patient when their number is in the
 clinic's patient base or booked earlier the same day (fresh callers' numbers
-are unique, see `engine.unique_fresh_phone`); a new caller who books becomes a
+are unique, see `daygen.unique_fresh_phone`); a new caller who books becomes a
 patient (`since` = the booking date, id = the call id). Visits happen on the
 planned date (`completed` with the scenario's completion rate; `sum` is what
 was paid, 0 when not completed); new patients get a course of visits. Base
