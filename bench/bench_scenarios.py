@@ -71,7 +71,8 @@ def _old_engine() -> Any:
     path = Path(tempfile.mkdtemp()) / "old_engine.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location("old_engine", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["old_engine"] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
