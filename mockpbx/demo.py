@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,23 @@ def _adapter(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=600)
 
 
-def _get(url: str) -> Any:
+def _raw(url: str) -> bytes:
     with urllib.request.urlopen(url, timeout=60) as resp:
-        return json.loads(resp.read())
+        body: bytes = resp.read()
+        return body
+
+
+def _get(url: str) -> Any:
+    return json.loads(_raw(url))
+
+
+def _period(now_iso: str, first: date, last: date) -> str:
+    """`from=...&to=...` for [first 00:00, last 00:00) in the offset of `now_iso`."""
+    offset = datetime.fromisoformat(now_iso).strftime("%z")
+    zone = f"{offset[:3]}:{offset[3:]}"
+    return urllib.parse.urlencode(
+        {"from": f"{first}T00:00:00{zone}", "to": f"{last}T00:00:00{zone}"}
+    )
 
 
 def _step(title: str, result: subprocess.CompletedProcess[str]) -> None:
@@ -57,6 +72,11 @@ def run_demo(store: Path, seed: int, keep: bool) -> None:
         clock = _get(f"{pbx.url}/_mockpbx/clock")
         today = datetime.fromisoformat(clock["now"]).date()
         first = today - timedelta(days=30)
+        clinic_file = store.with_suffix(".clinic.json")
+        clinic_file.write_bytes(
+            _raw(f"{pbx.url}/_mockpbx/truth/clinic?{_period(clock['now'], first, today)}")
+        )
+        _step(f"import-clinic {clinic_file}", _adapter("import-clinic", str(clinic_file), *common))
         report = _adapter(
             "report", "ad-channels", "--from", first.isoformat(), "--to", today.isoformat(),
             "--format", "table", *common,
@@ -66,12 +86,9 @@ def run_demo(store: Path, seed: int, keep: bool) -> None:
         _verify(pbx.url, common, first, today)
 
 
-def _verify(url: str, common: list[str], first: Any, today: Any) -> None:
-    offset = datetime.fromisoformat(_get(f"{url}/_mockpbx/clock")["now"]).strftime("%z")
-    zone = f"{offset[:3]}:{offset[3:]}"
-    truth = _get(
-        f"{url}/_mockpbx/truth/calls?from={first}T00:00:00{zone}&to={today}T00:00:00{zone}"
-    )
+def _verify(url: str, common: list[str], first: date, today: date) -> None:
+    query = _period(_get(f"{url}/_mockpbx/clock")["now"], first, today)
+    truth = _get(f"{url}/_mockpbx/truth/calls?{query}")
     calls = truth if isinstance(truth, list) else truth.get("calls", [])
     expected = sorted(str(c["id"]) for c in calls if c.get("in_history", True))
     exported = _adapter(
