@@ -161,6 +161,23 @@ class TestKindsOverHttp:
         entries = (await (await client.get("/_mockpbx/journal?face=uis")).json())["entries"]
         assert entries[-1]["fault"] == "rate_limit"
 
+    async def test_mango_face__gets_faults_too(self, client: Client, state: ServerState) -> None:
+        from mockpbx.providers.mango.signing import form_body
+
+        creds = state.credentials
+        _, body = form_body(creds.mango_api_key, creds.mango_api_salt, {})
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        url = "/mango/vpbx/config/users/request"
+        assert (await client.post(url, data=body, headers=headers)).status == 200
+        await _add(client, face="mango", method="config/users/request", kind="http_status",
+                   status=502, count=1)  # fmt: skip
+        assert (await client.post(url, data=body, headers=headers)).status == 502
+
+    async def test_faults_scenario__installs_its_faults(self, client: Client) -> None:
+        await client.post("/_mockpbx/scenario", json={"name": "faults"})
+        listed = (await (await client.get("/_mockpbx/faults")).json())["faults"]
+        assert {f["kind"] for f in listed} >= {"rate_limit", "expire_token", "late_rows"}
+
     async def test_clinic_face__gets_faults_too(self, client: Client, state: ServerState) -> None:
         await _add(client, face="clinic", method="*", kind="http_status", status=500, count=1)
         headers = {"IDENT-Integration-Key": state.credentials.clinic_key}

@@ -57,6 +57,15 @@ def test_mistake__names_the_file_the_field_and_the_expectation(text: str, fragme
     assert fragment in message
 
 
+def test_readme_example__validates() -> None:
+    """The scenario shown in the README is a valid scenario."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```yaml\nname: my_clinic")
+    text = readme[start + len("```yaml\n") : readme.index("```", start + 8)]
+    scenario = parse_scenario(text, source="README.md")
+    assert scenario.scripted[0].answered_by == "anna"
+
+
 def test_unknown_name__lists_the_builtins() -> None:
     with pytest.raises(ScenarioError, match="clinic_day"):
         load_scenario("no_such_scenario")
