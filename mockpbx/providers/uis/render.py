@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,7 +32,15 @@ from mockpbx.core.world import World
 from mockpbx.providers.uis.runtime import RowCache
 from mockpbx.providers.uis.schemas import finish_reason_label
 
-__all__ = ["CALL_FIELDS", "LEG_FIELDS", "Facts", "RenderContext", "getter", "render_page"]
+__all__ = [
+    "CALL_FIELDS",
+    "LEG_FIELDS",
+    "Facts",
+    "RenderContext",
+    "getter",
+    "render_page",
+    "wall_clock",
+]
 
 Row = Any  # a Call (calls report) or a (Call, Leg) pair (legs report)
 RowFn = Callable[[Row, "RenderContext"], dict[str, Any]]
@@ -319,9 +327,8 @@ class RenderContext:
         self._logins = {s.id: s.login for s in world.sip_lines}
 
     def t(self, ts: int | None) -> str | None:
-        if ts is None:
-            return None
-        return str(datetime.fromtimestamp(ts, self.tz))[:19]
+        """`YYYY-MM-DD hh:mm:ss` of `ts` in the account's zone."""
+        return None if ts is None else wall_clock(ts, self.tz)
 
     def facts(self, c: Call) -> Facts:
         got = self._facts.get(id(c))
@@ -352,6 +359,30 @@ class RenderContext:
 
     def leg_reason(self, reason: str) -> str | None:
         return finish_reason_label(reason, legs=True)
+
+
+@lru_cache(maxsize=65_536)
+def _offset(bucket: int, tz: ZoneInfo) -> int:
+    """UTC offset (seconds) during a 15-minute bucket: zone changes fall on quarter hours."""
+    offset = datetime.fromtimestamp(bucket * 900, tz).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+@lru_cache(maxsize=65_536)
+def _day_text(day_number: int) -> str:
+    return (_EPOCH + timedelta(days=day_number)).isoformat() + " "
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def wall_clock(ts: int, tz: ZoneInfo) -> str:
+    """`YYYY-MM-DD hh:mm:ss` of epoch second `ts` in `tz` (faster than datetime for pages)."""
+    local = ts + _offset(ts // 900, tz)
+    day, second = divmod(local, 86_400)
+    hours, rest = divmod(second, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{_day_text(day)}{hours:02d}:{minutes:02d}:{seconds:02d}"
 
 
 _ids = itertools.count(1)
