@@ -20,7 +20,9 @@ to produce from a clinic's own software:
 How fields land in the store:
 
 - a patient's `created_at` is when they became a patient: NULL for patients
-  in the base before the data starts (`since` null); for new ones, the
+  in the base before the data starts (`since` null); for new ones, the start
+  of the earliest call that booked them (the card is made during that call;
+  its start is the `call_start` of the booking call's comment), else the
   earliest `booked_at` of their appointments, else 00:00 of `since`;
   `prior` (visits, completed, sum, last visit and doctor before the data
   starts) is kept in `patients.data` and counted by the caller card;
@@ -107,7 +109,7 @@ def _parse(doc: dict[str, Any], provider: str, source: str) -> ClinicData:
     tz = ZoneInfo(str(doc.get("timezone") or "Europe/Moscow"))
     doctors = {str(d["id"]): d for d in doc.get("doctors") or []}
     appts = doc.get("appointments") or []
-    created = _created(appts)
+    created = _created(appts, doc.get("comments") or [])
     patients, phones = _patients(doc.get("patients") or [], created, doctors, tz)
     return ClinicData(
         timezone=str(tz),
@@ -140,10 +142,13 @@ def _epoch(text: str) -> int:
     return int(when.timestamp())
 
 
-def _created(appts: list[dict[str, Any]]) -> dict[str, int]:
+def _created(appts: list[dict[str, Any]], comments: list[dict[str, Any]]) -> dict[str, int]:
+    """When each booked patient became one: the start of the call that booked them."""
+    starts = {str(c["call_id"]): c["call_start"] for c in comments if c.get("call_start")}
     out: dict[str, int] = {}
     for a in appts:
-        pid, at = str(a["patient_id"]), _epoch(a["booked_at"])
+        call_start = starts.get(str(a.get("call_id")))
+        pid, at = str(a["patient_id"]), _epoch(call_start or a["booked_at"])
         out[pid] = min(at, out.get(pid, at))
     return out
 

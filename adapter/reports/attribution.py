@@ -3,7 +3,8 @@
 **New caller.** An incoming call is from a *new caller* when no patient with
 the call's number existed when it started: no `patient_phones` row whose
 patient has `created_at` NULL (in the base before the data starts) or
-`created_at <= started_at` (became a patient by a booking before the call).
+`created_at < started_at` (became a patient by a booking call that started
+before this one; the booking call itself is still a new caller's).
 
 **Who took a call.** The administrator's comment names who took it (it is
 typed by the administrator who answered); without a comment, the employee
@@ -59,7 +60,7 @@ __all__ = [
 NEW_CALLER = (
     "NOT EXISTS (SELECT 1 FROM patient_phones pp JOIN patients pt ON pt.id = pp.patient_id "
     "WHERE pp.phone = {c}.contact_number "
-    "AND (pt.created_at IS NULL OR pt.created_at <= {c}.started_at))"
+    "AND (pt.created_at IS NULL OR pt.created_at < {c}.started_at))"
 )
 
 # a comment's author, else the answering employee; a missed call has no taker
