@@ -9,6 +9,7 @@ Trailing slashes are ignored (`stats/calls/result/` as in the doc).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -79,9 +80,12 @@ async def vpbx(request: web.Request) -> web.StreamResponse:
     request["face"], request["method"] = "mango", method
     ctx = Ctx(request, state, options(state), runtime(state))
     try:
-        return await _dispatch(ctx, path, method)
+        response = await _dispatch(ctx, path, method)
     except MangoError as exc:
-        return _error(ctx, exc)
+        response = _error(ctx, exc)
+    if not response.prepared:
+        response.headers["X-Uuid"] = str(uuid.uuid4())  # Mango's request id header
+    return response
 
 
 async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:

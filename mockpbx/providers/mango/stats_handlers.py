@@ -52,8 +52,19 @@ def _filters(p: s.StatsRequest) -> list[PartyFilter]:
     return [PartyFilter(side, party.extension, party.number) for side, party in given]
 
 
+MAX_TS = 4_102_444_800  # 2100-01-01: later (or negative) times are refused as 3104
+
+
+def _in_range(ts: int, field: str) -> int:
+    if not 0 <= ts <= MAX_TS:
+        raise MangoError(3104, f"{field}: {ts} is not a time this PBX keeps history for")
+    return ts
+
+
 async def stats_request(ctx: Ctx) -> web.Response:
     p = s.parse(s.StatsRequest, ctx.params)
+    _in_range(p.date_from, "date_from")
+    _in_range(p.date_to, "date_to")
     if p.date_to < p.date_from or p.date_to - p.date_from > ctx.opts.stats_max_window:
         raise MangoError(3111, "date_from/date_to: the period must be at most one month")
     params = {
@@ -118,7 +129,7 @@ def _moscow_date(ctx: Ctx, value: str, field: str) -> int:
             naive = datetime.strptime(value.strip(), fmt)  # noqa: DTZ007 - zone added below
         except ValueError:
             continue
-        return int(naive.replace(tzinfo=ctx.world.tz).timestamp())
+        return _in_range(int(naive.replace(tzinfo=ctx.world.tz).timestamp()), field)
     raise MangoError(3104, f"{field}: expected 'dd.mm.yyyy hh:mm:ss', got {value!r}")
 
 

@@ -24,6 +24,10 @@ class TestForm:
         assert resp.status == 200
         assert (await resp.json())["result"] == 1000
 
+    async def test_response__carries_a_request_id(self, mango: MangoClient) -> None:
+        resp = await mango.post("incominglines", {})
+        assert len(resp.headers["X-Uuid"]) == 36
+
     async def test_trailing_slash__is_ignored(self, mango: MangoClient) -> None:
         resp = await mango.post("incominglines/", {})
         assert resp.status == 200
