@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from uis_helpers import Rpc
 
 from mockpbx.providers.uis.options import UisOptions
 from mockpbx.state import ServerState
+
+if TYPE_CHECKING:
+    from tests.mockpbx.uis.conftest import Rpc
+
 
 CONTACT = "79161234567"
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from uis_helpers import YESTERDAY, Rpc
 
 from mockpbx.providers.uis.options import UisOptions
 from mockpbx.providers.uis.schemas import catalog
 from mockpbx.state import ServerState
+
+if TYPE_CHECKING:
+    from tests.mockpbx.uis.conftest import Rpc
+
+YESTERDAY = {"date_from": "2026-05-13 00:00:00", "date_till": "2026-05-13 23:59:59"}
+
 
 ALL_CALL_FIELDS = list(catalog("get.calls_report"))
 ALL_LEG_FIELDS = list(catalog("get.call_legs_report"))

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import orjson
 import pytest
-from uis_helpers import YESTERDAY, Rpc
 
 from mockpbx.providers.uis.options import UisOptions
 from mockpbx.state import ServerState
+
+if TYPE_CHECKING:
+    from tests.mockpbx.uis.conftest import Rpc
+
+YESTERDAY = {"date_from": "2026-05-13 00:00:00", "date_till": "2026-05-13 23:59:59"}
 
 
 def _envelope(**members: object) -> bytes:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from uis_helpers import YESTERDAY, Rpc
 
 from mockpbx.state import ProviderErrorFault, ServerState, TokenExpiredFault
+
+if TYPE_CHECKING:
+    from tests.mockpbx.uis.conftest import Rpc
+
+YESTERDAY = {"date_from": "2026-05-13 00:00:00", "date_till": "2026-05-13 23:59:59"}
 
 
 class _Hook:

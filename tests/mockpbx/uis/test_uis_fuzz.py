@@ -12,7 +12,6 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from uis_helpers import CALL, DATA
 
 from mockpbx.app import create_app, create_state
 from mockpbx.providers.uis.callapi import CALL_METHODS
@@ -21,6 +20,10 @@ from mockpbx.providers.uis.filters import OPERATORS
 from mockpbx.providers.uis.schemas import catalog
 from mockpbx.state import ServerState
 from mockpbx.testing import DEFAULT_START
+
+DATA = "/uis/dataapi/v2.0"
+CALL = "/uis/callapi/v4.0"
+
 
 # lone surrogates are not valid UTF-8 JSON: the server rightly answers parse_error to those
 text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12)
@@ -87,6 +90,10 @@ def post() -> Iterator[Any]:
         return status, doc, state
 
     send.token = state.credentials.uis_access_token.encode()  # type: ignore[attr-defined]
+    world = state.world
+    send.number = world.numbers[0].number  # type: ignore[attr-defined]
+    send.employee = world.employees[0].id  # type: ignore[attr-defined]
+    send.live_call = world.start_callback(world.employees[0].id, "79160000000").id  # type: ignore[attr-defined]
     yield send
     loop.run_until_complete(client.close())
     loop.close()
@@ -163,4 +170,33 @@ def test_report_queries__get_a_json_rpc_reply(
         params.update(date_from="2026-05-13 00:00:00", date_till="2026-05-13 23:59:59")
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
     status, doc, state = post(DATA, body)
+    _assert_rpc_reply(status, doc, state)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    method=st.sampled_from(sorted(CALL_METHODS)),
+    overrides=st.dictionaries(st.sampled_from(sorted(PARAM_VALUES)), json_values, max_size=3),
+    data=st.data(),
+)
+def test_call_api_commands__get_a_json_rpc_reply(
+    post: Any, method: str, overrides: dict[str, Any], data: Any
+) -> None:
+    """Mostly valid Call API requests with a few members fuzzed: reaches the world's actions."""
+    params: dict[str, Any] = {
+        "access_token": post.token.decode(),
+        "first_call": "employee",
+        "virtual_phone_number": post.number,
+        "contact": "79161234567",
+        "employee": {"id": post.employee},
+        "operator": "79031112233",
+        "call_session_id": post.live_call,
+        "leg_id": post.live_call * 10,
+    }
+    for key in overrides:
+        params[key] = data.draw(PARAM_VALUES[key])
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    status, doc, state = post(CALL, body)
     _assert_rpc_reply(status, doc, state)
