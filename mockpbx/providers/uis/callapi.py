@@ -12,6 +12,8 @@ Deviations and choices:
   legs that have ended "Разъединено"; `start_time` is the account's local
   time as in the docs' example ("2016-10-19T12:26:48.418"), or the table's
   `YYYY-MM-DD hh:mm:ss` with `UisOptions.list_calls_time_format="space"`;
+- times: none of these methods takes a time parameter, so the ISO 8601 vs
+  `YYYY-MM-DD hh:mm:ss` contradiction only concerns `list.calls` output;
 - `release.call`/`disconnect.leg` answer `"success": "true"` (a string, as
   documented); `logout.user` answers `"success": true` (a boolean, as documented).
 """

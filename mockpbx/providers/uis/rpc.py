@@ -7,7 +7,10 @@ check the access token (-32001) and the point limits (-32029); parse the
 params (-32602); run the handler; charge one point on success only.
 
 Deviations: non-object `params` are an invalid request; a missing `params`
-is taken as `{}` (so the reply names the missing access_token).
+is taken as `{}` (so the reply names the missing access_token). Session keys
+from either API's `login.user` work on both (the real hosts may keep them
+apart); points are counted per API and key. Errors after authentication
+carry `data.metadata.limits` (the docs say metadata rides along with errors).
 """
 
 from __future__ import annotations
