@@ -34,7 +34,9 @@ __all__ = ["STATS"]
 
 def _fields(raw: str | list[str]) -> list[str]:
     names = raw if isinstance(raw, list) else raw.split(",")
-    fields = [n.strip() for n in names if n.strip()] or list(DEFAULT_FIELDS)
+    # v1.9 prints `create` with a Cyrillic «с» (U+0441); accept that spelling too.
+    fields = [n.strip().replace("\u0441reate", "create") for n in names if n.strip()]
+    fields = fields or list(DEFAULT_FIELDS)
     unknown = [f for f in fields if f not in CSV_FIELDS]
     if unknown:
         raise MangoError(3104, f"fields: unknown field {unknown[0]!r}")

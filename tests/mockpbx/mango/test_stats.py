@@ -73,6 +73,14 @@ class TestBasicStats:
         _, body = await _csv(mango, {"date_from": start, "date_to": end, "fields": ["start"]})
         assert all(line.isdigit() for line in body.split("\n"))
 
+    async def test_fields__cyrillic_create_is_accepted(self, mango: MangoClient) -> None:
+        """The v1.9 doc prints the field name with a Cyrillic «с»."""
+        start, end = _yesterday(mango)
+        params = {"date_from": start, "date_to": end, "fields": "\u0441reate,start"}
+        _, body = await _csv(mango, params)
+        first = body.split("\n")[0].split(";")
+        assert first[0] == first[1]
+
     async def test_filter__call_party_extension(self, mango: MangoClient) -> None:
         start, end = _yesterday(mango)
         ext = mango.state.world.employees[0].extension
