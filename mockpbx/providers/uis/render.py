@@ -11,12 +11,15 @@ origin); a warm page is a join of cached bytes.
 Value choices where the docs give a field but the world has no such data:
 no address book (contact_*), no tags, no sales, no Openstat/click ids;
 `cpn_*` derive from the number's prefix; visitor fields from the web visit.
+Members of a row come in this order: the fields that vary, then the constant
+ones (JSON objects are unordered; the real API's order is not documented).
 Rows of calls still in progress (`include_ongoing_calls`) show the call so
 far: `finish_time`/`finish_reason` null, no recording yet, `is_lost` false.
 """
 
 from __future__ import annotations
 
+import ast
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -388,9 +391,8 @@ def wall_clock(ts: int, tz: ZoneInfo) -> str:
 _ids = itertools.count(1)
 
 
-@lru_cache(maxsize=512)
-def _compiled(kind: str, names: tuple[str, ...]) -> tuple[RowFn, int]:
-    """One function building the row dict of `names` for `kind` ("call"/"leg"), and its id."""
+def _source(kind: str, names: Sequence[str]) -> RowFn:
+    """Compile one function building the row dict of `names` (codegen from our own table)."""
     exprs = CALL_FIELDS if kind == "call" else LEG_FIELDS
     body = ", ".join(f"{name!r}: {exprs[name]}" for name in names)
     lines = ["def render(r, x):"]
@@ -404,12 +406,76 @@ def _compiled(kind: str, names: tuple[str, ...]) -> tuple[RowFn, int]:
     code = compile("\n".join(lines), f"<uis {kind} row>", "exec")
     exec(code, {"EMPLOYEE": LegRole.EMPLOYEE}, namespace)  # our own table, never input
     fn: RowFn = namespace["render"]
-    return fn, next(_ids)
+    return fn
+
+
+def _constant(expr: str) -> tuple[bool, Any]:
+    try:
+        return True, ast.literal_eval(expr)
+    except ValueError:
+        return False, None
+
+
+def _uses_visit(expr: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == "v" for n in ast.walk(ast.parse(expr)))
+
+
+def _members(values: dict[str, Any]) -> bytes:
+    """`"a":1,"b":null` (an object's members without braces), b"" for none."""
+    return orjson.dumps(values)[1:-1] if values else b""
+
+
+class Compiled:
+    """The renderers of one field list: a dict builder and a fast JSON dumper.
+
+    The dumper builds a dict of the fields that vary only; fields that are
+    constant (and, for calls without a web visit, the visit's fields, all null)
+    are spliced in as pre-serialized JSON after them, so a row's members come
+    in the order: varying fields first. JSON objects are unordered.
+    """
+
+    __slots__ = ("_dump_nv", "_dump_v", "_tail_nv", "_tail_v", "fields_id", "kind", "row")
+
+    def __init__(self, kind: str, names: tuple[str, ...]) -> None:
+        exprs = CALL_FIELDS if kind == "call" else LEG_FIELDS
+        self.kind = kind
+        self.fields_id = next(_ids)
+        self.row = _source(kind, names)
+        consts: dict[str, Any] = {}
+        varying: list[str] = []
+        for name in names:
+            is_const, value = _constant(exprs[name])
+            if is_const:
+                consts[name] = value
+            else:
+                varying.append(name)
+        visit = [n for n in varying if _uses_visit(exprs[n])]
+        plain = [n for n in varying if n not in visit]
+        self._dump_v = _source(kind, varying)
+        self._dump_nv = _source(kind, plain)
+        self._tail_v = self._tail(bool(varying), _members(consts))
+        self._tail_nv = self._tail(bool(plain), _members({**dict.fromkeys(visit), **consts}))
+
+    @staticmethod
+    def _tail(after_members: bool, members: bytes) -> bytes:
+        return (b"," if after_members and members else b"") + members + b"}"
+
+    def dump(self, row: Row, x: RenderContext) -> bytes:
+        """The row's JSON object (its dict, serialized, with constants spliced in)."""
+        if _call_of(row).visit is None:
+            return orjson.dumps(self._dump_nv(row, x))[:-1] + self._tail_nv
+        return orjson.dumps(self._dump_v(row, x))[:-1] + self._tail_v
+
+
+@lru_cache(maxsize=512)
+def _compiled(kind: str, names: tuple[str, ...]) -> Compiled:
+    """The renderers of `names` for `kind` ("call" or "leg"), compiled once."""
+    return Compiled(kind, names)
 
 
 def getter(kind: str, name: str, x: RenderContext) -> Callable[[Row], Any]:
     """The value of one field of a row (for filters and sort)."""
-    fn, _ = _compiled(kind, (name,))
+    fn = _compiled(kind, (name,)).row
     return lambda row: fn(row, x)[name]
 
 
@@ -452,9 +518,9 @@ def render_page(
     rows: Sequence[Row], kind: str, names: tuple[str, ...], x: RenderContext
 ) -> list[bytes]:
     """The JSON of each row with the fields `names`; rows of ended calls come from the cache."""
-    fn, fields_id = _compiled(kind, names)
+    compiled = _compiled(kind, names)
     cache, now = x.cache, x.now
-    slot = cache.slot(fields_id, x.origin_id)
+    slot = cache.slot(compiled.fields_id, x.origin_id)
     get = cache.get
     if kind == "leg":
         parts = [get(leg.id << 10 | slot) for _, leg in rows]
@@ -466,9 +532,9 @@ def render_page(
         row = rows[i]
         call = _call_of(row)
         if call.end_ts > now:
-            parts[i] = orjson.dumps(_ongoing_row(fn, row, x, names))
+            parts[i] = orjson.dumps(_ongoing_row(compiled.row, row, x, names))
             continue
-        data = parts[i] = orjson.dumps(fn(row, x))
+        data = parts[i] = compiled.dump(row, x)
         cache.put((row[1].id if kind == "leg" else call.id) << 10 | slot, data)
     return parts  # type: ignore[return-value]
 
