@@ -5,7 +5,7 @@ Every documented field is one Python expression over the call `c` (and leg
 requested field list the expressions are compiled once into one function that
 builds the row dict (codegen from this module's own table, never from input),
 and orjson serializes it. Rows of calls that have ended never change, so
-their JSON is kept in a bounded LRU (`RowCache`) keyed by (id, field list,
+their JSON is kept in a bounded cache (`RowCache`) keyed by (id, field list,
 origin); a warm page is a join of cached bytes.
 
 Value choices where the docs give a field but the world has no such data:
