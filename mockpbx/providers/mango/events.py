@@ -140,8 +140,7 @@ def _dtmf(entry: str, call: Call, ivr: MLeg) -> Event:
 
 
 def _talking_leg(legs: list[MLeg]) -> MLeg | None:
-    answered = [lg for lg in legs if lg.answer is not None and lg.location == "abonent"]
-    pool = [lg for lg in answered if lg.employee_id is not None] or answered
+    pool = _talking_legs(legs)
     return pool[-1] if pool else None
 
 
@@ -152,27 +151,42 @@ def _recording(
     look: Lookup,
     recording: tuple[int, str | None] | None,
 ) -> list[Event]:
-    leg = _talking_leg(legs)
-    if leg is None or call.answer_ts is None:
+    """Started on the first talking leg, Continued on each leg a transfer moves it to, Completed."""
+    talking = _talking_legs(legs)
+    if not talking or call.answer_ts is None:
         return []
-    emp = look.employees.get(leg.employee_id) if leg.employee_id is not None else None
-    base = {
-        "recording_id": mango_recording_id(call.id),
-        "entry_id": entry,
-        "call_id": leg.call_id,
-        "extension": emp.extension if emp else "",
-    }
     started, command = recording or (call.answer_ts, None)
     start_ts = max(started, call.answer_ts)
-    first = {**base, "recording_state": "Started", "seq": 1, "timestamp": start_ts}
-    if command:
-        first["command_id"] = command
-    done = {**base, "recording_state": "Completed", "seq": 2, "timestamp": call.end_ts}
-    done.update(completion_code=1000, recipient="Cloud")
-    return [
-        Event(start_ts, "events/recording", first, "recording:1", (2, 0, 1)),
-        Event(call.end_ts, "events/recording", done, "recording:2", (2, 0, 2)),
+    steps = [(start_ts, "Started", talking[0])]
+    steps += [
+        (lg.answer or lg.start, "Continued", lg)
+        for lg in talking[1:]
+        if (lg.answer or 0) > start_ts
     ]
+    steps.append((call.end_ts, "Completed", talking[-1]))
+    events = []
+    for seq, (ts, state, leg) in enumerate(steps, start=1):
+        emp = look.employees.get(leg.employee_id) if leg.employee_id is not None else None
+        payload: dict[str, Any] = {
+            "recording_id": mango_recording_id(call.id),
+            "recording_state": state,
+            "seq": seq,
+            "entry_id": entry,
+            "call_id": leg.call_id,
+            "extension": emp.extension if emp else "",
+            "timestamp": ts,
+        }
+        if command and seq == 1:
+            payload["command_id"] = command
+        if state == "Completed":
+            payload.update(completion_code=1000, recipient="Cloud")
+        events.append(Event(ts, "events/recording", payload, f"recording:{seq}", (2, 0, seq)))
+    return events
+
+
+def _talking_legs(legs: list[MLeg]) -> list[MLeg]:
+    answered = [lg for lg in legs if lg.answer is not None and lg.location == "abonent"]
+    return [lg for lg in answered if lg.employee_id is not None] or answered
 
 
 def _record_added(entry: str, call: Call, legs: list[MLeg], look: Lookup, delay: int) -> Event:

@@ -203,6 +203,13 @@ class TestCommandsAndEvents:
         assert new[0]["command_id"] == "tr-1"
         assert "callback_initiator" not in new[0]
         assert receiver.of("result/transfer") == [{"command_id": "tr-1", "result": "1000"}]
+        await receiver.wait_for(lambda: len(of_entry(receiver, "events/recording", call)) == 3)
+        recording = sorted(of_entry(receiver, "events/recording", call), key=lambda e: e["seq"])
+        assert [(e["recording_state"], e["call_id"]) for e in recording] == [
+            ("Started", old),
+            ("Continued", new[0]["call_id"]),
+            ("Completed", new[0]["call_id"]),
+        ]
 
 
 class TestBlindTransfer:
