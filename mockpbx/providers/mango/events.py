@@ -101,6 +101,9 @@ def _call_payload(
         payload["dct"] = dct
     if step.state == "Disconnected":
         payload["disconnect_reason"] = leg.reason
+    if step.state == "OnHold":  # API v2: the employee who put the call on hold
+        side = "to" if "extension" in payload["to"] else "from"
+        payload[side]["hold_initiator"] = True
     transfer = step.transfer
     if transfer is not None:
         payload["transfer"] = transfer
