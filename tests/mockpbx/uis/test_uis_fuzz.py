@@ -112,7 +112,7 @@ def _assert_rpc_reply(status: int, doc: Any, state: ServerState) -> None:
 
 
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     path=st.sampled_from([DATA, CALL]),
@@ -139,7 +139,7 @@ def test_any_params__get_a_json_rpc_reply(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(body=st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()))
 def test_any_body__gets_a_json_rpc_reply(post: Any, body: bytes) -> None:
@@ -148,7 +148,7 @@ def test_any_body__gets_a_json_rpc_reply(post: Any, body: bytes) -> None:
 
 
 @settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     method=st.sampled_from(
@@ -174,7 +174,7 @@ def test_report_queries__get_a_json_rpc_reply(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     method=st.sampled_from(sorted(CALL_METHODS)),
