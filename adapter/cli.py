@@ -297,3 +297,7 @@ def _load_extensions() -> None:
 
 
 _load_extensions()
+
+
+if __name__ == "__main__":
+    main()
