@@ -153,9 +153,21 @@ def _filter_sort(
     test = compile_filter(p.filter, spec, get, ctx.opts.filter_default_condition)
     if test is not None:
         rows = [row for row in rows if test(row)]
-    if p.sort:
+    if p.sort and not _in_start_order(p, spec):
         rows = sort_rows(list(rows), p.sort, spec, get)
     return rows
+
+
+def _in_start_order(p: GetParams, spec: dict[str, FieldSpec]) -> bool:
+    """Report rows already come by start time: `start_time asc` needs no sort (clients ask it)."""
+    only = p.sort[0] if p.sort and len(p.sort) == 1 else None
+    return (
+        only is not None
+        and only.field == "start_time"
+        and only.order == "asc"
+        and "start_time" in spec
+        and "call_session_id" not in spec  # calls report only: legs come by call, then leg
+    )
 
 
 def _page(ctx: Ctx, p: GetParams, rows: Sequence[Any]) -> Sequence[Any]:

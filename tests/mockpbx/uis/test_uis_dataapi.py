@@ -338,3 +338,18 @@ class TestExtremePeriods:
             "get.calls_report", date_from="2025-11-30 00:00:00", date_till="2026-03-01 00:00:00"
         )
         assert error["data"]["mnemonic"] == "date_interval_limit_reached"
+
+
+async def test_sort_start_time_asc__is_the_natural_order(data: Rpc) -> None:
+    """The shortcut for `start_time asc` (what sync clients send) gives the sorted order."""
+    rows = (await _report(data, fields=["id", "start_time"], sort=[{"field": "start_time"}]))[
+        "data"
+    ]
+    assert [r["start_time"] for r in rows] == sorted(r["start_time"] for r in rows)
+    unsorted = (await _report(data, fields=["id", "start_time"]))["data"]
+    assert rows == unsorted
+
+
+async def test_sort_by_start_time__is_unknown_to_employees(data: Rpc) -> None:
+    error = await data.error("get.employees", sort=[{"field": "start_time"}])
+    assert error["data"]["mnemonic"] == "unexpected_parameters"
