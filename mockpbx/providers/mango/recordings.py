@@ -12,7 +12,6 @@ A recording is available `record_added_delay` seconds after the call ends
 from __future__ import annotations
 
 import re
-import secrets
 
 from aiohttp import web
 
@@ -41,7 +40,7 @@ def _recording_call(ctx: Ctx, recording_id: str) -> Call:
 
 
 def _redirect(ctx: Ctx, call: Call, action: str) -> web.Response:
-    token = secrets.token_urlsafe(24)
+    token = ctx.rt.new_token(ctx.state.seed)
     ctx.rt.links[token] = Link(call.id, action, ctx.now + ctx.opts.recording_link_ttl)
     location = f"{ctx.request.url.origin()}/mango/files/{token}"
     return web.Response(status=302, headers={"Location": location})

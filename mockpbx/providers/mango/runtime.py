@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import itertools
 import time
 from collections import deque
@@ -74,11 +75,15 @@ class MangoRuntime:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def new_key(self, seed: int) -> str:
-        raw = f"{seed}:{next(self._keys)}:{time.monotonic_ns()}".encode()
-        import hashlib
-
+    def new_key(self, seed: int, kind: str = "stats") -> str:
+        """A stats key like Mango's (base64 of 16 bytes): seeded, so runs repeat exactly."""
+        raw = f"{kind}:{seed}:{next(self._keys)}".encode()
         return base64.b64encode(hashlib.blake2b(raw, digest_size=16).digest()).decode()
+
+    def new_token(self, seed: int) -> str:
+        """An unguessable-looking (192-bit) token of a file link, seeded."""
+        raw = f"link:{seed}:{next(self._keys)}".encode()
+        return base64.urlsafe_b64encode(hashlib.blake2b(raw, digest_size=24).digest()).decode()
 
     # -- limits ------------------------------------------------------------------------------
     def check_rate(self, method: str, now: float | None = None) -> None:

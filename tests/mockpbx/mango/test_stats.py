@@ -273,3 +273,19 @@ class TestExtendedStats:
     async def test_unknown_key__is_not_found(self, mango: MangoClient) -> None:
         body = await mango.json("stats/calls/result/", {"key": "nope"})
         assert body["status"] == "not-found"
+
+
+async def test_same_seed__byte_identical_answers(aiohttp_client: Any) -> None:
+    """Two servers of the same scenario and seed answer the same key and the same CSV."""
+    from mockpbx.app import create_app, create_state
+    from mockpbx.testing import DEFAULT_START
+
+    bodies = []
+    for _ in range(2):
+        state = create_state(seed=9, start=DEFAULT_START, rate=0)
+        client = MangoClient(await aiohttp_client(create_app(state)), state)
+        start, end = _yesterday(client)
+        key = (await client.json("stats/request", {"date_from": start, "date_to": end}))["key"]
+        body = await (await client.post("stats/result", {"key": key})).read()
+        bodies.append((key, body))
+    assert bodies[0] == bodies[1]
