@@ -336,10 +336,10 @@ def sort_rows(
 ) -> list[Any]:
     """Rows sorted by `items` (first item most significant); nulls last asc, first desc."""
     keyed: list[tuple[Getter, bool]] = []
-    for i, item in enumerate(items):
+    for item in items:
         fspec = spec.get(item.field)
         if fspec is None:
-            raise err("unexpected_parameters", field=f"sort.{i}.field", value=item.field)
+            raise err("unexpected_parameters", field="sort.field", value=item.field)
         if not fspec.sortable:
             raise err("sort_prohibited", field="sort.field", value=item.field)
         keyed.append((getter(item.field), item.order == "desc"))
