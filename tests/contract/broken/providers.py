@@ -15,7 +15,7 @@ KEY = "good-key-0123456789abcdef"
 TZ = timezone(timedelta(hours=3))
 HISTORY_STEP = 600  # a historical call every 10 minutes
 HISTORY_DAYS = 2
-LIVE_STEP, LIVE_LENGTH = 2, 8  # live traffic: a call every 2 s lasting 8 s
+LIVE_STEP, LIVE_LENGTH = 1, 8  # live traffic: a call every second lasting 8 s
 WAV = b"RIFF" + (836).to_bytes(4, "little") + b"WAVEfmt " + bytes(24) + b"data" + bytes(800)
 
 
@@ -38,7 +38,8 @@ class GoodProvider:
     path = "/ident/v1"
 
     def __init__(self, anchor: int | None = None) -> None:
-        self.anchor = anchor if anchor is not None else int(time.time()) // 60 * 60
+        # live traffic began a minute ago, so the first seconds already have calls ending
+        self.anchor = anchor if anchor is not None else int(time.time()) // 60 * 60 - 60
         self.secret = "s3cret"
         self.history = [self._history_call(k) for k in range(HISTORY_DAYS * 86400 // HISTORY_STEP)]
 
@@ -68,7 +69,7 @@ class GoodProvider:
         last = (now - self.anchor) // LIVE_STEP
         return [
             c
-            for n in range(max(0, last - 5), last + 1)
+            for n in range(max(0, last - 10), last + 1)
             if (c := self.live_call(n)).start <= now < c.end
         ]
 
@@ -363,7 +364,7 @@ class OngoingNeverForgets(GoodProvider):
     def ongoing(self) -> list[Call]:
         now = self.now()
         last = (now - self.anchor) // LIVE_STEP
-        return [self.live_call(n) for n in range(max(0, last - 19), last + 1)]
+        return [self.live_call(n) for n in range(max(0, last - 38), last + 1)]
 
 
 class WrongTypes(GoodProvider):

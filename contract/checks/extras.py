@@ -1,0 +1,69 @@
+"""Optional features: the schedule (PostTimeTable) and click to call (StartCallback)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from contract.checks.base import (
+    ONGOING,
+    Context,
+    verdict,
+)
+from contract.results import Msg, Outcome, Status
+
+
+def timetable_is_accepted(ctx: Context) -> Outcome:
+    """POST /PostTimeTable stores a schedule (2xx) and refuses one without the key."""
+    if not ctx.allow_writes:
+        return Outcome(Status.SKIPPED, Msg("sum.needs_allow_writes"))
+    start = ctx.end.replace(microsecond=0)
+    body = {
+        "Doctors": [{"Id": 1, "Name": "Verifier Test Doctor"}],
+        "Branches": [{"Id": 1, "Name": "Verifier Test Branch"}],
+        "Intervals": [
+            {
+                "DoctorId": 1,
+                "BranchId": 1,
+                "StartDateTime": start.isoformat(),
+                "LengthInMinutes": 30,
+                "IsBusy": False,
+            }
+        ],
+    }
+    problems: list[Msg] = []
+    stored = ctx.probe.send("POST", "PostTimeTable", json=body)
+    if not 200 <= stored.status < 300:
+        problems.append(Msg("ev.write_refused", {"exchange": stored.describe()}))
+    anonymous = ctx.probe.send("POST", "PostTimeTable", json=body, key=None)
+    if anonymous.status not in (401, 403):
+        problems.append(Msg("ev.missing_key_answered", {"exchange": anonymous.describe()}))
+    return verdict(problems, Msg("sum.timetable_ok"), Msg("sum.timetable_bad"))
+
+
+def _digits(value: object) -> str:
+    return re.sub(r"\D", "", str(value))
+
+
+def callback_rings_the_employee_then_lists_the_call(ctx: Context) -> Outcome:
+    """POST /StartCallback places a call that shows in GetOngoingCalls (employee first)."""
+    if not (ctx.allow_calls and ctx.callback_employee and ctx.callback_client):
+        return Outcome(Status.SKIPPED, Msg("sum.needs_allow_calls"))
+    body = {"EmployeePhone": ctx.callback_employee, "ClientPhone": ctx.callback_client}
+    answer = ctx.probe.send("POST", "StartCallback", json=body)
+    if answer.status in (404, 405, 501) and not isinstance(answer.body, dict):
+        return Outcome(Status.SKIPPED, Msg("sum.callback_not_offered", {"status": answer.status}))
+    if answer.status != 202:
+        return Outcome(Status.FAIL, Msg("sum.callback_bad"), [Msg.raw(answer.describe())])
+    deadline = time.monotonic() + max(ctx.observe_seconds, 5.0)
+    while time.monotonic() < deadline:
+        live = ctx.probe.get(ONGOING)
+        if live.ok_list and any(
+            isinstance(c, dict)
+            and _digits(c.get("PhoneTo")) == _digits(ctx.callback_client)
+            and c.get("Direction") == "out"
+            for c in live.body
+        ):
+            return Outcome(Status.PASS, Msg("sum.callback_ok"))
+        time.sleep(min(ctx.poll_interval, 1.0))
+    return Outcome(Status.FAIL, Msg("sum.callback_not_listed"), [Msg.raw(answer.describe())])

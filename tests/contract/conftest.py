@@ -1,0 +1,10 @@
+"""Make the broken-provider catalog importable as `broken`, whether or not tests/ is a package."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
