@@ -39,6 +39,8 @@ class MangoOptions(BaseModel):
     csv_line_ending: Literal["\n", "\r\n"] = "\n"
     csv_records_brackets: bool = True  # "[id1,id2]" (doc text) or "id1,id2" (doc examples)
     csv_trailing_newline: bool = False
+    # One row per call (entry), or per leg as the JS SDK's de-duplication suggests happens.
+    csv_rows: Literal["call", "leg"] = "call"
     stats_ready_after: int = Field(0, ge=0)  # virtual seconds until stats/result stops saying 204
     stats_not_ready_polls: int = Field(0, ge=0)  # this many 204s first, whatever the clock
     stats_key_ttl: int = Field(3600, ge=60)  # virtual seconds a key lives (doc: >= 1 min)

@@ -30,6 +30,7 @@ __all__ = [
     "PartyFilter",
     "call_item",
     "csv_body",
+    "csv_leg_values",
     "csv_values",
     "day_chunks",
 ]
@@ -96,6 +97,30 @@ def csv_values(call: Call, look: Lookup, options: MangoOptions) -> dict[str, Any
     }
 
 
+def csv_leg_values(call: Call, look: Lookup, options: MangoOptions) -> list[dict[str, Any]]:
+    """One row per Mango leg (the `csv_rows: "leg"` option): same entry_id on each."""
+    legs = mango_legs(call, look, steps=False)
+    whole = csv_values(call, look, options)
+    rows = []
+    for leg in legs:
+        row = dict(whole)
+        row.update(
+            start=leg.start,
+            finish=leg.end,
+            answer=leg.answer or 0,
+            from_extension=leg.party_from.get("extension", ""),
+            from_number=leg.party_from.get("number", ""),
+            to_extension=leg.party_to.get("extension", ""),
+            to_number=leg.party_to.get("number", ""),
+            disconnect_reason=leg.reason,
+            location=leg.location,
+        )
+        if leg.answer is None:
+            row["records"] = "[]" if options.csv_records_brackets else ""
+        rows.append(row)
+    return rows
+
+
 def csv_body(
     calls: Iterable[Call],
     look: Lookup,
@@ -103,12 +128,16 @@ def csv_body(
     filters: Sequence[PartyFilter],
     options: MangoOptions,
 ) -> str:
-    """The stats/result body: `;` between fields, one line per call, no header."""
+    """The stats/result body: `;` between fields, one line per call (or leg), no header."""
     lines = []
     for call in calls:
-        row = csv_values(call, look, options)
-        if all(f.matches(row) for f in filters):
-            lines.append(";".join(str(row[name]) for name in fields))
+        if options.csv_rows == "leg":
+            rows = csv_leg_values(call, look, options)
+        else:
+            rows = [csv_values(call, look, options)]
+        for row in rows:
+            if all(f.matches(row) for f in filters):
+                lines.append(";".join(str(row[name]) for name in fields))
     body = options.csv_line_ending.join(lines)
     if options.csv_trailing_newline and body:
         body += options.csv_line_ending

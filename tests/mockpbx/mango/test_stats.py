@@ -67,6 +67,18 @@ class TestBasicStats:
         assert "" in lines
         assert any(line.startswith("MTo") for line in lines)
 
+    async def test_csv__rows_per_leg_when_configured(self, mango: MangoClient) -> None:
+        """Every leg its own row, sharing the entry_id (clients de-duplicate by it)."""
+        mango.state.options["mango"] = MangoOptions(csv_rows="leg")
+        start, end = _yesterday(mango)
+        fields = "entry_id,start,location"
+        _, body = await _csv(mango, {"date_from": start, "date_to": end, "fields": fields})
+        rows = [r.split(";") for r in body.split("\n")]
+        calls = mango.state.world.history(start, end + 1)
+        assert len(rows) > len(calls)
+        assert len({r[0] for r in rows}) == len(calls)
+        assert {r[2] for r in rows} == {"ivr", "abonent"}
+
     async def test_csv__fields_as_a_json_array(self, mango: MangoClient) -> None:
         """The 2017 doc passes `fields` as an array of names."""
         start, end = _yesterday(mango)
