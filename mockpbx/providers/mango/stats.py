@@ -252,7 +252,9 @@ def _leg_entry(
     return entry
 
 
+@lru_cache(maxsize=64)
 def _flags(*, inbound: bool, group: bool, blind: bool, consult: bool, ivr: bool) -> dict[str, bool]:
+    """The leg's boolean flags (cached: a handful of combinations; never mutated)."""
     flags = dict.fromkeys(_FLAGS, False)
     flags.update(
         DirectionInbound=inbound,
