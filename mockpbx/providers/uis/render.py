@@ -240,7 +240,9 @@ class Facts:
     def __init__(self, c: Call, x: RenderContext) -> None:
         self._call, self._ctx = c, x
         self.region = _region(c.contact_number)
-        answered = [leg for leg in c.legs if leg.role is LegRole.EMPLOYEE and leg.answer_ts]
+        answered = [
+            leg for leg in c.legs if leg.role is LegRole.EMPLOYEE and leg.answer_ts is not None
+        ]
         talked = answered if c.answer_ts is not None else []
         self.fa_id, self.fa_name = _who(answered[:1], x)
         self.la_id, self.la_name = _who(answered[-1:], x)
