@@ -8,6 +8,7 @@ newest migration when the store opens (alembic, version table
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -19,7 +20,6 @@ import orjson
 from sqlalchemy import (
     Connection,
     Engine,
-    Insert,
     create_engine,
     delete,
     event,
@@ -28,7 +28,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -142,22 +141,27 @@ class SqlStore:
     def _write(
         self, conn: Connection, records: Sequence[CallRecord], tz: ZoneInfo | None, loaded: int
     ) -> int:
+        """Bulk upsert through the driver's executemany (SQLAlchemy's per-row parameter
+        processing would cost more than the database itself)."""
         unique = list({r.key: r for r in records}.values())  # one row per key per statement
+        as_text = self.dialect == "sqlite"  # SQLAlchemy stores SQLite dates as ISO text
+        sql = self._upsert_sql
         written = 0
         for batch in batched(unique, BATCH):
-            rows = [_row(r, tz, loaded) for r in batch]
-            conn.execute(self._upsert_statement(), rows)
+            rows = [_values(r, tz, loaded, as_text) for r in batch]
+            conn.exec_driver_sql(sql, rows)
             written += len(rows)
         return written
 
-    def _upsert_statement(self) -> Insert:
-        if self.dialect == "postgresql":
-            pg = postgresql.insert(calls)
-            cols = {c.name: pg.excluded[c.name] for c in calls.c if c.name not in _CALL_KEY}
-            return pg.on_conflict_do_update(index_elements=list(_CALL_KEY), set_=cols)
-        lite = sqlite.insert(calls)
-        cols = {c.name: lite.excluded[c.name] for c in calls.c if c.name not in _CALL_KEY}
-        return lite.on_conflict_do_update(index_elements=list(_CALL_KEY), set_=cols)
+    @functools.cached_property
+    def _upsert_sql(self) -> str:
+        names = [c.name for c in calls.c]
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in _CALL_KEY)
+        return (
+            f"INSERT INTO calls ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
+            f"ON CONFLICT ({', '.join(_CALL_KEY)}) DO UPDATE SET {updates}"
+        )
 
     def _begin(self) -> Any:
         try:
@@ -342,37 +346,51 @@ def _day_bounds(day: date, tz: ZoneInfo) -> tuple[int, int]:
     return _epoch(lo), _epoch(hi)
 
 
-def _row(r: CallRecord, tz: ZoneInfo | None, loaded: int) -> dict[str, Any]:
+def _values(r: CallRecord, tz: ZoneInfo | None, loaded: int, date_as_text: bool) -> tuple[Any, ...]:
+    """One `calls` row, in column order (see `schema.calls`)."""
     started = r.started_at if tz is None else r.started_at.astimezone(tz)
     offset = started.utcoffset() or timedelta(0)
-    return {
-        "provider": r.provider,
-        "provider_call_id": r.provider_call_id,
-        "account": r.account,
-        "started_at": int(started.timestamp()),
-        "utc_offset": int(offset.total_seconds() // 60),
-        "local_date": started.date(),
-        "finished_at": None if r.finished_at is None else int(r.finished_at.timestamp()),
-        "direction": r.direction.value,
-        "contact_number": r.contact_number,
-        "virtual_number": r.virtual_number,
-        "answered": r.answered,
-        "wait_seconds": r.wait_seconds,
-        "talk_seconds": r.talk_seconds,
-        "employee_id": r.employee_id,
-        "employee_name": r.employee_name,
-        "sip_line": r.sip_line,
-        "line_description": r.line_description,
-        "recording_urls": orjson.dumps(r.recording_urls).decode() if r.recording_urls else None,
-        "utm_source": r.utm_source,
-        "utm_medium": r.utm_medium,
-        "utm_campaign": r.utm_campaign,
-        "utm_term": r.utm_term,
-        "utm_content": r.utm_content,
-        "referrer": r.referrer,
-        "finish_reason": r.finish_reason,
-        "loaded_at": loaded,
-    }
+    day = started.date()
+    urls = r.recording_urls
+    return (
+        r.provider,
+        r.provider_call_id,
+        r.account,
+        int(started.timestamp()),
+        int(offset.total_seconds()) // 60,
+        day.isoformat() if date_as_text else day,
+        None if r.finished_at is None else int(r.finished_at.timestamp()),
+        r.direction.value,
+        r.contact_number,
+        r.virtual_number,
+        r.answered,
+        r.wait_seconds,
+        r.talk_seconds,
+        r.employee_id,
+        r.employee_name,
+        r.sip_line,
+        r.line_description,
+        orjson.dumps(urls).decode() if urls else None,
+        r.utm_source,
+        r.utm_medium,
+        r.utm_campaign,
+        r.utm_term,
+        r.utm_content,
+        r.referrer,
+        r.finish_reason,
+        loaded,
+    )
+
+
+_COLUMNS = tuple(c.name for c in calls.c)
+
+
+def row_dict(r: CallRecord, tz: ZoneInfo | None, loaded: int) -> dict[str, Any]:
+    """One `calls` row as a mapping, for SQLAlchemy Core statements (dates as `date`)."""
+    return dict(zip(_COLUMNS, _values(r, tz, loaded, False), strict=True))
+
+
+_row = row_dict  # the name adapter.reports imports
 
 
 def record_from_row(m: Any) -> CallRecord:
