@@ -210,3 +210,46 @@ async def test_clinic_client__reads_the_reference_face_over_tcp(mockpbx: Any) ->
         await c.callback(CallbackRequest("+79161112233", employee_phone=employee))
         live = await c.current_calls()
         assert any(lc.contact_number == "+79161112233" for lc in live)
+
+
+async def test_sync__caches_closed_days_equal_to_history_despite_faults(
+    mockpbx: Any, tmp_path: Any
+) -> None:
+    """The sync job over the clinic client: 5xx, truncated bodies, resets and overlapping
+    pages on GetFinishedCalls, yet every closed day in the cache equals the world's history."""
+    from adapter.config import Settings
+    from adapter.runtime import open_runtime
+    from adapter.store import SqlStore
+    from adapter.sync import SyncOptions, run_once
+
+    faults = [
+        ("http_status", {"status": 503, "probability": 0.2}),
+        ("truncate", {"probability": 0.1}),
+        ("reset", {"probability": 0.05}),
+        # every page starts 3 rows early: rows repeat across pages (a random mix of shifted
+        # and unshifted pages would lose rows for any limit/offset client, per the contract)
+        ("duplicate_rows", {"rows": 3, "probability": 1.0}),
+    ]
+    creds = mockpbx.credentials["clinic"]
+    store_url = f"sqlite:///{tmp_path}/cache.sqlite3"
+    settings = Settings(provider="clinic", store=store_url, mockpbx=mockpbx.url)
+    async with open_runtime(settings) as rt, httpx.AsyncClient() as http:
+        for kind, spec in faults:
+            body = {"face": "clinic", "method": "GetFinishedCalls", "kind": kind, **spec}
+            (await http.post(f"{mockpbx.url}/_mockpbx/faults", json=body)).raise_for_status()
+        retry = RetryPolicy(attempts=12, initial=0.0, maximum=0.0, timeout=2)
+        source = ClinicClient(
+            http, url=creds["url"], key=creds["key"], timezone=MSK, retry=retry, page_size=40
+        )
+        report = await run_once(source, rt.require_store(), rt.clock, SyncOptions(backfill_days=3))
+    assert report.days == 3
+    first = datetime.combine(report.date_from, datetime.min.time(), MSK)
+    end = datetime.combine(report.date_to, datetime.min.time(), MSK)
+    store = SqlStore(store_url)
+    try:
+        cached = sorted(r.provider_call_id for r in store.iter_calls(first, end))
+    finally:
+        store.close()
+    truth = mockpbx.call(lambda s: s.world.history(int(first.timestamp()), int(end.timestamp())))
+    assert cached == sorted(str(c.id) for c in truth)
+    assert mockpbx.journal.count(face="clinic", method="GetFinishedCalls") > 3
