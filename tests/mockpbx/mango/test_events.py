@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from mockpbx.core.calls import build_incoming
@@ -349,3 +350,36 @@ class TestDelivery:
         (entry,) = sent(mango.state, "events/call")
         assert entry.status == 0
         assert (entry.error or "").startswith("TimeoutError")
+
+
+class TestWebhookChanges:
+    async def test_stats_ready_later__posts_result_stat_when_the_clock_gets_there(
+        self, mango: MangoClient, receiver: Receiver
+    ) -> None:
+        mango.state.options["mango"] = MangoOptions(stats_ready_after=60)
+        await hook(mango, receiver)
+        now = mango.state.world.now()
+        key = (await mango.json("stats/request", {"date_from": now - 3600, "date_to": now}))["key"]
+        mango.advance(59)
+        await asyncio.sleep(0.1)  # room for a wrong early post to arrive
+        assert receiver.of("result/stat") == []
+        mango.advance(1)
+        await receiver.wait_for(lambda: bool(receiver.of("result/stat")))
+        assert receiver.of("result/stat")[0]["key"] == key
+
+    async def test_new_url__gets_events_from_the_change_on(
+        self, mango: MangoClient, receiver: Receiver
+    ) -> None:
+        world = mango.state.world
+        await mango.http.post("/_mockpbx/mango/webhook", json={"url": "http://127.0.0.1:9/dead/"})
+        first = place_incoming(world)
+        mango.advance(first.end_ts - world.now() + 30)
+        await until(lambda: bool(sent(mango.state, "events/summary")))
+        await hook(mango, receiver)
+        second = place_incoming(world)
+        await finish(mango, receiver, second, "events/summary")
+        assert of_entry(receiver, "events/call", first) == []
+        assert of_entry(receiver, "events/summary", second)
+        dead = [e for e in sent(mango.state) if "/dead/" in e.path]
+        assert dead
+        assert all(e.status == 0 for e in dead)
