@@ -107,6 +107,19 @@ class TestBasicStats:
         assert rows
         assert all(ext in r for r in rows)
 
+    async def test_filter__from_number_and_to_extension(self, mango: MangoClient) -> None:
+        mango.state.options["mango"] = MangoOptions(rate_limits=False)
+        start, end = _yesterday(mango)
+        fields = "from_number,to_extension"
+        _, body = await _csv(mango, {"date_from": start, "date_to": end, "fields": fields})
+        number, ext = next(r.split(";") for r in body.split("\n") if r.split(";")[1])
+        base = {"date_from": start, "date_to": end, "fields": fields}
+        _, by_from = await _csv(mango, {**base, "from": {"number": number}})
+        _, by_to = await _csv(mango, {**base, "to": {"extension": ext}})
+        assert {r.split(";")[0] for r in by_from.split("\n")} == {number}
+        assert {r.split(";")[1] for r in by_to.split("\n")} == {ext}
+        assert len(by_to.split("\n")) < len(body.split("\n"))
+
     async def test_filter__empty_from_and_to_match_everything(self, mango: MangoClient) -> None:
         """The official PHP example sends empty from/to objects."""
         mango.state.options["mango"] = MangoOptions(rate_limits=False)
