@@ -129,6 +129,7 @@ class ClinicDay:
     """One clinic's calls of one account-local day (the hot loop of generation)."""
 
     __slots__ = (
+        "answer_delay",
         "busy",
         "busy_max",
         "calls",
@@ -139,12 +140,17 @@ class ClinicDay:
         "length",
         "links",
         "p_existing",
+        "p_late",
+        "p_recorded",
         "p_repeat",
+        "patience",
         "plan",
         "rnd",
         "shares",
         "shift",
+        "talk",
         "today",
+        "visit",
     )
 
     def __init__(
@@ -173,6 +179,10 @@ class ClinicDay:
         self.today: list[str] = []  # new callers of today, who may call again
         self.p_existing = self.shares.existing_patients if plan.patients else -1.0
         self.p_repeat = self.shares.repeat_callers
+        self.p_recorded = self.shares.recorded
+        self.p_late = self.shares.late_rows
+        self.answer_delay, self.talk = engine._answer_delay, engine._talk
+        self.patience, self.visit = engine._patience, engine._visit
 
     def arrivals(self) -> list[int]:
         sc = self.engine.scenario
@@ -204,13 +214,20 @@ class ClinicDay:
         return phone
 
     def incoming(self, ts: int) -> None:
-        rnd, plan, engine, busy = self.rnd, self.plan, self.engine, self.busy
-        shares = self.shares
+        rnd, plan, busy = self.rnd, self.plan, self.busy
         route = plan.routes[bisect.bisect(plan.cum, rnd.random() * plan.cum[-1])]
         hours = self.hours
         minute = ((ts - self.day_start + self.shift) // 60) % 1440
         closed = hours is None or not hours[0] <= minute < hours[1]
-        contact = self.contact()
+        # the caller: an existing patient, a new caller of today again, or a fresh number
+        today = self.today
+        if rnd.random() < self.p_existing:
+            contact = plan.patients[int(rnd.random() * len(plan.patients))]
+        elif today and rnd.random() < self.p_repeat:
+            contact = today[int(rnd.random() * len(today))]
+        else:
+            contact = unique_fresh_phone(self.day, plan.slot, len(today), rnd)
+            today.append(contact)
         targets, rates = route.targets, route.rates
         if ts < self.busy_max and any(busy.get(t.employee.id, 0) > ts for t in targets):
             keep = [i for i, t in enumerate(targets) if busy.get(t.employee.id, 0) <= ts]
@@ -230,20 +247,20 @@ class ClinicDay:
             route.number.number,
             targets,
             answered_by,
-            int(engine._answer_delay(rnd)),
-            int(engine._talk(rnd)),
+            int(self.answer_delay(rnd)),
+            int(self.talk(rnd)),
             route.strategy,
             route.ring_seconds,
-            int(engine._patience(rnd)),
+            int(self.patience(rnd)),
             rnd.random() < 0.6,
             route.source,
-            engine._visit(rnd, route, ts) if route.source != "va" else None,
+            self.visit(rnd, route, ts) if route.source != "va" else None,
             plan.spec.id,
-            shares.recorded >= 1.0 or rnd.random() < shares.recorded,
+            self.p_recorded >= 1.0 or rnd.random() < self.p_recorded,
             closed,
         )
-        if shares.late_rows and rnd.random() < shares.late_rows:
-            call.history_delay = shares.late_rows_delay
+        if self.p_late and rnd.random() < self.p_late:
+            call.history_delay = self.shares.late_rows_delay
         self.calls.append(call)
         self.after(call, contact, closed)
 

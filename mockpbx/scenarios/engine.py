@@ -85,6 +85,8 @@ class Engine:
         self.directory = self._build_directory()
         self._plans = self._build_plans()
         self._channel_cum = cumulative([c.weight for c in self.channels])
+        self._compiled = [_compile_channel(c) for c in self.channels]
+        self._compiled_by_key = {c.key: _compile_channel(c) for c in self.channels}
         dur = scenario.durations
         self._answer_delay = sampler(dur.answer_delay)
         self._talk = sampler(dur.talk)
@@ -339,42 +341,50 @@ class Engine:
         return plan.routes[0]
 
     def _visit(self, rnd: random.Random, route: Route, ts: int) -> Visit | None:
-        number = route.number
-        if number.type is NumberType.VA:
+        """The web visit behind a tracked call (None for a plain number)."""
+        kind = route.number.type
+        if kind is NumberType.DYNAMIC_CALL_TRACKING:
+            cum = self._channel_cum
+            i = bisect.bisect(cum, rnd.random() * cum[-1])
+            compiled = self._compiled[min(i, len(self._compiled) - 1)]
+        elif kind is NumberType.VA or route.channel is None:
             return None
-        channel = route.channel
-        if number.type is NumberType.DYNAMIC_CALL_TRACKING:
-            i = bisect.bisect(self._channel_cum, rnd.random() * self._channel_cum[-1])
-            channel = self.channels[min(i, len(self.channels) - 1)]
-        if channel is None:
-            return None
-        domains = channel.referrer_domains
-        domain = domains[int(rnd.random() * len(domains))] if domains else None
-        term = channel.utm_term
-        if isinstance(term, list):
-            term = term[int(rnd.random() * len(term))] if term else None
+        else:
+            compiled = self._compiled_by_key[route.channel.key]
+        key, source, medium, campaign, content, channel, referrers, terms = compiled
+        domain, referrer = referrers[int(rnd.random() * len(referrers))]
+        term = terms[int(rnd.random() * len(terms))] if terms else None
         return Visit(  # positional for speed: id, channel_key, utm_*, referrer, domain, ...
             1_000_000_000 + int(rnd.random() * 9_000_000_000),
-            channel.key,
-            channel.utm_source,
-            channel.utm_medium,
-            channel.utm_campaign,
-            term,
-            channel.utm_content,
-            f"https://{domain}/" if domain else None,
-            domain,
+            key, source, medium, campaign, term, content, referrer, domain,
             PAGES[int(rnd.random() * 3)],
             None,  # search_engine
             None,  # search_query
-            channel.uis_channel,
+            channel,
             DEVICES[int(rnd.random() * 3)],
             ts - 60 - int(rnd.random() * 1740),
             "clinic.example",
-        )
+        )  # fmt: skip
 
     # -- plans seen by the clinic side (truth) ---------------------------------------
     def plan(self, clinic_id: int) -> ClinicPlan:
         return self._plans[clinic_id]
+
+
+CompiledChannel = tuple[
+    str, str | None, str | None, str | None, str | None, str,
+    tuple[tuple[str | None, str | None], ...], tuple[str, ...],
+]  # fmt: skip
+
+
+def _compile_channel(c: Channel) -> CompiledChannel:
+    """A channel's constant visit fields, referrers and terms, ready for the hot loop."""
+    referrers = tuple((d, f"https://{d}/") for d in c.referrer_domains) or ((None, None),)
+    terms = tuple(c.utm_term) if isinstance(c.utm_term, list) else ()
+    if isinstance(c.utm_term, str):
+        terms = (c.utm_term,)
+    return (c.key, c.utm_source, c.utm_medium, c.utm_campaign, c.utm_content, c.uis_channel,
+            referrers, terms)  # fmt: skip
 
 
 @contextmanager
