@@ -49,6 +49,8 @@ def to_e164(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
+    if len(raw) == 11 and raw.isdigit():  # the common case, fast: 7XXXXXXXXXX / 8XXXXXXXXXX
+        return "+" + raw if raw[0] != "8" else "+7" + raw[1:]
     text = raw.strip()
     if not text:
         return None

@@ -144,24 +144,40 @@ class SqlStore:
         """Bulk upsert through the driver's executemany (SQLAlchemy's per-row parameter
         processing would cost more than the database itself)."""
         unique = list({r.key: r for r in records}.values())  # one row per key per statement
-        as_text = self.dialect == "sqlite"  # SQLAlchemy stores SQLite dates as ISO text
+        if self.dialect == "postgresql":
+            return self._copy_pg(conn, unique, tz, loaded)
         sql = self._upsert_sql
         written = 0
         for batch in batched(unique, BATCH):
-            rows = [_values(r, tz, loaded, as_text) for r in batch]
+            rows = [_values(r, tz, loaded, True) for r in batch]  # SQLite dates are ISO text
             conn.exec_driver_sql(sql, rows)
             written += len(rows)
         return written
 
+    def _copy_pg(
+        self, conn: Connection, records: Sequence[CallRecord], tz: ZoneInfo | None, loaded: int
+    ) -> int:
+        """PostgreSQL: COPY into a session-local staging table, then one upserting INSERT."""
+        if not records:
+            return 0
+        names = ", ".join(_COLUMNS)
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS calls_load "
+                "(LIKE calls INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+            )
+            with cur.copy(f"COPY calls_load ({names}) FROM STDIN") as copy:
+                for record in records:
+                    copy.write_row(_values(record, tz, loaded, False))
+            cur.execute(_upsert(f"SELECT {names} FROM calls_load"))
+            cur.execute("DELETE FROM calls_load")
+        return len(records)
+
     @functools.cached_property
     def _upsert_sql(self) -> str:
-        names = [c.name for c in calls.c]
         mark = "?" if self.dialect == "sqlite" else "%s"
-        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n not in _CALL_KEY)
-        return (
-            f"INSERT INTO calls ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}) "
-            f"ON CONFLICT ({', '.join(_CALL_KEY)}) DO UPDATE SET {updates}"
-        )
+        return _upsert(f"VALUES ({', '.join([mark] * len(_COLUMNS))})")
 
     def _begin(self) -> Any:
         try:
@@ -391,6 +407,15 @@ def row_dict(r: CallRecord, tz: ZoneInfo | None, loaded: int) -> dict[str, Any]:
 
 
 _row = row_dict  # the name adapter.reports imports
+
+
+def _upsert(source: str) -> str:
+    """INSERT INTO calls from `source` (VALUES or SELECT), updating rows that exist."""
+    updates = ", ".join(f"{n} = excluded.{n}" for n in _COLUMNS if n not in _CALL_KEY)
+    return (
+        f"INSERT INTO calls ({', '.join(_COLUMNS)}) {source} "
+        f"ON CONFLICT ({', '.join(_CALL_KEY)}) DO UPDATE SET {updates}"
+    )
 
 
 def record_from_row(m: Any) -> CallRecord:
