@@ -17,7 +17,7 @@ UTM_FIELDS = ("UtmSource", "UtmMedium", "UtmCampaign", "UtmTerm", "UtmContent")
 TRACKING_FIELDS = (*UTM_FIELDS, "HttpReferer")
 OFFSET_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|z|[+-]\d{2}:\d{2})$")
 PLUS5 = timezone(timedelta(hours=5))
-MARGIN = 3.0  # seconds of slack when comparing a poll's time with a call's span
+MARGIN = 5.0  # seconds of slack around a poll: a live list may lag its calls by this much
 EVIDENCE_MAX = 5
 
 

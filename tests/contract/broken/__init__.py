@@ -2,7 +2,7 @@
 
 `GoodProvider` implements the contract over a synthetic dataset: two days of
 history (a call every 10 minutes) before the server's start, then live
-traffic (a call every second lasting 8 s) on the real clock. Every class in
+traffic (a call every second lasting 14 s) on the real clock. Every class in
 `BROKEN` overrides one method to break one rule; `tests/contract` shows
 each defect is caught by the check named in `CATALOG`.
 """

@@ -15,7 +15,7 @@ KEY = "good-key-0123456789abcdef"
 TZ = timezone(timedelta(hours=3))
 HISTORY_STEP = 600  # a historical call every 10 minutes
 HISTORY_DAYS = 2
-LIVE_STEP, LIVE_LENGTH = 1, 8  # live traffic: a call every second lasting 8 s
+LIVE_STEP, LIVE_LENGTH = 1, 14  # live traffic: a call every second lasting 14 s
 WAV = b"RIFF" + (836).to_bytes(4, "little") + b"WAVEfmt " + bytes(24) + b"data" + bytes(800)
 
 
@@ -69,7 +69,7 @@ class GoodProvider:
         last = (now - self.anchor) // LIVE_STEP
         return [
             c
-            for n in range(max(0, last - 10), last + 1)
+            for n in range(max(0, last - 16), last + 1)
             if (c := self.live_call(n)).start <= now < c.end
         ]
 
@@ -364,7 +364,7 @@ class OngoingNeverForgets(GoodProvider):
     def ongoing(self) -> list[Call]:
         now = self.now()
         last = (now - self.anchor) // LIVE_STEP
-        return [self.live_call(n) for n in range(max(0, last - 38), last + 1)]
+        return [self.live_call(n) for n in range(max(0, last - 44), last + 1)]
 
 
 class WrongTypes(GoodProvider):
