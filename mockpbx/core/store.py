@@ -65,6 +65,9 @@ class _Day:
         return bisect.bisect_left(self.starts, ts_from), bisect.bisect_left(self.starts, ts_to)
 
 
+_EMPTY = _Day([])  # the bucket of a day outside the history: never written to
+
+
 class CallStore:
     """Calls bucketed by local start date; lazily loaded; O(log n + k) period queries."""
 
@@ -91,21 +94,32 @@ class CallStore:
         return int(datetime(day.year, day.month, day.day, tzinfo=self.tz).timestamp())
 
     def _day(self, day: date) -> _Day:
+        """The day's bucket, materialized on first touch.
+
+        Days outside [first_day, last_day()] are not materialized and not
+        remembered (a far-off query costs no memory, and a future day is
+        generated once it has become today); calls added to them explicitly
+        still get a bucket (see `_writable`).
+        """
         bucket = self._days.get(day)
         if bucket is None:
-            calls = self._load(day)
+            if not self._in_range(day):
+                return _EMPTY
+            calls = self._loader(day) if self._loader is not None else []
             bucket = self._days[day] = _Day(calls)
             self._total += len(calls)
         return bucket
 
-    def _load(self, day: date) -> list[Call]:
-        if self._loader is None:
-            return []
+    def _writable(self, day: date) -> _Day:
+        bucket = self._day(day)
+        if bucket is _EMPTY:
+            bucket = self._days[day] = _Day([])
+        return bucket
+
+    def _in_range(self, day: date) -> bool:
         if self._first_day is not None and day < self._first_day:
-            return []
-        if self._last_day is not None and day > self._last_day():
-            return []
-        return self._loader(day)
+            return False
+        return self._last_day is None or day <= self._last_day()
 
     def loaded_days(self) -> list[date]:
         return sorted(self._days)
@@ -116,7 +130,7 @@ class CallStore:
 
     # -- writes --------------------------------------------------------------
     def add(self, call: Call) -> None:
-        self._day(self.local_date(call.start_ts)).insert(call)
+        self._writable(self.local_date(call.start_ts)).insert(call)
         self._total += 1
 
     def add_many(self, calls: list[Call]) -> None:

@@ -184,3 +184,17 @@ def test_local_day__starts_at_local_midnight(world: World) -> None:
     assert world.local(start).hour == 0
     assert world.local(start + 86400 - 1).date() == world.today()
     assert world.local(start).utcoffset() == timedelta(hours=3)
+
+
+def test_store__a_future_day_queried_early_is_generated_once_it_is_today(world: World) -> None:
+    """Querying tomorrow before midnight must not freeze tomorrow as an empty day."""
+    tomorrow = world.day_start(world.today()) + 86400
+    assert world.store.between(tomorrow, tomorrow + 86400) == []
+    world.clock.advance(tomorrow + 12 * 3600 - world.now())
+    assert world.store.between(tomorrow, tomorrow + 86400) != []
+
+
+def test_store__far_off_queries_do_not_grow_memory(world: World) -> None:
+    days_before = len(world.store.loaded_days())
+    world.store.between(world.now() - 3000 * 86400, world.now() - 2000 * 86400)
+    assert len(world.store.loaded_days()) == days_before
