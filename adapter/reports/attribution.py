@@ -40,7 +40,6 @@ set whose earliest appointment is attributed to a call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -128,6 +127,8 @@ def attribute_bookings(
     for part in window.parts:
         sql = (
             "SELECT a.id, a.patient_id, a.scheduled_at, pt.created_at, "
+            "(SELECT a2.id FROM appointments a2 WHERE a2.patient_id = a.patient_id "
+            "ORDER BY a2.booked_at, a2.id LIMIT 1), "
             "s.provider, s.provider_call_id, s.started_at" + extra + " "
             "FROM appointments a JOIN patients pt ON pt.id = a.patient_id "
             "JOIN patient_phones pp ON pp.patient_id = a.patient_id "
@@ -139,27 +140,27 @@ def attribute_bookings(
         )
         for row in window.query(sql, lo=window.lo, hi=window.hi + span, span=span):
             appt, patient, planned, created = str(row[0]), str(row[1]), row[2], row[3]
-            key, started = (row[4], row[5]), int(row[6])
-            appt_info[appt] = (patient, planned, created, True)
+            key, started = (row[5], row[6]), int(row[7])
+            appt_info[appt] = (patient, planned, created, str(row[4]) == appt)
             known = best.get(appt)
             if known is None or (started, key) > (known[0], known[1]):
-                best[appt] = (started, key, tuple(row[7:]))
-    return _collect(window, best, appt_info)
+                best[appt] = (started, key, tuple(row[8:]))
+    return _collect(window, best, appt_info, span)
 
 
 def _collect(
     window: CallWindow,
     best: dict[str, tuple[int, tuple[str, str], tuple[Any, ...]]],
     appt_info: dict[str, tuple[str, int | None, Any, bool]],
+    span: int,
 ) -> tuple[dict[tuple[str, str], Attributed], dict[tuple[str, str], tuple[Any, ...]]]:
     inside = {a: b for a, b in best.items() if window.lo <= b[0] < window.hi}
-    visits = _visits(window, inside.keys())
-    first = _first_appointments(window, {appt_info[a][0] for a in inside})
+    visits = _visits(window, window.hi + span)
     linked_data = bool(window.query("SELECT 1 FROM visit_appointments LIMIT 1"))
     out: dict[tuple[str, str], Attributed] = {}
     extras: dict[tuple[str, str], tuple[Any, ...]] = {}
     for appt, (_, key, extra) in sorted(inside.items()):
-        patient, planned, created, _ = appt_info[appt]
+        patient, planned, created, first = appt_info[appt]
         got = out.setdefault(key, Attributed(key))
         extras[key] = extra
         got.appointments.append(appt)
@@ -169,25 +170,21 @@ def _collect(
         if linked:
             got.visited = True
             got.revenue += sum((amount for amount in linked), Decimal(0))
-        if created is not None and first.get(patient) == appt:
+        if created is not None and first:
             got.new_patients.add(patient)
     return out, extras
 
 
-def _visits(window: CallWindow, appts: Iterable[str]) -> dict[str, list[Decimal]]:
-    """Linked visits' sums per appointment (only appointments that have links)."""
-    wanted = list(appts)
+def _visits(window: CallWindow, hi: int) -> dict[str, list[Decimal]]:
+    """Linked visits' sums per appointment booked in [period start, hi)."""
+    sql = (
+        "SELECT va.appointment_id, v.amount FROM appointments a "
+        "JOIN visit_appointments va ON va.appointment_id = a.id "
+        "JOIN visits v ON v.id = va.visit_id WHERE a.booked_at >= :lo AND a.booked_at < :hi"
+    )
     out: dict[str, list[Decimal]] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ", ".join(f":a{i}" for i in range(len(chunk)))
-        sql = (
-            "SELECT va.appointment_id, v.amount FROM visit_appointments va "
-            f"JOIN visits v ON v.id = va.visit_id WHERE va.appointment_id IN ({marks})"
-        )
-        params = {f"a{i}": a for i, a in enumerate(chunk)}
-        for appt, amount in window.query(sql, **params):
-            out.setdefault(str(appt), []).append(Decimal(amount or 0))
+    for appt, amount in window.query(sql, lo=window.lo, hi=hi):
+        out.setdefault(str(appt), []).append(Decimal(amount or 0))
     return out
 
 
@@ -203,18 +200,3 @@ def _same_day_visits(window: CallWindow, patient: str, planned: int | None) -> l
         "AND v.visit_at >= :lo AND v.visit_at < :hi"
     )
     return [Decimal(r[0] or 0) for r in window.query(sql, p=patient, lo=lo, hi=hi)]
-
-
-def _first_appointments(window: CallWindow, patients: set[str]) -> dict[str, str]:
-    """The earliest appointment (booked_at, then id) of each patient."""
-    wanted = sorted(patients)
-    out: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ", ".join(f":p{i}" for i in range(len(chunk)))
-        sql = f"SELECT patient_id, booked_at, id FROM appointments WHERE patient_id IN ({marks})"
-        for patient, booked, appt in window.query(sql, **{f"p{i}": p for i, p in enumerate(chunk)}):
-            mark = (int(booked), str(appt))
-            if str(patient) not in out or mark < out[str(patient)]:
-                out[str(patient)] = mark
-    return {p: m[1] for p, m in out.items()}

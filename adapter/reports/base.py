@@ -146,6 +146,7 @@ class ReportContext:
     clock: Clock
     source: Provider | None = None
     tz: ZoneInfo | None = None
+    use_cache: bool = True  # False: the whole window from the provider (benchmarks, checks)
 
     @property
     def clinic(self) -> ClinicStore:
@@ -185,6 +186,7 @@ class CallWindow:
     parts: list[Part]
     sources: Sources
     now: datetime
+    live_keys: frozenset[tuple[str, str]] = frozenset()  # the provider part's calls
 
     @property
     def lo(self) -> int:
@@ -262,6 +264,8 @@ async def plan_sources(
         split = min(split, datetime.combine(min(loaded), time(0), tz)) if loaded else period.start
         finished = [s.last_run_finished for s in states if s.last_run_finished is not None]
         synced = max(finished) if finished else None
+    if not ctx.use_cache:
+        split = period.start
     wend = min(period.end + lookahead, max(now, period.start))
     sources = Sources(cache_synced_at=synced)
     if period.start < split:
@@ -279,14 +283,16 @@ def _window_conn(
     now: datetime,
 ) -> Iterator[CallWindow]:
     with _opened(ctx.store, live, period.tz) as conn:
-        yield CallWindow(conn, period, parts, sources, now)
+        yield CallWindow(conn, period, parts, sources, now, frozenset(r.key for r in live))
 
 
 class _Opened:
     """Async context: gathers the provider's part, then opens the window's connection."""
 
-    def __init__(self, ctx: ReportContext, period: Period, lookahead: timedelta) -> None:
-        self.ctx, self.period, self.lookahead = ctx, period, lookahead
+    def __init__(
+        self, ctx: ReportContext, period: Period, lookahead: timedelta, count: bool
+    ) -> None:
+        self.ctx, self.period, self.lookahead, self.count = ctx, period, lookahead, count
         self._cm: Any = None
 
     async def __aenter__(self) -> CallWindow:
@@ -307,7 +313,8 @@ class _Opened:
         self._cm = _window_conn(self.ctx, self.period, sources, parts, live, now)
         window: CallWindow = self._cm.__enter__()
         sources.live_calls = sum(1 for r in live if r.started_at < self.period.end)
-        sources.cache_calls = _count(window, parts[0], self.period)
+        if self.count:
+            sources.cache_calls = _count(window, parts[0], self.period)
         return window
 
     async def __aexit__(self, *exc: object) -> None:
@@ -322,6 +329,12 @@ def _count(window: CallWindow, part: Part, period: Period) -> int:
     return int(window.conn.execute(text(sql)).scalar_one())
 
 
-def open_window(ctx: ReportContext, period: Period, lookahead: timedelta = timedelta(0)) -> _Opened:
-    """`async with open_window(ctx, period) as window:` the report's calls, ready for SQL."""
-    return _Opened(ctx, period, lookahead)
+def open_window(
+    ctx: ReportContext, period: Period, lookahead: timedelta = timedelta(0), *, count: bool = True
+) -> _Opened:
+    """`async with open_window(ctx, period) as window:` the report's calls, ready for SQL.
+
+    With `count=False` the report fills `sources.cache_calls` / `live_calls` itself
+    (e.g. with only the rows it read for one phone).
+    """
+    return _Opened(ctx, period, lookahead, count)

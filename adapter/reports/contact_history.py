@@ -53,9 +53,13 @@ async def contact_history(
 ) -> Report:
     clinic = ctx.clinic
     phones = _phones(clinic, phone, patient)
-    async with open_window(ctx, period, timedelta(hours=callback_hours)) as window:
+    lookahead = timedelta(hours=callback_hours)
+    async with open_window(ctx, period, lookahead, count=phones is None) as window:
         calls = _calls(window, phones)
         inside = [c for c in calls if c[2] < window.hi]
+        if phones is not None:  # the rows read for these numbers, per source
+            live = sum(1 for c in inside if c[0:2] in window.live_keys)
+            window.sources.cache_calls, window.sources.live_calls = len(inside) - live, live
         keys = [(c[0], c[1]) for c in inside]
         comments = clinic.comments(keys)
         staff = clinic.staff()
