@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from broken import CATALOG, CONFORMANCE_CATALOG, KEY, GoodProvider, serve
+from broken import CATALOG, CONFORMANCE_CATALOG, KEY, OPTIONAL_CATALOG, GoodProvider, serve
 
 from contract.checks import CHECKS
 from contract.results import Report, Status
@@ -12,7 +12,21 @@ from contract.verify import Options, verify
 FAST = {"observe_seconds": 6.0, "poll_interval": 0.5, "rate": 500.0, "max_examples": 8}
 
 
-def run(provider: GoodProvider, *, only: tuple[str, ...] = (), conformance: bool = False) -> Report:
+WRITES = {
+    "allow_writes": True,
+    "allow_calls": True,
+    "callback_employee": "101",
+    "callback_client": "79161234567",
+}
+
+
+def run(
+    provider: GoodProvider,
+    *,
+    only: tuple[str, ...] = (),
+    conformance: bool = False,
+    writes: bool = False,
+) -> Report:
     with serve(provider.app()) as origin:
         start, end = provider.period()
         options = Options(
@@ -23,6 +37,7 @@ def run(provider: GoodProvider, *, only: tuple[str, ...] = (), conformance: bool
             only=only,
             conformance=conformance,
             **FAST,
+            **(WRITES if writes else {}),
         )
         return verify(options)
 
@@ -64,3 +79,18 @@ def test_conformance_catches_its_defect(name: str) -> None:
     provider_class, result_id = CONFORMANCE_CATALOG[name]
     report = run(provider_class(), only=("none",), conformance=True)
     assert status_of(report, result_id) is Status.FAIL
+
+
+def test_good_provider__passes_the_optional_checks_when_allowed() -> None:
+    optional = tuple(name for _, name in OPTIONAL_CATALOG.values())
+    report = run(GoodProvider(), only=optional, writes=True)
+    assert {r.check_id: r.status for r in report.results} == dict.fromkeys(optional, Status.PASS)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONAL_CATALOG))
+def test_optional_check_flags_its_defect_without_failing_the_run(name: str) -> None:
+    """An optional feature done wrong is reported, but does not fail the verdict."""
+    provider_class, check_id = OPTIONAL_CATALOG[name]
+    report = run(provider_class(), only=(check_id,), writes=True)
+    assert status_of(report, check_id) in (Status.FAIL, Status.WARNING)
+    assert report.passed

@@ -7,7 +7,22 @@ traffic (a call every second lasting 14 s) on the real clock. Every class in
 each defect is caught by the check named in `CATALOG`.
 """
 
-from broken.providers import BROKEN, CATALOG, CONFORMANCE_CATALOG, KEY, GoodProvider
+from broken.providers import (
+    BROKEN,
+    CATALOG,
+    CONFORMANCE_CATALOG,
+    KEY,
+    OPTIONAL_CATALOG,
+    GoodProvider,
+)
 from broken.serve import serve
 
-__all__ = ["BROKEN", "CATALOG", "CONFORMANCE_CATALOG", "KEY", "GoodProvider", "serve"]
+__all__ = [
+    "BROKEN",
+    "CATALOG",
+    "CONFORMANCE_CATALOG",
+    "KEY",
+    "OPTIONAL_CATALOG",
+    "GoodProvider",
+    "serve",
+]

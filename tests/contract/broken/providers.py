@@ -26,6 +26,7 @@ class Call:
     wait: int
     talk: int | None
     tracked: bool
+    callback_to: str | None = None  # a callback placed through StartCallback
 
     @property
     def end(self) -> int:
@@ -41,6 +42,8 @@ class GoodProvider:
         # live traffic began a minute ago, so the first seconds already have calls ending
         self.anchor = anchor if anchor is not None else int(time.time()) // 60 * 60 - 60
         self.secret = "s3cret"
+        self.callbacks: list[Call] = []
+        self.timetable: dict[str, Any] | None = None
         self.history = [self._history_call(k) for k in range(HISTORY_DAYS * 86400 // HISTORY_STEP)]
 
     # -- data ----------------------------------------------------------------------------
@@ -71,7 +74,7 @@ class GoodProvider:
             c
             for n in range(max(0, last - 16), last + 1)
             if (c := self.live_call(n)).start <= now < c.end
-        ]
+        ] + [c for c in self.callbacks if c.start <= now < c.end]
 
     def token(self, call: Call) -> str:
         return hashlib.sha256(f"{self.secret}:{call.k}".encode()).hexdigest()[:32]
@@ -94,9 +97,9 @@ class GoodProvider:
         tracked = call.tracked
         return {
             "DateAndTime": self.time_text(call.start),
-            "Direction": "in" if call.k % 5 else "out",
-            "PhoneFrom": f"7916{call.k:07d}",
-            "PhoneTo": "74951234567",
+            "Direction": "out" if call.callback_to or call.k % 5 == 0 else "in",
+            "PhoneFrom": "74951234567" if call.callback_to else f"7916{call.k:07d}",
+            "PhoneTo": call.callback_to or "74951234567",
             "WaitInSeconds": wait,
             "TalkInSeconds": talk,
             "LineDescription": "Reception",
@@ -196,12 +199,49 @@ class GoodProvider:
             return self.error(404, "no such recording")
         return web.Response(body=WAV, content_type="audio/wav")
 
+    async def body(self, request: web.Request) -> dict[str, Any] | None:
+        try:
+            body = await request.json()
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    async def post_time_table(self, request: web.Request) -> web.Response:
+        if not self.authorized(request):
+            return self.error(401, "bad key")
+        body = await self.body(request)
+        names = ("Doctors", "Branches", "Intervals")
+        if body is None or not all(isinstance(body.get(k), list) for k in names):
+            return self.bad_input()
+        self.timetable = body
+        return web.json_response({})
+
+    def place_callback(self, phone: str) -> Call:
+        call = Call(200_000 + len(self.callbacks), self.now(), 3, LIVE_LENGTH, False, phone)
+        self.callbacks.append(call)
+        return call
+
+    async def start_callback(self, request: web.Request) -> web.Response:
+        if not self.authorized(request):
+            return self.error(401, "bad key")
+        body = await self.body(request)
+        phone = body.get("ClientPhone") if body else None
+        if body is None or not isinstance(phone, str) or not phone.isdigit():
+            return self.bad_input()
+        if not body.get("EmployeePhone"):
+            return self.bad_input()
+        call = self.place_callback(phone)
+        answer = {"Id": str(call.k), "DateAndTime": self.time_text(call.start)}
+        return web.json_response(answer, status=202)
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get(f"{self.path}/GetFinishedCalls", self.finished)
         app.router.add_get(f"{self.path}/GetOngoingCalls", self.ongoing_calls)
         app.router.add_get(f"{self.path}/GetTickets", self.tickets)
         app.router.add_get("/rec/{k}/{token}.wav", self.recording)
+        app.router.add_post(f"{self.path}/PostTimeTable", self.post_time_table)
+        app.router.add_post(f"{self.path}/StartCallback", self.start_callback)
         return app
 
     def period(self) -> tuple[datetime, datetime]:
@@ -375,6 +415,30 @@ class WrongTypes(GoodProvider):
         return {**body, "WaitInSeconds": str(body["WaitInSeconds"])}
 
 
+class OffSetIgnored(GoodProvider):
+    """Reads only `offset`: a client sending `offSet` gets the first page forever."""
+
+    def window(self, request: web.Request) -> tuple[float, float, int, int] | web.Response:
+        if "offSet" in request.query:
+            query = {k: v for k, v in request.query.items() if k != "offSet"}
+            request = request.clone(rel_url=request.rel_url.with_query(query))
+        return super().window(request)
+
+
+class TimetableWithoutKey(GoodProvider):
+    """Stores a schedule posted without the integration key."""
+
+    def authorized(self, request: web.Request) -> bool:
+        return request.method == "POST" or super().authorized(request)
+
+
+class CallbackNeverPlaced(GoodProvider):
+    """Answers 202 to StartCallback but no call ever starts."""
+
+    def place_callback(self, phone: str) -> Call:
+        return Call(300_000, self.now(), 0, 0, False, phone)
+
+
 # name -> (provider, the check that must catch it)
 CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
     "ignores_period": (IgnoresPeriod, "period_filter_is_honoured_at_its_edges"),
@@ -409,6 +473,15 @@ CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
         "ongoing_calls_appear_while_live_and_disappear_after",
     ),
 }
+# optional features: name -> (provider, the optional check that must not pass)
+OPTIONAL_CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
+    "offset_spelling_ignored": (OffSetIgnored, "offset_is_accepted_in_both_spellings"),
+    "timetable_without_key": (TimetableWithoutKey, "timetable_is_accepted"),
+    "callback_never_placed": (
+        CallbackNeverPlaced,
+        "callback_rings_the_employee_then_lists_the_call",
+    ),
+}
 # defects that only Schemathesis conformance sees: name -> (provider, conformance result id)
 CONFORMANCE_CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
     "wrong_types": (WrongTypes, "conformance:GetFinishedCalls"),
@@ -417,5 +490,9 @@ CONFORMANCE_CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
     "missing_offsets": (MissingOffsets, "conformance:GetFinishedCalls"),
 }
 BROKEN = sorted(
-    {cls for cls, _ in [*CATALOG.values(), *CONFORMANCE_CATALOG.values()]}, key=lambda c: c.__name__
+    {
+        cls
+        for cls, _ in [*CATALOG.values(), *CONFORMANCE_CATALOG.values(), *OPTIONAL_CATALOG.values()]
+    },
+    key=lambda c: c.__name__,
 )
