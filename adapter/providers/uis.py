@@ -490,7 +490,7 @@ def _record(row: UisCallRow, account: AccountInfo) -> CallRecord:
 
 
 def _live(call: UisLiveCall, tz: ZoneInfo) -> LiveCall:
-    operator = next((leg for leg in call.legs if leg.is_operator), None)
+    operator = _current_operator(call.legs)
     states = {_LIVE_STATES.get(leg.state or "", LiveState.RINGING) for leg in call.legs}
     state = next((s for s in (LiveState.TALKING, LiveState.ON_HOLD) if s in states), None)
     direction = Direction.OUT if call.direction == "out" else Direction.IN
@@ -516,6 +516,20 @@ def _live(call: UisLiveCall, tz: ZoneInfo) -> LiveCall:
         sip_line=line,
         legs=tuple(str(leg.leg_id) for leg in call.legs),
     )
+
+
+def _current_operator(legs: list[UisLeg]) -> UisLeg | None:
+    """The employee leg the call is on now: talking, else the last one ringing.
+
+    `list.calls` also lists legs that already ended (sequential ringing moves
+    on after each employee's ring time); the live window filters by the line
+    of the leg that is active, so an ended leg only counts when nothing else does.
+    """
+    operators = [leg for leg in legs if leg.is_operator]
+    active = [leg for leg in operators if leg.state != "Разъединено"]
+    talking = [leg for leg in active if leg.state in _LIVE_STATES]
+    pool = talking or active or operators
+    return pool[-1] if pool else None
 
 
 def _digits(number: str) -> str:
