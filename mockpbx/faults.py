@@ -9,7 +9,8 @@ and one method (or "*"), for the next `count` requests, with a
     http_status     answer HTTP `status` (default 503) with a gateway-like body
     rate_limit      answer 429 with `Retry-After: retry_after`
     reset           close the connection without an answer (TCP RST)
-    truncate        send the face's answer cut after `keep_bytes` (default half)
+    truncate        send the face's answer cut after `keep_bytes` (default half); applies
+                    to buffered answers (JSON, CSV), not to streamed recording files
     provider_error  raise `ProviderErrorFault(code, message)`: the face renders its own error
     expire_token    raise `TokenExpiredFault`: the face answers as for an expired token
     duplicate_rows  set `request["fault_duplicate_rows"] = rows`: pages overlap by `rows`

@@ -10,6 +10,7 @@ administrators, a main number and two tracking numbers, 30 days of history).
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, time
 from typing import Literal
@@ -71,6 +72,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@functools.cache
 def parse_span(span: str) -> tuple[int, int]:
     """'09:00-21:00' -> (540, 1260)."""
     try:
