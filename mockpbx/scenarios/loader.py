@@ -12,6 +12,7 @@ path and what was expected, e.g.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,17 @@ def builtin_path(name: str) -> Path | None:
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """A built-in scenario by name, or a scenario file by path."""
     text_name = str(name_or_path)
+    if builtin_path(text_name) is not None:
+        return _builtin(text_name)  # built-ins never change while running: parse once
+    return _load_file(text_name)
+
+
+@functools.cache
+def _builtin(name: str) -> Scenario:
+    return _load_file(name)
+
+
+def _load_file(text_name: str) -> Scenario:
     path = builtin_path(text_name) or Path(text_name)
     if not path.is_file():
         known = ", ".join(builtin_names())
