@@ -144,16 +144,27 @@ async def stable_pages(
     """
     overlap = max(0, min(overlap, limit // 2))
     offset, last, rewinds = 0, None, 0
-    while True:
-        rows = await fetch(offset)
-        if last is not None and rows and last not in {key(r) for r in rows}:
-            rewinds += 1
-            if rewinds > MAX_REWINDS or offset == 0:
-                raise ProtocolError("pages keep shifting: cannot read a stable list")
-            offset = max(0, offset - max(overlap, limit // 2))
-            continue
-        yield rows
-        if len(rows) < limit:
-            return
-        last = key(rows[-1])
-        offset += len(rows) - overlap
+    pending = asyncio.ensure_future(fetch(offset))
+    try:
+        while True:
+            rows = await pending
+            if last is not None and rows and last not in {key(r) for r in rows}:
+                rewinds += 1
+                if rewinds > MAX_REWINDS or offset == 0:
+                    raise ProtocolError("pages keep shifting: cannot read a stable list")
+                offset = max(0, offset - max(overlap, limit // 2))
+                pending = asyncio.ensure_future(fetch(offset))
+                continue
+            full = len(rows) >= limit
+            if full:  # ask for the next page now: it travels while this one is consumed
+                last = key(rows[-1])
+                offset += len(rows) - overlap
+                pending = asyncio.ensure_future(fetch(offset))
+            yield rows
+            if not full:
+                return
+    finally:
+        if not pending.done():
+            pending.cancel()
+        elif not pending.cancelled():
+            pending.exception()  # a prefetch nobody will read: mark its error as seen
