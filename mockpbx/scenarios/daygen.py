@@ -262,16 +262,17 @@ class ClinicDay:
         if self.p_late and rnd.random() < self.p_late:
             call.history_delay = self.shares.late_rows_delay
         self.calls.append(call)
-        self.after(call, contact, closed)
+        answerer = None
+        if call.answer_ts is not None and answered_by is not None:
+            answerer = targets[answered_by].employee.id
+        self.after(call, contact, closed, answerer)
 
-    def after(self, call: Call, contact: str, closed: bool) -> None:
+    def after(self, call: Call, contact: str, closed: bool, employee: int | None) -> None:
         """What follows a call: a transfer, a callback of a missed call, an extra outgoing."""
         rnd, plan, shares = self.rnd, self.plan, self.shares
-        if call.answer_ts is not None:
-            employee = _answerer(call)
+        if employee is not None:
             if shares.transfers and rnd.random() < shares.transfers:
-                self.transfer(call, employee)
-                employee = _answerer(call)
+                employee = self.transfer(call, employee)
             self.busy[employee] = call.end_ts
             if call.end_ts > self.busy_max:
                 self.busy_max = call.end_ts
@@ -281,14 +282,16 @@ class ClinicDay:
         if not closed and plan.admins and rnd.random() < shares.outgoing:
             self.outgoing(call.start_ts + 600 + int(rnd.random() * 3000), None)
 
-    def transfer(self, call: Call, from_employee: int) -> None:
+    def transfer(self, call: Call, from_employee: int) -> int:
+        """Transfer the call to another employee; returns who talks last."""
         others = [t for t in self.plan.staff if t.employee.id != from_employee]
         if not others or call.answer_ts is None or call.end_ts - call.answer_ts < 20:
-            return
+            return from_employee
         rnd = self.rnd
         target = others[int(rnd.random() * len(others))]
         at = call.answer_ts + 10 + int(rnd.random() * (call.end_ts - call.answer_ts - 10))
         add_transfer(call, target, at=min(at, call.end_ts - 1), ring=3 + int(rnd.random() * 8))
+        return target.employee.id
 
     def outgoing(self, after: int, contact: str | None) -> Call:
         rnd, plan, engine = self.rnd, self.plan, self.engine
@@ -316,14 +319,6 @@ class ClinicDay:
         self.busy_max = max(self.busy_max, call.end_ts)
         self.calls.append(call)
         return call
-
-
-def _answerer(call: Call) -> int:
-    """The employee of the last answered employee leg of an answered incoming call."""
-    for leg in reversed(call.legs):
-        if leg.answer_ts is not None and leg.employee_id is not None:
-            return leg.employee_id
-    raise AssertionError("an answered call has an answered employee leg")
 
 
 def cumulative(weights: Sequence[float]) -> list[float]:
