@@ -30,14 +30,20 @@ def secret_bits(url: str) -> tuple[float, str]:
     parts = urlsplit(url)
     best = (0.0, "")
     for token in TOKEN_RE.findall(parts.path + "?" + parts.query):
-        if re.fullmatch(r"[0-9a-fA-F]+", token) and not token.isdigit():
-            bits = 4.0 * len(token)
-        elif token.isdigit():
-            bits = 3.32 * len(token) if len(token) >= 20 else 0.0
-        else:
-            bits = 5.9 * len(token) if re.search(r"\d", token) and len(token) >= 12 else 0.0
-        best = max(best, (bits, token))
+        best = max(best, (_token_bits(token), token))
     return best
+
+
+def _token_bits(token: str) -> float:
+    """Rough entropy of one path/query token: dates, ids and words count as nothing."""
+    core = token.replace("-", "").replace("_", "")
+    if core.isdigit():
+        return 3.32 * len(core) if len(core) >= 20 else 0.0
+    if re.fullmatch(r"[0-9a-fA-F]+", core):
+        return 4.0 * len(core)
+    if re.search(r"\d", core) and re.search(r"[A-Za-z]", core) and len(core) >= 12:
+        return 5.9 * len(core)
+    return 0.0
 
 
 def _recorded(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
