@@ -114,6 +114,10 @@ TITLES: dict[str, tuple[str, str]] = {
         "Calls from ads carry their UTM tags and referrer",
         "Звонки с рекламы приходят с UTM-метками и источником перехода",
     ),
+    "ticket_ids_are_unique_and_stable": (
+        "Every site lead has its own, unchanging Id (GetTickets)",
+        "У каждой заявки с сайта свой неизменный Id (GetTickets)",
+    ),
     "timetable_is_accepted": (
         "The clinic's schedule is accepted (PostTimeTable)",
         "Расписание клиники принимается (PostTimeTable)",
@@ -168,6 +172,10 @@ WHY: dict[str, tuple[str, str]] = {
     "utm_and_referrer_are_present_on_tracked_calls": (
         "The advertising report needs to know which ad brought each call.",
         "Отчёт по рекламным каналам должен знать, какая реклама привела каждый звонок.",
+    ),
+    "ticket_ids_are_unique_and_stable": (
+        "The clinic keeps one lead per Id: a repeated Id overwrites another patient's request.",
+        "Клиника хранит одну заявку на Id: повторный Id затирает заявку другого пациента.",
     ),
     "timetable_is_accepted": (
         "Only checked with --allow-writes.",
@@ -298,6 +306,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sum.utm_ok": (
         "{tracked} of {n} calls carry UTM tags; {referred} also carry the referrer.",
         "UTM-метки есть у {tracked} из {n} звонков; источник перехода — у {referred}.",
+    ),
+    "sum.tickets_unreadable": (
+        "The site leads could not be read.",
+        "Не удалось получить заявки с сайта.",
+    ),
+    "sum.no_tickets": (
+        "No site leads in the period: nothing to check (allowed).",
+        "В периоде нет заявок с сайта: проверять нечего (это допустимо).",
+    ),
+    "sum.tickets_ok": (
+        "{n} leads, each with its own Id, the same when read again in small pages.",
+        "Заявок: {n}; у каждой свой Id, при повторном чтении малыми страницами — те же.",
+    ),
+    "sum.tickets_bad": (
+        "Lead Ids repeat or change between reads.",
+        "Id заявок повторяются или меняются между чтениями.",
     ),
     "sum.needs_allow_writes": (
         "Not checked: sends data to the provider; run with --allow-writes.",
@@ -449,6 +473,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "У всех ссылок один и тот же секрет {token}",
     ),
     "ev.fields_absent": ("Call {call} lacks {fields}", "У звонка {call} нет полей {fields}"),
+    "ev.ticket_id_repeated": (
+        "Id {id} is used by {times} leads",
+        "Id {id} встречается у {times} заявок",
+    ),
+    "ev.ticket_ids_changed": (
+        "Read again in small pages, {n} Ids became {m} different ones",
+        "При повторном чтении малыми страницами {n} Id изменились ({m})",
+    ),
     "ev.write_refused": ("The request was refused: {exchange}", "Запрос отклонён: {exchange}"),
     "ev.conformance": ("{title}. Example: {example}", "{title}. Пример: {example}"),
 }

@@ -15,6 +15,7 @@ from contract.checks.access import (
 from contract.checks.base import CheckSpec, Context, call_identity
 from contract.checks.extras import (
     callback_rings_the_employee_then_lists_the_call,
+    ticket_ids_are_unique_and_stable,
     timetable_is_accepted,
 )
 from contract.checks.history import (
@@ -89,6 +90,12 @@ CHECKS: tuple[CheckSpec, ...] = (
         Requirement.TRACKING,
         True,
         utm_and_referrer_are_present_on_tracked_calls,
+    ),
+    CheckSpec(
+        "ticket_ids_are_unique_and_stable",
+        Requirement.EXTRAS,
+        True,
+        ticket_ids_are_unique_and_stable,
     ),
     CheckSpec("timetable_is_accepted", Requirement.EXTRAS, False, timetable_is_accepted),
     CheckSpec(

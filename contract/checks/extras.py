@@ -1,16 +1,43 @@
-"""Optional features: the schedule (PostTimeTable) and click to call (StartCallback)."""
+"""Site leads (GetTickets), the schedule (PostTimeTable) and click to call (StartCallback)."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 
 from contract.checks.base import (
+    EVIDENCE_MAX,
     ONGOING,
+    TICKETS,
     Context,
+    collect,
     verdict,
 )
+from contract.probe import MAX_LIMIT
 from contract.results import Msg, Outcome, Status
+
+
+def ticket_ids_are_unique_and_stable(ctx: Context) -> Outcome:
+    """Each lead of the period has its own Id, and small pages give the same Ids again."""
+    tickets, problem = collect(ctx.probe, TICKETS, ctx.start, ctx.end, MAX_LIMIT)
+    if problem is not None:
+        return Outcome(Status.FAIL, Msg("sum.tickets_unreadable"), [problem])
+    if not tickets:
+        return Outcome(Status.SKIPPED, Msg("sum.no_tickets"))
+    ids = [str(t.get("Id")) for t in tickets]
+    problems = [
+        Msg("ev.ticket_id_repeated", {"id": i, "times": n})
+        for i, n in Counter(ids).items()
+        if n > 1
+    ]
+    again, problem = collect(ctx.probe, TICKETS, ctx.start, ctx.end, max(1, len(ids) // 3))
+    if problem is not None:
+        problems.append(problem)
+    elif sorted(str(t.get("Id")) for t in again) != sorted(ids):
+        problems.append(Msg("ev.ticket_ids_changed", {"n": len(ids), "m": len(again)}))
+    ok = Msg("sum.tickets_ok", {"n": len(ids)})
+    return verdict(problems[:EVIDENCE_MAX], ok, Msg("sum.tickets_bad"))
 
 
 def timetable_is_accepted(ctx: Context) -> Outcome:

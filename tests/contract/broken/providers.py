@@ -415,6 +415,16 @@ class WrongTypes(GoodProvider):
         return {**body, "WaitInSeconds": str(body["WaitInSeconds"])}
 
 
+class DuplicateTicketIds(GoodProvider):
+    """Numbers leads per page, so Ids repeat across pages (a counter reset per request)."""
+
+    def page(self, items: list[Any], limit: int, offset: int) -> list[Any]:
+        window = super().page(items, limit, offset)
+        if window and isinstance(window[0], dict) and "ClientPhone" in window[0]:
+            return [{**t, "Id": f"t{i}"} for i, t in enumerate(window)]
+        return window
+
+
 class OffSetIgnored(GoodProvider):
     """Reads only `offset`: a client sending `offSet` gets the first page forever."""
 
@@ -472,6 +482,7 @@ CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
         OngoingNeverForgets,
         "ongoing_calls_appear_while_live_and_disappear_after",
     ),
+    "duplicate_ticket_ids": (DuplicateTicketIds, "ticket_ids_are_unique_and_stable"),
 }
 # optional features: name -> (provider, the optional check that must not pass)
 OPTIONAL_CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
