@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -118,3 +119,20 @@ def test_xdist__gives_each_worker_its_own_server(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     ports = set((tmp_path / "ports.txt").read_text().split())
     assert len(ports) == 2
+
+
+@pytest.mark.parametrize(
+    "name", ["default", "clinic_day", "ad_campaign", "midnight", "network_year", "faults"]
+)
+def test_every_builtin__runs_in_pytest(
+    mockpbx_scenario: Callable[..., MockPBXServer], name: str
+) -> None:
+    """Each built-in loads into the plugin's server and serves its truth over TCP."""
+    pbx = mockpbx_scenario(name, seed=1)
+    pbx.clock.advance(3600)
+    day = pbx.clock.now().astimezone(ZoneInfo("Europe/Moscow")).date() - timedelta(days=1)
+    url = f"{pbx.url}/_mockpbx/truth/calls?from={day}&to={day + timedelta(days=1)}"
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        body = json.loads(resp.read())
+    assert body["count"] > 0
+    assert pbx.call(lambda s: s.world.meta["scenario"]) == name
