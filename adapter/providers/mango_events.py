@@ -12,8 +12,9 @@ Mango reports live calls only by POSTing signed form data (`vpbx_api_key`,
   is not newer than the last one seen is ignored.
 
 `LiveBoard.live_calls()` turns what is known into `LiveCall`s: a call (entry)
-is live from its first `Appeared` until all its legs are `Disconnected` or
-its `events/summary` arrives.
+is live while one of its legs is (the IVR leg ends before the employee's
+appears); it ends with its `events/summary`, or after 10 minutes with no
+live leg and no event (a summary lost on the way).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = ["LiveBoard", "create_receiver", "run_receiver"]
 log = logging.getLogger("adapter.mango.events")
 
 _STATES = {"Connected": LiveState.TALKING, "OnHold": LiveState.ON_HOLD}
+QUIET_SECONDS = 600  # an entry with no live leg and no event for this long is over
 
 
 @dataclass(slots=True)
@@ -77,8 +79,7 @@ class LiveBoard:
             return  # a duplicate or an event overtaken by a newer one
         state = str(event.get("call_state", ""))
         entry.legs[call_id] = _Leg(call_id, seq, state, ts, event)
-        if all(leg.state == "Disconnected" for leg in entry.legs.values()):
-            self._close(entry_id)
+        self._forget_quiet(ts)
 
     def on_summary(self, event: dict[str, Any]) -> None:
         entry_id = str(event.get("entry_id", ""))
@@ -93,8 +94,20 @@ class LiveBoard:
         self._entries.pop(entry_id, None)
         self._finished.add(entry_id)
 
+    def _forget_quiet(self, now: int) -> None:
+        """Drop entries whose legs all ended long ago and got no summary (a lost event).
+
+        A call is not over when its legs are: the IVR leg ends before the
+        employee's leg appears, so only `events/summary` or a long silence ends it.
+        """
+        for entry_id, entry in list(self._entries.items()):
+            last = max(leg.timestamp for leg in entry.legs.values())
+            if now - last > QUIET_SECONDS and not _has_live_leg(entry):
+                del self._entries[entry_id]
+
     def live_calls(self) -> list[LiveCall]:
-        return [self._live(entry) for entry in sorted(self._entries.values(), key=_started)]
+        entries = sorted(self._entries.values(), key=_started)
+        return [self._live(entry) for entry in entries if _has_live_leg(entry)]
 
     def _live(self, entry: _Entry) -> LiveCall:
         legs = [leg for leg in entry.legs.values() if leg.state != "Disconnected"]
@@ -119,6 +132,10 @@ class LiveBoard:
             line_description=target.get("line_number"),
             legs=tuple(leg.call_id for leg in legs),
         )
+
+
+def _has_live_leg(entry: _Entry) -> bool:
+    return any(leg.state != "Disconnected" for leg in entry.legs.values())
 
 
 def _started(entry: _Entry) -> int:

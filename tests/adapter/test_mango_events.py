@@ -95,15 +95,31 @@ def test_out_of_order_and_duplicate_events__keep_the_newest_state(board: LiveBoa
     assert live.state is LiveState.TALKING
 
 
-def test_disconnect_or_summary__ends_the_call(board: LiveBoard) -> None:
+def test_ivr_leg_ending__does_not_end_the_call(board: LiveBoard) -> None:
+    """The IVR leg disconnects before the employee's leg appears: still one live call."""
+    board.on_call(leg("IVR", 1, "Appeared", location="ivr"))
+    board.on_call(leg("IVR", 2, "Disconnected", location="ivr"))
+    assert board.live_calls() == []
+    board.on_call(leg("EMP", 1, "Appeared"))
+    board.on_call(leg("EMP", 2, "Connected"))
+    [live] = board.live_calls()
+    assert (live.provider_call_id, live.state) == ("ENTRY1", LiveState.TALKING)
+
+
+def test_summary__ends_the_call_for_good(board: LiveBoard) -> None:
     board.on_call(leg("L1", 1, "Appeared"))
-    board.on_call(leg("L1", 2, "Disconnected"))
+    board.on_summary({"entry_id": "ENTRY1"})
     assert board.live_calls() == []
     board.on_call(leg("L1", 3, "Connected"))  # a straggler after the end
     assert board.live_calls() == []
-    board.on_call(leg("L9", 1, "Appeared", entry_id="E2"))
-    board.on_summary({"entry_id": "E2"})
-    assert board.live_calls() == []
+
+
+def test_quiet_entries__are_forgotten(board: LiveBoard) -> None:
+    board.on_call(leg("L1", 1, "Appeared"))
+    board.on_call(leg("L1", 2, "Disconnected"))
+    board.on_call(leg("X", 1, "Appeared", entry_id="E2", timestamp=1778740000 + 3600))
+    assert [c.provider_call_id for c in board.live_calls()] == ["E2"]
+    assert "ENTRY1" not in board._entries
 
 
 def test_command_result__is_kept(board: LiveBoard) -> None:
