@@ -56,7 +56,6 @@ from mockpbx.scenarios.daygen import (
     sampler,
 )
 from mockpbx.scenarios.model import (
-    DEFAULT_NUMBER_KEYS,
     DEFAULT_STAFF_KEYS,
     Channel,
     NumberSpec,
@@ -83,6 +82,7 @@ class Engine:
         self.specialties: dict[int, str] = {}
         self.channels = list(scenario.channels or _default_channels())
         self.directory = self._build_directory()
+        self._routes_by_key: dict[str, list[Route]] = {}
         self._plans = self._build_plans()
         self._channel_cum = cumulative([c.weight for c in self.channels])
         self._compiled = [_compile_channel(c) for c in self.channels]
@@ -207,9 +207,9 @@ class Engine:
                 d.rules.append(
                     RoutingRule(number.number, tuple(t.line.id for t in targets), strategy, ring)
                 )
-                plan.routes.append(
-                    Route(number, targets, rates, strategy, ring, channel, number.type.value)
-                )
+                route = Route(number, targets, rates, strategy, ring, channel, number.type.value)
+                plan.routes.append(route)
+                self._routes_by_key.setdefault(spec.key, []).append(route)
                 weight = spec.weight * (channel.weight if channel else 1.0)
                 weights.setdefault(spec.clinic, []).append(weight / len(numbers))
         for clinic_id, plan in plans.items():
@@ -272,16 +272,19 @@ class Engine:
         out = []
         for ts, spec in self._scripted.get(day, []):
             call = self._scripted_call(ts, spec)
-            calls.append(call)
-            out.append((call, spec))
+            if call is not None:
+                calls.append(call)
+                out.append((call, spec))
         return out
 
-    def _scripted_call(self, ts: int, spec: ScriptedCall) -> Call:
+    def _scripted_call(self, ts: int, spec: ScriptedCall) -> Call | None:
         plan = self._plans[spec.clinic]
         rnd = self.seeds.random("scripted", ts, spec.clinic)
         contact = spec.contact or fresh_phone(rnd)
-        if contact == "patient":  # some existing patient of the clinic's base
+        if contact == "patient" and plan.patients:  # some existing patient of the clinic
             contact = plan.patients[int(rnd.random() * len(plan.patients))]
+        elif contact == "patient":
+            contact = fresh_phone(rnd)
         who = self.staff_keys.get(spec.answered_by) if spec.answered_by else None
         if spec.direction == "out":
             assert who is not None  # validated by the model
@@ -297,6 +300,8 @@ class Engine:
             )
         else:
             route = self._scripted_route(plan, spec)
+            if route is None:
+                return None  # the clinic has no number to call
             targets = list(route.targets)
             if who is not None and who not in targets:
                 targets = [who]
@@ -330,15 +335,10 @@ class Engine:
         minute = local.hour * 60 + local.minute
         return hours is None or not hours[0] <= minute < hours[1]
 
-    def _scripted_route(self, plan: ClinicPlan, spec: ScriptedCall) -> Route:
-        if spec.number is not None:
-            keys = [s.key for s in self.scenario.numbers] or list(DEFAULT_NUMBER_KEYS)
-            specs = self.scenario.numbers or _default_numbers()
-            wanted = specs[keys.index(spec.number)]
-            for route in plan.routes:
-                if route.number.name.startswith(wanted.name or wanted.key):
-                    return route
-        return plan.routes[0]
+    def _scripted_route(self, plan: ClinicPlan, spec: ScriptedCall) -> Route | None:
+        """The route of the scripted call's number (its first, for a pool), else the clinic's."""
+        routes = self._routes_by_key.get(spec.number or "") or plan.routes
+        return routes[0] if routes else None
 
     def _visit(self, rnd: random.Random, route: Route, ts: int) -> Visit | None:
         """The web visit behind a tracked call (None for a plain number)."""

@@ -159,3 +159,34 @@ def test_contact_leg__is_always_first() -> None:
         assert call.legs[0].role is (
             LegRole.CONTACT if call.kind is CallKind.INCOMING else LegRole.EMPLOYEE
         )
+
+
+class TestScripted:
+    def test_number_key__is_the_number_the_contact_dials(self) -> None:
+        sc = Scenario(scripted=[{"at": "11:00", "number": "yandex", "contact": "79250000042"}])
+        world = build_world(sc, seed=1, start=START)
+        at = int(datetime(2026, 5, 14, 11, 0, tzinfo=MSK).timestamp())
+        call = next(c for c in world.store.between(at, at + 1))
+        yandex = next(n for n in world.numbers if n.channel == "yandex")
+        assert call.virtual_number == yandex.number
+        assert call.visit is not None
+
+    def test_clinic_without_numbers__skips_its_scripted_calls(self) -> None:
+        sc = Scenario(
+            clinics=[{"id": 1}, {"id": 2}],
+            numbers=[{"key": "main"}],
+            scripted=[{"at": "11:00", "clinic": 2, "contact": "79250000042"}],
+        )
+        world = build_world(sc, seed=1, start=START)
+        at = int(datetime(2026, 5, 14, 11, 0, tzinfo=MSK).timestamp())
+        assert all(c.contact_number != "79250000042" for c in world.store.between(at, at + 1))
+
+    def test_outgoing__is_dialled_by_the_named_employee(self) -> None:
+        sc = Scenario(scripted=[{"at": "12:00", "direction": "out", "answered_by": "admin2",
+                                 "contact": "79250000043", "talk": 60}])  # fmt: skip
+        world = build_world(sc, seed=1, start=START)
+        at = int(datetime(2026, 5, 14, 12, 0, tzinfo=MSK).timestamp())
+        call = next(c for c in world.store.between(at, at + 1) if c.contact_number == "79250000043")
+        assert call.kind is CallKind.OUTGOING
+        assert call.legs[0].employee_id == world.employees[1].id
+        assert call.talk_duration == 60
