@@ -343,6 +343,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB: the hot index pages of a year stay cached
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
