@@ -121,3 +121,23 @@ class TestScenarioFaults:
         outage = next(f for f in reg._faults if f.spec.kind == "http_status")
         start = state.world.clock.timestamp()
         assert (outage.ts_from, outage.ts_to) == (start + 3600, start + 4500)
+
+
+class TestLatency:
+    async def test_distribution__draws_each_delay_from_it(
+        self, registry: FaultRegistry, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Latency from a uniform distribution: each hit sleeps a value inside its bounds."""
+        slept: list[float] = []
+
+        async def fake_sleep(seconds: float) -> None:
+            slept.append(seconds)
+
+        monkeypatch.setattr("mockpbx.faults.asyncio.sleep", fake_sleep)
+        uniform = {"kind": "uniform", "low": 0.2, "high": 0.4}
+        registry.add(FaultSpec(face="uis", kind="latency", distribution=uniform))
+        for _ in range(5):
+            assert await registry.intercept(_request(), "uis", "m") is None
+        assert len(slept) == 5
+        assert all(0.2 <= s <= 0.4 for s in slept)
+        assert len(set(slept)) > 1
