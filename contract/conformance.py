@@ -165,21 +165,26 @@ def _send_and_check(probe: Probe, session: Any, case: Any, report: Conformance) 
     import requests
     from schemathesis.core.failures import FailureGroup
 
-    if len(report.findings) >= MAX_FINDINGS:
+    if len(report.findings) >= MAX_FINDINGS or probe.gone:
         return
     headers = {KEY_HEADER: probe.key}
     probe.count()
     try:
         response = case.call(base_url=probe.base_url, session=session, headers=headers, timeout=15)
     except requests.RequestException as exc:
+        probe.answered(False)
         report.findings.setdefault(
             "no answer", probe.redact(f"{case.method} {case.formatted_path}: {exc!r}")
         )
         return
+    probe.answered(True)
     report.sent += 1
     try:
         case.validate_response(
-            response, headers=headers, transport_kwargs={"base_url": probe.base_url}
+            response,
+            checks=_checks(),
+            headers=headers,
+            transport_kwargs={"base_url": probe.base_url},
         )
     except FailureGroup as group:
         for failure in group.exceptions:

@@ -20,6 +20,8 @@ __all__ = ["KEY_HEADER", "Exchange", "Probe", "RateLimiter", "parse_time"]
 
 KEY_HEADER = "IDENT-Integration-Key"
 MAX_LIMIT = 1000  # the spec's maximum page size
+GIVE_UP_AFTER = 3  # consecutive requests without an answer: stop sending, report the rest
+MAX_RETRY_AFTER = 10.0  # longest wait honoured for a 429's Retry-After, seconds
 
 
 class RateLimiter:
@@ -65,6 +67,13 @@ class Exchange:
         return 200 <= self.status < 300 and isinstance(self.body, list)
 
 
+def _retry_after(value: str | None) -> float:
+    try:
+        return min(max(float(value or 1), 0.0), MAX_RETRY_AFTER)
+    except ValueError:
+        return 1.0
+
+
 def parse_time(value: object) -> datetime | None:
     """An ISO 8601 time with an offset, or None if `value` isn't one."""
     if not isinstance(value, str) or "T" not in value.upper():
@@ -93,6 +102,15 @@ class Probe:
         self.limiter = RateLimiter(rate)
         self.client = client or httpx.Client(timeout=timeout, follow_redirects=False)
         self.requests = 0
+        self.unanswered = 0  # consecutive requests that got no answer at all
+
+    @property
+    def gone(self) -> bool:
+        """The provider stopped answering: later requests are not sent (a run never hangs)."""
+        return self.unanswered >= GIVE_UP_AFTER
+
+    def answered(self, ok: bool) -> None:
+        self.unanswered = 0 if ok else self.unanswered + 1
 
     def close(self) -> None:
         self.client.close()
@@ -120,11 +138,28 @@ class Probe:
         elif isinstance(key, str):
             headers[KEY_HEADER] = key
         url = f"{self.base_url}/{endpoint}"
-        self.count()
-        try:
-            response = self.client.request(method, url, params=params, headers=headers, json=json)
-        except httpx.HTTPError as exc:
-            return Exchange(method, url, 0, None, f"no answer: {exc!r}", httpx.Headers())
+        for _ in range(3):
+            if self.gone:
+                return Exchange(
+                    method,
+                    url,
+                    0,
+                    None,
+                    "not sent: the provider stopped answering",
+                    httpx.Headers(),
+                )
+            self.count()
+            try:
+                response = self.client.request(
+                    method, url, params=params, headers=headers, json=json
+                )
+            except httpx.HTTPError as exc:
+                self.answered(False)
+                return Exchange(method, url, 0, None, f"no answer: {exc!r}", httpx.Headers())
+            self.answered(True)
+            if response.status_code != 429:
+                break
+            time.sleep(_retry_after(response.headers.get("Retry-After")))  # as the spec asks
         return self._exchange(method, response)
 
     def _exchange(self, method: str, response: httpx.Response) -> Exchange:

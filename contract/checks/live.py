@@ -54,7 +54,7 @@ def _observe(ctx: Context) -> tuple[list[_Poll], list[Msg]]:
         else:
             calls = [c for c in answer.body if isinstance(c, dict)]
             polls.append(_Poll(_provider_time(answer, calls), calls))
-        if time.monotonic() + ctx.poll_interval > deadline:
+        if time.monotonic() + ctx.poll_interval > deadline or ctx.probe.gone:
             return polls, problems
         time.sleep(ctx.poll_interval)
 

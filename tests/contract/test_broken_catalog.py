@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
+from aiohttp import web
 from broken import CATALOG, CONFORMANCE_CATALOG, KEY, OPTIONAL_CATALOG, GoodProvider, serve
 
 from contract.checks import CHECKS
@@ -94,3 +98,48 @@ def test_optional_check_flags_its_defect_without_failing_the_run(name: str) -> N
     report = run(provider_class(), only=(check_id,), writes=True)
     assert status_of(report, check_id) in (Status.FAIL, Status.WARNING)
     assert report.passed
+
+
+class RateLimitsEveryOtherRequest(GoodProvider):
+    """A correct provider that answers every other API request with 429 and Retry-After: 0."""
+
+    def app(self) -> web.Application:
+        app = super().app()
+        count = 0
+
+        @web.middleware
+        async def limit(request: web.Request, handler: Any) -> web.StreamResponse:
+            nonlocal count
+            count += 1
+            if count % 2 and request.path.startswith(self.path):
+                return web.Response(status=429, headers={"Retry-After": "0"})
+            response: web.StreamResponse = await handler(request)
+            return response
+
+        app.middlewares.append(limit)
+        return app
+
+
+def test_verifier__honours_429_retry_after() -> None:
+    """429 is the documented way to slow a client down: the verifier waits and retries."""
+    report = run(RateLimitsEveryOtherRequest())
+    assert [r.check_id for r in report.results if r.status is Status.FAIL] == []
+
+
+def test_verifier__gives_up_on_a_provider_that_never_answers() -> None:
+    """Three requests without an answer and the rest are not sent: a run never hangs."""
+
+    async def hang(request: web.Request) -> web.Response:
+        await asyncio.sleep(2)  # far beyond the 0.2 s timeout; short so the server stops soon
+        return web.json_response([])
+
+    app = web.Application()
+    app.router.add_get("/v1/{name}", hang)
+    with serve(app) as origin:
+        start, end = GoodProvider().period()
+        options = Options(
+            base_url=origin + "/v1", key=KEY, start=start, end=end, timeout=0.2, **FAST
+        )
+        report = verify(options)
+    assert not report.passed
+    assert report.requests <= 10
