@@ -96,13 +96,14 @@ def parse_period(query: MultiMapping[str], options: ClinicOptions) -> Period:
     return Period(math.ceil(start), ts_to)
 
 
-def _int(name: str, raw: str, low: int, high: int) -> int:
+def _int(name: str, raw: str, low: int, high: int | None) -> int:
     try:
         value = int(raw, 10)
     except ValueError:
         raise BadParameter(name, f"must be an integer, got {raw[:32]!r}") from None
-    if not low <= value <= high:
-        raise BadParameter(name, f"must be between {low} and {high}, got {value}")
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise BadParameter(name, f"must be {bounds}, got {str(value)[:32]}")
     return value
 
 
@@ -117,7 +118,7 @@ def parse_page(query: MultiMapping[str], options: ClinicOptions) -> Page:
     for name in options.offset_names:
         raw = query.get(name)
         if raw is not None:
-            offset = _int(name, raw, 0, 1_000_000)
+            offset = _int(name, raw, 0, None)  # past the end is simply []
     return Page(limit, offset)
 
 
