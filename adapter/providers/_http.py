@@ -160,6 +160,7 @@ async def stable_pages(
                 last = key(rows[-1])
                 offset += len(rows) - overlap
                 pending = asyncio.ensure_future(fetch(offset))
+                await asyncio.sleep(0)  # let the request go out before the caller's CPU work
             yield rows
             if not full:
                 return

@@ -51,6 +51,7 @@ __all__ = ["REPORT_FIELDS", "UisClient", "UisSettings"]
 
 NAME = "uis"
 MAX_OFFSET = 100_000
+SLICE = 500  # rows converted between two yields to the event loop
 # The fields of get.calls_report we read; asking only for these keeps pages small.
 REPORT_FIELDS = (
     "id",
@@ -296,9 +297,12 @@ class UisClient:
             return _rows(await self._report_page(account.timezone, start, end, offset, limit))
 
         async for rows in stable_pages(fetch, limit=limit, key=_row_id):
-            yield [
-                r for r in (_record(row, account) for row in rows) if start <= r.started_at < end
-            ]
+            page: list[CallRecord] = []
+            for i in range(0, len(rows), SLICE):  # let the prefetched page travel meanwhile
+                records = (_record(row, account) for row in rows[i : i + SLICE])
+                page.extend(r for r in records if start <= r.started_at < end)
+                await asyncio.sleep(0)
+            yield page
 
     async def _report_page(
         self, tz: ZoneInfo, start: datetime, end: datetime, offset: int, limit: int
