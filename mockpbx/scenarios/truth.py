@@ -75,7 +75,7 @@ from typing import Any
 
 from mockpbx.core.calls import MAX_CALL_SECONDS
 from mockpbx.core.ids import mango_call_id, mango_entry_id, mango_recording_id, name_parts
-from mockpbx.core.model import Call, LegRole
+from mockpbx.core.model import Call, CallKind, Leg, LegRole
 from mockpbx.core.world import World
 from mockpbx.scenarios.daygen import sampler
 from mockpbx.scenarios.engine import Engine
@@ -107,7 +107,7 @@ def call_truth(world: World, call: Call, now: int) -> dict[str, Any]:
             "uis": {"call_session_id": call.id, "communication_id": call.id},
             "mango": {
                 "entry_id": mango_entry_id(call.id),
-                "call_ids": [mango_call_id(leg.id) for leg in call.legs],
+                "call_ids": [mango_call_id(leg.id) for leg in _mango_legs(call)],
                 "recording_id": mango_recording_id(call.id) if call.has_recording else None,
             },
             "clinic": None,
@@ -149,6 +149,13 @@ def call_truth(world: World, call: Call, now: int) -> dict[str, Any]:
             for leg in call.legs
         ],
     }
+
+
+def _mango_legs(call: Call) -> list[Leg]:
+    """The world legs Mango shows as legs: an outgoing call is one leg there (doc 245)."""
+    if call.kind is CallKind.OUTGOING:
+        return [call.legs[0], *(leg for leg in call.legs if leg.is_transferred)]
+    return call.legs
 
 
 def _visit(call: Call) -> dict[str, Any] | None:
