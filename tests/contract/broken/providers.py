@@ -140,7 +140,7 @@ class GoodProvider:
         q = request.query
         start, end = self.parse_time(q.get("dateTimeFrom")), self.parse_time(q.get("dateTimeTo"))
         limit = self.parse_int(q.get("limit"), 100, 1, 1000)
-        offset = self.parse_int(q.get("offset", q.get("offSet")), 0, 0, 1_000_000)
+        offset = self.parse_int(q.get("offset", q.get("offSet")), 0, 0, 10**30)
         if start is None or end is None or limit is None or offset is None:
             return self.bad_input()
         return self.epoch(start), self.epoch(end), limit, offset
