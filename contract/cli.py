@@ -64,10 +64,10 @@ def spec() -> None:
     "--from",
     "start",
     type=IsoTime(),
-    help="Period start (inclusive), with offset. Default: 7 days ago.",
+    help="Period start (inclusive), with offset. Default: 7 days before today.",
 )
 @click.option(
-    "--to", "end", type=IsoTime(), help="Period end (exclusive), with offset. Default: now."
+    "--to", "end", type=IsoTime(), help="Period end (exclusive), with offset. Default: today 00:00."
 )
 @click.option(
     "--html",

@@ -47,10 +47,14 @@ class Options:
 
 
 def default_period(now: datetime | None = None) -> tuple[datetime, datetime]:
-    """The last seven whole days before today (local time with its offset), plus today so far."""
+    """The seven whole days before today, local midnight to midnight (with the local offset).
+
+    Closed days only: calls still ending during the run would make pages differ
+    between reads and look like unstable paging.
+    """
     now = (now or datetime.now(UTC)).astimezone()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=7), now.replace(microsecond=0)
+    return today - timedelta(days=7), today
 
 
 def _run(spec: CheckSpec, ctx: Context) -> Result:

@@ -54,6 +54,24 @@ def _edge_queries(t: float) -> list[tuple[str, datetime, datetime, bool]]:
     ]
 
 
+def _edge_problems(ctx: Context, call: dict[str, Any]) -> list[Msg]:
+    """Ask for periods that start or end exactly at the call's start, in two offsets."""
+    t = instant(call)
+    assert t is not None
+    problems: list[Msg] = []
+    for label, start, end, must in _edge_queries(t):
+        got, problem = collect(ctx.probe, FINISHED, start, end, MAX_LIMIT)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        problems.extend(_outside(got, start, end))
+        if any(call_identity(g) == call_identity(call) for g in got) != must:
+            where = {"call": short(call), "case": label}
+            where.update(start=start.isoformat(), end=end.isoformat())
+            problems.append(Msg("ev.edge_missing" if must else "ev.edge_extra", where))
+    return problems
+
+
 def period_filter_is_honoured_at_its_edges(ctx: Context) -> Outcome:
     """A call is returned exactly when from <= start < to, whatever offset the period uses."""
     calls = history_or_problem(ctx)
@@ -61,28 +79,7 @@ def period_filter_is_honoured_at_its_edges(ctx: Context) -> Outcome:
         return calls
     problems = _outside(calls, ctx.start, ctx.end)
     for call in samples(calls):
-        t = instant(call)
-        assert t is not None
-        for label, start, end, must in _edge_queries(t):
-            got, problem = collect(ctx.probe, FINISHED, start, end, MAX_LIMIT)
-            if problem is not None:
-                problems.append(problem)
-                continue
-            problems.extend(_outside(got, start, end))
-            found = any(call_identity(g) == call_identity(call) for g in got)
-            if found != must:
-                key = "ev.edge_missing" if must else "ev.edge_extra"
-                problems.append(
-                    Msg(
-                        key,
-                        {
-                            "call": short(call),
-                            "case": label,
-                            "start": start.isoformat(),
-                            "end": end.isoformat(),
-                        },
-                    )
-                )
+        problems.extend(_edge_problems(ctx, call))
     return verdict(problems, Msg("sum.period_ok", {"n": len(calls)}), Msg("sum.period_bad"))
 
 
