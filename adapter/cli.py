@@ -144,6 +144,7 @@ class RichProgress:
     """A rich progress bar over the days of a run (for long backfills)."""
 
     def __init__(self) -> None:
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self._bar = Progress(
@@ -151,6 +152,7 @@ class RichProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[calls]} calls"),
+            console=Console(stderr=True),
             transient=False,
         )
         self._task: Any = None
