@@ -122,9 +122,9 @@ TITLES: dict[str, tuple[str, str]] = {
         "The clinic's schedule is accepted (PostTimeTable)",
         "Расписание клиники принимается (PostTimeTable)",
     ),
-    "callback_rings_the_employee_then_lists_the_call": (
-        "Click to call: the employee is rung first, then the patient (StartCallback)",
-        "Звонок по клику: сначала звонит сотруднику, затем пациенту (StartCallback)",
+    "callback_places_a_call_listed_as_current": (
+        "Click to call places a call that shows among current calls (StartCallback)",
+        "Звонок по клику создаёт вызов, который виден в текущих звонках (StartCallback)",
     ),
 }
 
@@ -181,9 +181,9 @@ WHY: dict[str, tuple[str, str]] = {
         "Only checked with --allow-writes.",
         "Проверяется только с --allow-writes.",
     ),
-    "callback_rings_the_employee_then_lists_the_call": (
-        "Only checked with --allow-calls (it rings real phones).",
-        "Проверяется только с --allow-calls (звонит на реальные телефоны).",
+    "callback_places_a_call_listed_as_current": (
+        "Only checked with --allow-calls (it rings real phones). Whether the employee's phone rings first must be confirmed by ear: HTTP cannot show it.",
+        "Проверяется только с --allow-calls (звонит на реальные телефоны). Что сначала звонит телефон сотрудника, нужно проверить на слух: по HTTP этого не видно.",
     ),
     "conformance": (
         "Generated requests, valid and invalid, get the documented answers; nothing crashes.",

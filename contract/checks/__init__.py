@@ -14,7 +14,7 @@ from contract.checks.access import (
 )
 from contract.checks.base import CheckSpec, Context, call_identity
 from contract.checks.extras import (
-    callback_rings_the_employee_then_lists_the_call,
+    callback_places_a_call_listed_as_current,
     ticket_ids_are_unique_and_stable,
     timetable_is_accepted,
 )
@@ -99,9 +99,9 @@ CHECKS: tuple[CheckSpec, ...] = (
     ),
     CheckSpec("timetable_is_accepted", Requirement.EXTRAS, False, timetable_is_accepted),
     CheckSpec(
-        "callback_rings_the_employee_then_lists_the_call",
+        "callback_places_a_call_listed_as_current",
         Requirement.EXTRAS,
         False,
-        callback_rings_the_employee_then_lists_the_call,
+        callback_places_a_call_listed_as_current,
     ),
 )

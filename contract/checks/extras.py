@@ -72,8 +72,8 @@ def _digits(value: object) -> str:
     return re.sub(r"\D", "", str(value))
 
 
-def callback_rings_the_employee_then_lists_the_call(ctx: Context) -> Outcome:
-    """POST /StartCallback places a call that shows in GetOngoingCalls (employee first)."""
+def callback_places_a_call_listed_as_current(ctx: Context) -> Outcome:
+    """POST /StartCallback places a call that GetOngoingCalls then lists (Direction out)."""
     if not (ctx.allow_calls and ctx.callback_employee and ctx.callback_client):
         return Outcome(Status.SKIPPED, Msg("sum.needs_allow_calls"))
     body = {"EmployeePhone": ctx.callback_employee, "ClientPhone": ctx.callback_client}

@@ -83,14 +83,14 @@ def test_optional_checks__pass_when_writes_and_calls_are_allowed(mockpbx: MockPB
         "allow_calls": True,
         "callback_employee": line,
         "callback_client": "79161234567",
-        "only": ("timetable_is_accepted", "callback_rings_the_employee_then_lists_the_call"),
+        "only": ("timetable_is_accepted", "callback_places_a_call_listed_as_current"),
     }
     report = verify(options(mockpbx, **extra))
     assert {
         r.check_id: r.status for r in report.results if not r.required and ":" not in r.check_id
     } == {
         "timetable_is_accepted": Status.PASS,
-        "callback_rings_the_employee_then_lists_the_call": Status.PASS,
+        "callback_places_a_call_listed_as_current": Status.PASS,
     }
     assert {
         r.check_id: r.status for r in report.results if r.check_id.startswith("conformance:")

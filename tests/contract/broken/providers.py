@@ -490,7 +490,7 @@ OPTIONAL_CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
     "timetable_without_key": (TimetableWithoutKey, "timetable_is_accepted"),
     "callback_never_placed": (
         CallbackNeverPlaced,
-        "callback_rings_the_employee_then_lists_the_call",
+        "callback_places_a_call_listed_as_current",
     ),
 }
 # defects that only Schemathesis conformance sees: name -> (provider, conformance result id)
