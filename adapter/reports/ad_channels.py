@@ -23,12 +23,15 @@ calls) and the ratios (computed from the totals).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import orjson
+
 from adapter.reports.attribution import attribute_bookings, channel_sql
 from adapter.reports.base import CallWindow, Period, Report, ReportContext, open_window
+from adapter.reports.rollup import read_rollup
 from adapter.store.clinic import Channel
 
 __all__ = ["ad_channels"]
@@ -51,7 +54,8 @@ async def ad_channels(ctx: ReportContext, period: Period, *, booking_days: int =
         spend = clinic.spend(period.first, last)
         out = [_finish(key, values, spend) for key, values in rows.items()]
         out.sort(key=lambda r: (-r["calls"], *(str(r[k] or "") for k in _KEYS)))
-        totals = _totals(out, _unique_total(window, channels))
+        everyone: set[str] = set().union(*(values["phones"] for values in rows.values()))
+        totals = _totals(out, len(everyone))
         return Report(
             "ad-channels", period, window.sources, out, totals, {"booking_days": booking_days}
         )
@@ -70,28 +74,64 @@ def _row_key(channel: str, src: Any, med: Any, camp: Any, by_key: dict[str, Chan
 
 
 def _empty() -> dict[str, Any]:
-    return {"calls": 0, "unique_callers": 0, "new_patients": set(), "booked": 0}
+    return {"calls": 0, "unique_callers": 0, "phones": set(), "new_patients": set(), "booked": 0}
 
 
 def _calls(window: CallWindow, channels: list[Channel]) -> dict[Key, dict[str, Any]]:
+    """Calls and distinct callers per row: daily rollups for the cache, calls for the rest."""
     by_key = {c.key: c for c in channels}
     rows: dict[Key, dict[str, Any]] = {_row_key(c.key, 0, 0, 0, by_key): _empty() for c in channels}
-    ch = channel_sql(channels, "c")
-    sql = (
-        "SELECT ch, src, med, camp, COUNT(*), COUNT(DISTINCT contact_number) FROM ("
-        f"SELECT {ch} AS ch, c.utm_source AS src, c.utm_medium AS med, "
-        "c.utm_campaign AS camp, c.contact_number "
-        f"FROM ({window.union(COLUMNS, hi=window.hi)}) c WHERE c.direction = 'in'"
-        ") x GROUP BY ch, CASE WHEN ch = 'other' THEN src END, "
-        "CASE WHEN ch = 'other' THEN med END, CASE WHEN ch = 'other' THEN camp END"
-    )
-    for channel, src, med, camp, n, unique in window.query(sql):
+    rolled = read_rollup(window, "ch", lambda w, a, b: _build(w, channels, a, b))
+    found: list[tuple[str, Any, Any, Any, int, set[str]]] = []
+    if rolled is not None:
+        for _, key, n, _, contacts in rolled:
+            channel, src, med, camp = orjson.loads(key)
+            found.append((channel, src, med, camp, n, contacts or set()))
+    sql = _grouped(channels, window.union(COLUMNS, hi=window.hi, live_only=rolled is not None))
+    for channel, src, med, camp, phone, n in window.query(sql):
+        found.append((channel, src, med, camp, int(n), {phone} if phone else set()))
+    for channel, src, med, camp, n, phones in found:
         row = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
-        row["calls"] += int(n)
-        row["unique_callers"] += int(unique)
+        row["calls"] += n
+        row["phones"] |= phones
     for row in rows.values():
-        row.update(visited=0, revenue=Decimal(0))
+        row.update(unique_callers=len(row["phones"]), visited=0, revenue=Decimal(0))
     return rows
+
+
+def _grouped(channels: list[Channel], source: str, by_day: bool = False) -> str:
+    """Incoming calls grouped by (day,) row key and caller number."""
+    ch = channel_sql(channels, "c")
+    day = "c.local_date, " if by_day else ""
+    other = [f"CASE WHEN {ch} = 'other' THEN c.{col} END" for col in _UTM]
+    return (
+        f"SELECT {day}{ch}, {', '.join(other)}, c.contact_number, COUNT(*) "
+        f"FROM ({source}) c WHERE c.direction = 'in' "
+        f"GROUP BY {day}{ch}, {', '.join(other)}, c.contact_number"
+    )
+
+
+_UTM = ("utm_source", "utm_medium", "utm_campaign")
+
+
+def _build(window: CallWindow, channels: list[Channel], first: date, last: date) -> list[Any]:
+    """The `ch` rollup of the cached days first..last: (day, key, calls, 0, callers)."""
+    source = (
+        f"SELECT local_date, {COLUMNS} FROM calls "
+        f"WHERE local_date >= '{first.isoformat()}' AND local_date <= '{last.isoformat()}'"
+    )
+    out: dict[tuple[Any, str], list[Any]] = {}
+    for day, channel, src, med, camp, phone, n in window.query(_grouped(channels, source, True)):
+        key = orjson.dumps([channel, src, med, camp]).decode()
+        entry = out.setdefault((_as_date(day), key), [0, set()])
+        entry[0] += int(n)
+        if phone:
+            entry[1].add(phone)
+    return [(day, key, n, 0, phones) for (day, key), (n, phones) in out.items()]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _bookings(
@@ -109,14 +149,6 @@ def _bookings(
         row["visited"] += 1 if got.visited else 0
         row["revenue"] += got.revenue
         row["new_patients"] |= got.new_patients
-
-
-def _unique_total(window: CallWindow, channels: list[Channel]) -> int:
-    sql = (
-        f"SELECT COUNT(DISTINCT contact_number) FROM ({window.union(COLUMNS, hi=window.hi)}) c "
-        "WHERE c.direction = 'in'"
-    )
-    return int(window.query(sql)[0][0])
 
 
 def _money(value: Decimal) -> float:

@@ -21,12 +21,15 @@ computed from them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import orjson
+
 from adapter.reports.attribution import NEW_CALLER, attribute_bookings, taker_sql
 from adapter.reports.base import CallWindow, Period, Report, ReportContext, open_window
+from adapter.reports.rollup import read_rollup
 from adapter.store.clinic import StaffMember
 
 __all__ = ["admin_conversion", "pct"]
@@ -75,20 +78,57 @@ async def admin_conversion(ctx: ReportContext, period: Period, *, booking_days: 
 
 def _incoming_new(window: CallWindow, staff: dict[str, StaffMember]) -> dict[str | None, list[int]]:
     """[incoming_new, answered, booked, visited] per administrator (None: nobody)."""
-    sql = (
-        "SELECT taker, line, answered, COUNT(*) FROM ("
-        f"SELECT {taker_sql('c')} AS taker, "
-        "CASE WHEN c.answered THEN NULL ELSE c.sip_line END AS line, c.answered AS answered "
-        f"FROM ({window.union(COLUMNS, hi=window.hi)}) c "
-        f"WHERE c.direction = 'in' AND {NEW_CALLER.format(c='c')}"
-        ") x GROUP BY taker, line, answered"
-    )
     out: dict[str | None, list[int]] = {}
-    for taker, line, answered, n in window.query(sql):
-        row = out.setdefault(_who(taker, line, staff), [0, 0, 0, 0])
-        row[0] += int(n)
-        row[1] += int(n) if answered else 0
+    rolled = read_rollup(window, "adm", lambda w, a, b: _build(w, staff, a, b))
+    for _, key, n, answered, _ in rolled or []:
+        row = out.setdefault(orjson.loads(key)[0], [0, 0, 0, 0])
+        row[0] += n
+        row[1] += answered
+    source = window.union(COLUMNS, hi=window.hi, live_only=rolled is not None)
+    for _, who, n, answered in _grouped(window, staff, source, False):
+        row = out.setdefault(who, [0, 0, 0, 0])
+        row[0] += n
+        row[1] += answered
     return out
+
+
+def _grouped(
+    window: CallWindow, staff: dict[str, StaffMember], source: str, by_day: bool
+) -> list[tuple[Any, str | None, int, int]]:
+    """(day or None, administrator, new-caller calls, answered) from the calls of `source`."""
+    day = "local_date, " if by_day else ""
+    sql = (
+        f"SELECT {day}taker, line, answered, COUNT(*) FROM ("
+        f"SELECT {'c.local_date, ' if by_day else ''}{taker_sql('c')} AS taker, "
+        "CASE WHEN c.answered THEN NULL ELSE c.sip_line END AS line, c.answered AS answered "
+        f"FROM ({source}) c "
+        f"WHERE c.direction = 'in' AND {NEW_CALLER.format(c='c')}"
+        f") x GROUP BY {day}taker, line, answered"
+    )
+    out: dict[tuple[Any, str | None], list[int]] = {}
+    for row in window.query(sql):
+        when = row[0] if by_day else None
+        taker, line, answered, n = row[1:] if by_day else row
+        entry = out.setdefault((when, _who(taker, line, staff)), [0, 0])
+        entry[0] += int(n)
+        entry[1] += int(n) if answered else 0
+    return [(when, who, n, m) for (when, who), (n, m) in out.items()]
+
+
+def _build(window: CallWindow, staff: dict[str, StaffMember], first: date, last: date) -> list[Any]:
+    """The `adm` rollup of the cached days first..last: (day, [who], calls, answered, None)."""
+    source = (
+        f"SELECT local_date, {COLUMNS} FROM calls "
+        f"WHERE local_date >= '{first.isoformat()}' AND local_date <= '{last.isoformat()}'"
+    )
+    return [
+        (_as_date(when), orjson.dumps([who]).decode(), n, m, None)
+        for when, who, n, m in _grouped(window, staff, source, True)
+    ]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _who(taker: Any, line: Any, staff: dict[str, StaffMember]) -> str | None:

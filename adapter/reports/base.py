@@ -147,6 +147,7 @@ class ReportContext:
     source: Provider | None = None
     tz: ZoneInfo | None = None
     use_cache: bool = True  # False: the whole window from the provider (benchmarks, checks)
+    use_rollups: bool = True  # False: every figure from the calls themselves (checks)
 
     @property
     def clinic(self) -> ClinicStore:
@@ -187,21 +188,26 @@ class CallWindow:
     sources: Sources
     now: datetime
     live_keys: frozenset[tuple[str, str]] = frozenset()  # the provider part's calls
+    rollups: bool = False  # the cache part may be read from daily rollups
+    lo: int = 0  # period start, epoch
+    hi: int = 0  # period end, epoch
 
-    @property
-    def lo(self) -> int:
-        return int(self.period.start.timestamp())
-
-    @property
-    def hi(self) -> int:
-        return int(self.period.end.timestamp())
+    def __post_init__(self) -> None:
+        self.lo = int(self.period.start.timestamp())
+        self.hi = int(self.period.end.timestamp())
 
     def union(
-        self, columns: str, *, lo: int | None = None, hi: int | None = None, cond: str = ""
+        self,
+        columns: str,
+        *,
+        lo: int | None = None,
+        hi: int | None = None,
+        cond: str = "",
+        live_only: bool = False,
     ) -> str:
         """`SELECT columns FROM <part> WHERE <range> [AND cond]` per part, as one UNION ALL."""
         selects = []
-        for part in self.parts:
+        for part in self.parts[1:] if live_only else self.parts:
             clipped = Part(part.table, max(part.lo, lo or part.lo), min(part.hi, hi or part.hi))
             if clipped.lo < clipped.hi:
                 where = clipped.where() + (f" AND {cond}" if cond else "")
@@ -250,15 +256,26 @@ def _opened(store: SqlStore, live: list[CallRecord], tz: ZoneInfo) -> Iterator[C
 
 async def plan_sources(
     ctx: ReportContext, period: Period, lookahead: timedelta
-) -> tuple[Sources, datetime, datetime, datetime]:
-    """(sources, window end, split, now): where each part of the window comes from."""
+) -> tuple[Sources, datetime, datetime, datetime, datetime]:
+    """(sources, window end, cache start, split, now): where each part comes from.
+
+    The cache holds [cache start, split): its start is 00:00 of the first day
+    the first successful sync run loaded (days before it were never cached
+    and come from the provider, like today); without any sync state the
+    cache is taken to hold everything before `split`.
+    """
     tz = await ctx.timezone()
     now = (await ctx.clock.now()).astimezone(tz)
     today0 = datetime.combine(now.date(), time(0), tz)
     states = await asyncio.to_thread(ctx.store.states)
     split = today0
     synced: datetime | None = None
+    cache_from = period.start
     if states:
+        runs = ctx.store.runs(limit=100_000)
+        firsts = [r.date_from for r in runs if r.status == "ok" and r.date_from is not None]
+        if firsts:
+            cache_from = max(period.start, datetime.combine(min(firsts), time(0), tz))
         loaded = [s.loaded_until for s in states if s.loaded_until is not None]
         # nothing cached yet: everything from the provider
         split = min(split, datetime.combine(min(loaded), time(0), tz)) if loaded else period.start
@@ -268,9 +285,10 @@ async def plan_sources(
         split = period.start
     wend = min(period.end + lookahead, max(now, period.start))
     sources = Sources(cache_synced_at=synced)
-    if period.start < split:
+    cache_from = min(cache_from, split)
+    if cache_from < split:
         sources.cache_until = split
-    return sources, wend, split, now
+    return sources, wend, cache_from, split, now
 
 
 @contextmanager
@@ -283,7 +301,17 @@ def _window_conn(
     now: datetime,
 ) -> Iterator[CallWindow]:
     with _opened(ctx.store, live, period.tz) as conn:
-        yield CallWindow(conn, period, parts, sources, now, frozenset(r.key for r in live))
+        window = CallWindow(conn, period, parts, sources, now, frozenset(r.key for r in live))
+        window.rollups = ctx.use_rollups and _same_days(ctx, period)
+        yield window
+
+
+def _same_days(ctx: ReportContext, period: Period) -> bool:
+    """Whether the cache's `local_date` (the accounts' timezone) is the report's day."""
+    zones = {s.timezone for s in ctx.store.states()}
+    if not zones:
+        zones = {ctx.clinic.meta().get("timezone", period.tz.key)}
+    return zones == {period.tz.key}
 
 
 class _Opened:
@@ -296,19 +324,28 @@ class _Opened:
         self._cm: Any = None
 
     async def __aenter__(self) -> CallWindow:
-        sources, wend, split, now = await plan_sources(self.ctx, self.period, self.lookahead)
+        plan = await plan_sources(self.ctx, self.period, self.lookahead)
+        sources, wend, cache_from, split, now = plan
         start = self.period.start
-        parts = [Part("calls", int(start.timestamp()), int(min(split, wend).timestamp()))]
+        cached = Part("calls", _ts(cache_from), _ts(max(cache_from, min(split, wend))))
+        parts = [cached]
         live: list[CallRecord] = []
-        if wend > split:
-            if self.ctx.source is not None and Capability.HISTORY in self.ctx.source.capabilities:
-                lo = max(start, split)
-                live = await _provider_part(self.ctx.source, lo, wend, self.period.tz)
-                sources.live_from = lo
-                parts.append(Part(LIVE_TABLE, int(lo.timestamp()), int(wend.timestamp())))
-            else:
+        ranges = [(start, min(cache_from, wend)), (max(start, split), wend)]
+        for lo, hi in ranges:
+            if lo >= hi:
+                continue
+            if self.ctx.source is None or Capability.HISTORY not in self.ctx.source.capabilities:
                 sources.notes.append(
-                    f"calls from {split.isoformat()} on are not included: no provider configured"
+                    f"calls of {lo.isoformat()}..{hi.isoformat()} are not included: "
+                    "not cached and no provider configured"
+                )
+                continue
+            live += await _provider_part(self.ctx.source, lo, hi, self.period.tz)
+            sources.live_from = lo if sources.live_from is None else sources.live_from
+            parts.append(Part(LIVE_TABLE, _ts(lo), _ts(hi)))
+            if hi <= cache_from and cache_from < split:
+                sources.notes.append(
+                    f"calls before {cache_from.isoformat()} are not cached: from the provider"
                 )
         self._cm = _window_conn(self.ctx, self.period, sources, parts, live, now)
         window: CallWindow = self._cm.__enter__()
@@ -319,6 +356,10 @@ class _Opened:
 
     async def __aexit__(self, *exc: object) -> None:
         self._cm.__exit__(None, None, None)
+
+
+def _ts(when: datetime) -> int:
+    return int(when.timestamp())
 
 
 def _count(window: CallWindow, part: Part, period: Period) -> int:

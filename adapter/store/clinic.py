@@ -19,6 +19,7 @@ Times are epoch seconds; phones are E.164.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -63,9 +64,12 @@ __all__ = [
     "VisitRow",
     "ad_channels",
     "ad_spend",
+    "bump_version",
     "channel_numbers",
     "clinic_meta",
     "clinic_staff",
+    "report_rollup",
+    "report_rollup_days",
     "visit_appointments",
 ]
 
@@ -120,6 +124,28 @@ clinic_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text),
 )
+
+# Daily rollups of the reports (migration 0004), see adapter.reports.rollup.
+report_rollup = Table(
+    "report_rollup",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("key", String(1024), primary_key=True),  # JSON array: the row's key
+    Column("n", Integer, nullable=False),  # calls
+    Column("m", Integer, nullable=False),  # answered calls
+    Column("contacts", Text),  # JSON array of the distinct caller numbers (kind "ch")
+)
+
+report_rollup_days = Table(
+    "report_rollup_days",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),  # "<calls>:<max loaded_at>" of the day
+    Column("version", String(64), nullable=False),  # clinic data version it was built with
+)
+Index("ix_calls_day_loaded", calls.c.local_date, calls.c.loaded_at)
 
 # The reports' covering index: a period scan of incoming calls reads no table rows.
 Index(
@@ -258,6 +284,7 @@ class ClinicStore:
                 "timezone": data.timezone,
                 "source": data.source,
                 "imported_at": datetime.now(UTC).isoformat(),
+                "version": uuid.uuid4().hex,
             }
             conn.execute(delete(clinic_meta))
             conn.execute(insert(clinic_meta), [{"key": k, "value": v} for k, v in meta.items()])
@@ -278,6 +305,7 @@ class ClinicStore:
         }
         with self.engine.begin() as conn:
             self._upsert_comments(conn, [row])
+            bump_version(conn)
 
     def _upsert_comments(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
@@ -369,6 +397,12 @@ class ClinicStore:
                     if key in chunk:
                         out[key] = _comment(r._mapping)
         return out
+
+
+def bump_version(conn: Connection) -> None:
+    """Mark derived data (report rollups) stale: clinic data or comments changed."""
+    conn.execute(delete(clinic_meta).where(clinic_meta.c.key == "version"))
+    conn.execute(insert(clinic_meta).values(key="version", value=uuid.uuid4().hex))
 
 
 def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -24,7 +24,7 @@ from adapter.reports.admin_conversion import pct
 from adapter.reports.base import Report, period_of
 from adapter.reports.render import render
 from adapter.store import SqlStore
-from adapter.store.clinic import ClinicStore
+from adapter.store.clinic import CallComment, ClinicStore
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = date(2026, 5, 14)
@@ -166,7 +166,8 @@ class TestSources:
     def test_lagging_cache_is_topped_up_from_the_provider(self, ctx: ReportContext) -> None:
         """Sync state says days before yesterday are cached: yesterday comes live too."""
         store = ctx.store
-        run_id = store.begin_run("fake:1", "fake", "Europe/Moscow", NOW, TODAY, TODAY)
+        first = TODAY - timedelta(days=3)
+        run_id = store.begin_run("fake:1", "fake", "Europe/Moscow", NOW, first, TODAY)
         store.finish_run(
             run_id, NOW, status="ok", days=1, calls=0, loaded_until=TODAY - timedelta(days=1)
         )
@@ -286,3 +287,38 @@ class TestRender:
         body = render(run(admin_conversion(ctx, both())), "table")
         assert "Administrator conversion" in body
         assert "provider: 3 call(s)" in body
+
+
+class TestRollups:
+    """The daily rollups give exactly what the calls give, and notice changes."""
+
+    def _both_ways(self, ctx: ReportContext, build: Any) -> tuple[Any, Any]:
+        ctx.use_rollups = False
+        direct = run(build(ctx, both())).as_json()
+        ctx.use_rollups = True
+        return direct, run(build(ctx, both())).as_json()
+
+    @pytest.mark.parametrize("build", [ad_channels, admin_conversion])
+    def test_rollup__equals_the_calls(self, ctx: ReportContext, build: Any) -> None:
+        direct, cold = self._both_ways(ctx, build)
+        warm = run(build(ctx, both())).as_json()
+        assert cold["rows"] == direct["rows"]
+        assert warm["rows"] == direct["rows"]
+        assert warm["totals"] == direct["totals"]
+
+    def test_rollup__saved_comment_is_seen(self, ctx: ReportContext) -> None:
+        run(admin_conversion(ctx, both()))  # builds the rollups
+        note = CallComment("fake", "c4", "Новый клиент", "Цены", author="2")
+        ClinicStore(ctx.store.engine).save_comment(note, now=NOW)
+        rows = {r["employee_id"]: r for r in run(admin_conversion(ctx, both())).rows}
+        assert rows["1"]["incoming_new"] == 1  # c4 now belongs to Olga
+        assert rows["2"]["incoming_new"] == 2
+
+    def test_rollup__reloaded_day_is_rebuilt(self, ctx: ReportContext) -> None:
+        run(ad_channels(ctx, both()))
+        extra = call("c6", at(2, 14), "+79160000005", utm_source="tiktok", utm_medium="social",
+                     utm_campaign="promo")  # fmt: skip
+        ctx.store.replace_day("fake:1", (TODAY - timedelta(days=2)), MSK, [*CACHED[2:], extra])
+        rows = {r["channel"]: r for r in run(ad_channels(ctx, both())).rows}
+        assert rows["other"]["calls"] == 2
+        assert rows["other"]["unique_callers"] == 2
