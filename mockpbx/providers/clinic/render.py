@@ -23,6 +23,30 @@ from mockpbx.providers.clinic.schemas import ClinicOptions
 __all__ = ["finished_call", "format_time", "ongoing_call", "recording_url"]
 
 
+# the order of the contract's Call object, kept on the wire for readers of raw answers
+FIELDS = (
+    "Id",
+    "DateAndTime",
+    "Direction",
+    "PhoneFrom",
+    "PhoneTo",
+    "WaitInSeconds",
+    "TalkInSeconds",
+    "LineDescription",
+    "RecordUrl",
+    "UtmSource",
+    "UtmMedium",
+    "UtmCampaign",
+    "UtmTerm",
+    "UtmContent",
+    "HttpReferer",
+)
+
+
+def _ordered(body: dict[str, Any]) -> dict[str, Any]:
+    return {name: body[name] for name in FIELDS if name in body}
+
+
 def format_time(world: World, ts: int, options: ClinicOptions) -> str:
     if options.time_offset == "utc":
         return datetime.fromtimestamp(ts, UTC).isoformat()
@@ -93,7 +117,7 @@ def finished_call(world: World, call: Call, options: ClinicOptions, origin: str)
     body["WaitInSeconds"] = call.wait_duration
     body["TalkInSeconds"] = talk
     body["RecordUrl"] = recording_url(world, call, origin)
-    return body
+    return _ordered(body)
 
 
 def ongoing_call(world: World, call: Call, options: ClinicOptions, now: int) -> dict[str, Any]:
@@ -106,4 +130,4 @@ def ongoing_call(world: World, call: Call, options: ClinicOptions, now: int) -> 
         body["WaitInSeconds"] = max(0, now - call.start_ts)
         body["TalkInSeconds"] = None
     body["RecordUrl"] = None
-    return body
+    return _ordered(body)
