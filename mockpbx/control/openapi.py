@@ -141,6 +141,10 @@ def _paths() -> dict[str, Any]:
             "get": _op("Mango face options", errors=False),
             "post": _op("Change Mango face options (partial)", body=_OBJ),
         },
+        "/_mockpbx/clinic/options": {
+            "get": _op("Clinic face options", errors=False),
+            "post": _op("Change clinic face options (partial)", body=_OBJ),
+        },
     }
 
 

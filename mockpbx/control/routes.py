@@ -148,6 +148,7 @@ async def server_errors(request: web.Request) -> web.Response:
 
 
 def create_control(state: ServerState) -> web.Application:
+    from mockpbx.control.clinic import routes as clinic_routes
     from mockpbx.control.faults import routes as fault_routes
     from mockpbx.control.mango import routes as mango_routes
     from mockpbx.control.openapi import routes as openapi_routes
@@ -158,6 +159,7 @@ def create_control(state: ServerState) -> web.Application:
     app[STATE] = state
     app.add_routes(routes)
     app.add_routes(mango_routes)
+    app.add_routes(clinic_routes)
     for table in (scenario_routes, fault_routes, truth_routes, openapi_routes):
         app.add_routes(table)
     return app
