@@ -302,3 +302,19 @@ async def test_injected_faults__render_as_errors(
     assert response.status == status
     assert hook.seen == [("clinic", "GetFinishedCalls")]
     assert state.journal.count(face="clinic", method="GetFinishedCalls") == 1
+
+
+class TestControlOptions:
+    async def test_options__are_read_and_changed_over_the_control_plane(
+        self, client: TestClient, state: ServerState
+    ) -> None:  # type: ignore[type-arg]
+        assert (await (await client.get("/_mockpbx/clinic/options")).json())["auth_status"] == 401
+        changed = await client.post("/_mockpbx/clinic/options", json={"auth_status": 403})
+        assert (await changed.json())["auth_status"] == 403
+        assert (await client.get(f"{BASE}/GetOngoingCalls")).status == 403
+
+    async def test_options__unknown_or_bad_values_are_400(self, client: TestClient) -> None:  # type: ignore[type-arg]
+        for body in ({"auth_status": 500}, {"no_such_option": 1}):
+            response = await client.post("/_mockpbx/clinic/options", json=body)
+            assert response.status == 400
+            assert "error" in await response.json()
