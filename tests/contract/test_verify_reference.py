@@ -213,3 +213,26 @@ def test_every_check__has_a_title_and_reason_in_both_languages(lang: str) -> Non
 
     assert {c.id for c in CHECKS} <= set(TITLES) & set(WHY)
     assert all(TITLES[c.id][1 if lang == "ru" else 0] for c in CHECKS)
+
+
+@pytest.mark.parametrize(
+    ("clinic_options", "check_id", "expected"),
+    [
+        ({"auth_status": 403}, "missing_or_wrong_keys_are_refused", Status.PASS),
+        ({"time_offset": "utc"}, "times_carry_offsets", Status.PASS),
+        ({"missed_talk": "zero"}, "period_filter_is_honoured_at_its_edges", Status.PASS),
+        ({"to_inclusive": True}, "period_filter_is_honoured_at_its_edges", Status.FAIL),
+        ({"offset_names": ["offset"]}, "offset_is_accepted_in_both_spellings", Status.WARNING),
+        ({"max_limit": 50}, "pages_are_complete_and_stable", Status.FAIL),
+    ],
+)
+def test_face_options__allowed_ones_pass_and_deviations_are_caught(
+    mockpbx: MockPBXServer, clinic_options: dict[str, Any], check_id: str, expected: Status
+) -> None:
+    """The mock's open points: choices the contract allows pass; ones it forbids are caught."""
+    mockpbx.call(lambda s: s.options.__setitem__("clinic", clinic_options))
+    try:
+        report = verify(options(mockpbx, only=(check_id,), conformance=False))
+    finally:
+        mockpbx.call(lambda s: s.options.pop("clinic", None))
+    assert status_of(report, check_id) is expected
