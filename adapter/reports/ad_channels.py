@@ -23,15 +23,15 @@ calls) and the ratios (computed from the totals).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
 
-from adapter.reports.attribution import attribute_bookings, channel_sql
-from adapter.reports.base import CallWindow, Period, Report, ReportContext, open_window
-from adapter.reports.rollup import read_rollup
+from adapter.reports.attribution import Attributed, attribute_bookings, channel_sql
+from adapter.reports.base import CallWindow, Part, Period, Report, ReportContext, open_window
+from adapter.reports.rollup import booking_upto, read_rollup, unrolled
 from adapter.store.clinic import Channel
 
 __all__ = ["ad_channels"]
@@ -86,7 +86,7 @@ def _calls(window: CallWindow, channels: list[Channel]) -> dict[Key, dict[str, A
     if rolled is not None:
         for _, key, n, _, contacts in rolled:
             channel, src, med, camp = orjson.loads(key)
-            found.append((channel, src, med, camp, n, contacts or set()))
+            found.append((channel, src, med, camp, n, set(contacts or [])))
     sql = _grouped(channels, window.union(COLUMNS, hi=window.hi, live_only=rolled is not None))
     for channel, src, med, camp, phone, n in window.query(sql):
         found.append((channel, src, med, camp, int(n), {phone} if phone else set()))
@@ -137,18 +137,62 @@ def _as_date(value: Any) -> date:
 def _bookings(
     window: CallWindow, channels: list[Channel], rows: dict[Key, dict[str, Any]], days: int
 ) -> None:
+    """Bookings, visits, revenue, new patients: rolled-up settled days, then the rest."""
     by_key = {c.key: c for c in channels}
-    extra = f", {channel_sql(channels, 's')}, s.utm_source, s.utm_medium, s.utm_campaign"
-    attributed, extras = attribute_bookings(window, days, extra)
-    for key, got in attributed.items():
-        channel, src, med, camp = extras[key]
+    found: list[tuple[list[Any], int, int, Decimal, set[str]]] = []
+    upto = booking_upto(window, days)
+    rolled = read_rollup(
+        window, f"chbk:{days}", lambda w, a, b: _build_bookings(w, channels, days, a, b),
+        upto, depends=days + 1,
+    )  # fmt: skip
+    for _, key, n, m, extra in rolled or []:
+        found.append((orjson.loads(key), n, m, Decimal(extra["revenue"]), set(extra["new"])))
+    for credit in unrolled(window, upto, rolled is not None):
+        for (channel, src, med, camp), got in _attributed(window, channels, days, credit):
+            found.append(([channel, src, med, camp], 1, int(got.visited), got.revenue,
+                          got.new_patients))  # fmt: skip
+    for (channel, src, med, camp), n, m, revenue, new in found:
         row = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
         row.setdefault("visited", 0)
         row.setdefault("revenue", Decimal(0))
-        row["booked"] += 1
-        row["visited"] += 1 if got.visited else 0
-        row["revenue"] += got.revenue
-        row["new_patients"] |= got.new_patients
+        row["booked"] += n
+        row["visited"] += m
+        row["revenue"] += revenue
+        row["new_patients"] |= new
+
+
+def _attributed(
+    window: CallWindow,
+    channels: list[Channel],
+    days: int,
+    credit: tuple[int, int],
+    parts: list[Part] | None = None,
+) -> list[tuple[tuple[Any, ...], Attributed]]:
+    extra = f", {channel_sql(channels, 's')}, s.utm_source, s.utm_medium, s.utm_campaign"
+    attributed, extras = attribute_bookings(window, days, extra, credit=credit, parts=parts)
+    return [(extras[key], got) for key, got in attributed.items()]
+
+
+def _build_bookings(
+    window: CallWindow, channels: list[Channel], days: int, first: date, last: date
+) -> list[Any]:
+    """The `chbk` rollup of settled days: (day, key, booked, visited, {revenue, new})."""
+    tz = window.period.tz
+    lo = int(datetime.combine(first, time(0), tz).timestamp())
+    hi = int(datetime.combine(last + timedelta(days=1), time(0), tz).timestamp())
+    part = Part("calls", lo, hi + days * 86400)
+    out: dict[tuple[date, str], list[Any]] = {}
+    for key, got in _attributed(window, channels, days, (lo, hi), [part]):
+        day = datetime.fromtimestamp(got.started, tz).date()
+        entry = out.setdefault((day, orjson.dumps(list(key)).decode()), [0, 0, Decimal(0), set()])
+        entry[0] += 1
+        entry[1] += int(got.visited)
+        entry[2] += got.revenue
+        entry[3] |= got.new_patients
+    return [
+        (day, key, n, m, {"revenue": str(revenue), "new": sorted(new)})
+        for (day, key), (n, m, revenue, new) in out.items()
+    ]
 
 
 def _money(value: Decimal) -> float:

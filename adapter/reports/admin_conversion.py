@@ -21,15 +21,15 @@ computed from them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
 
-from adapter.reports.attribution import NEW_CALLER, attribute_bookings, taker_sql
-from adapter.reports.base import CallWindow, Period, Report, ReportContext, open_window
-from adapter.reports.rollup import read_rollup
+from adapter.reports.attribution import NEW_CALLER, Attributed, attribute_bookings, taker_sql
+from adapter.reports.base import CallWindow, Part, Period, Report, ReportContext, open_window
+from adapter.reports.rollup import booking_upto, read_rollup, unrolled
 from adapter.store.clinic import StaffMember
 
 __all__ = ["admin_conversion", "pct"]
@@ -53,18 +53,10 @@ async def admin_conversion(ctx: ReportContext, period: Period, *, booking_days: 
     async with open_window(ctx, period, timedelta(days=booking_days)) as window:
         staff = ctx.clinic.staff()
         counts = _incoming_new(window, staff)
-        extra = (
-            f", {taker_sql('s')}, s.sip_line, "
-            f"CASE WHEN {NEW_CALLER.format(c='s')} THEN 1 ELSE 0 END"
-        )
-        attributed, extras = attribute_bookings(window, booking_days, extra)
-        for key, got in attributed.items():
-            taker, line, new = extras[key]
-            if not new:
-                continue
-            row = counts.setdefault(_who(taker, line, staff), [0, 0, 0, 0])
-            row[2] += 1
-            row[3] += 1 if got.visited else 0
+        for who, booked, visited in _booked(window, staff, booking_days):
+            row = counts.setdefault(who, [0, 0, 0, 0])
+            row[2] += booked
+            row[3] += visited
         rows = _rows(counts, staff)
         return Report(
             "admin-conversion",
@@ -74,6 +66,58 @@ async def admin_conversion(ctx: ReportContext, period: Period, *, booking_days: 
             _totals(rows),
             {"booking_days": booking_days},
         )
+
+
+def _booked(
+    window: CallWindow, staff: dict[str, StaffMember], days: int
+) -> list[tuple[str | None, int, int]]:
+    """(administrator, booked, visited): rolled-up settled days, then the rest."""
+    upto = booking_upto(window, days)
+    rolled = read_rollup(
+        window, f"admbk:{days}", lambda w, a, b: _build_booked(w, staff, days, a, b),
+        upto, depends=days + 1,
+    )  # fmt: skip
+    out = [(orjson.loads(key)[0], n, m) for _, key, n, m, _ in rolled or []]
+    for credit in unrolled(window, upto, rolled is not None):
+        out += [(who, 1, int(got.visited)) for who, got in _attributed(window, staff, days, credit)]
+    return out
+
+
+def _attributed(
+    window: CallWindow,
+    staff: dict[str, StaffMember],
+    days: int,
+    credit: tuple[int, int],
+    parts: list[Part] | None = None,
+) -> list[tuple[str | None, Attributed]]:
+    """Booked new-caller calls credited in `credit`, with who took them."""
+    extra = (
+        f", {taker_sql('s')}, s.sip_line, CASE WHEN {NEW_CALLER.format(c='s')} THEN 1 ELSE 0 END"
+    )
+    attributed, extras = attribute_bookings(window, days, extra, credit=credit, parts=parts)
+    return [
+        (_who(extras[key][0], extras[key][1], staff), got)
+        for key, got in attributed.items()
+        if extras[key][2]
+    ]
+
+
+def _build_booked(
+    window: CallWindow, staff: dict[str, StaffMember], days: int, first: date, last: date
+) -> list[Any]:
+    """The `admbk` rollup of settled days: (day, [who], booked, visited, None)."""
+    tz = window.period.tz
+    lo = int(datetime.combine(first, time(0), tz).timestamp())
+    hi = int(datetime.combine(last + timedelta(days=1), time(0), tz).timestamp())
+    out: dict[tuple[date, str], list[int]] = {}
+    for who, got in _attributed(
+        window, staff, days, (lo, hi), [Part("calls", lo, hi + days * 86400)]
+    ):
+        day = datetime.fromtimestamp(got.started, tz).date()
+        entry = out.setdefault((day, orjson.dumps([who]).decode()), [0, 0])
+        entry[0] += 1
+        entry[1] += int(got.visited)
+    return [(day, key, n, m, None) for (day, key), (n, m) in out.items()]
 
 
 def _incoming_new(window: CallWindow, staff: dict[str, StaffMember]) -> dict[str | None, list[int]]:

@@ -45,7 +45,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapter.reports.base import CallWindow
+from adapter.reports.base import CallWindow, Part
 from adapter.store.clinic import Channel
 
 __all__ = [
@@ -107,6 +107,7 @@ class Attributed:
     """The bookings attributed to one call."""
 
     call: tuple[str, str]
+    started: int = 0  # the call's start, epoch
     appointments: list[str] = field(default_factory=list)
     visited: bool = False
     revenue: Decimal = Decimal(0)
@@ -114,17 +115,24 @@ class Attributed:
 
 
 def attribute_bookings(
-    window: CallWindow, booking_days: int, extra: str = "", extra_alias: str = "s"
+    window: CallWindow,
+    booking_days: int,
+    extra: str = "",
+    *,
+    credit: tuple[int, int] | None = None,
+    parts: list[Part] | None = None,
 ) -> tuple[dict[tuple[str, str], Attributed], dict[tuple[str, str], tuple[Any, ...]]]:
     """Attributed bookings per call key, and `extra` columns of those calls.
 
-    Only calls that started inside the period are returned; `extra` is a
-    comma-led list of SQL expressions over the call (alias `s`).
+    Only calls that started in `credit` (default: the period) are returned;
+    `extra` is a comma-led list of SQL expressions over the call (alias `s`);
+    `parts` (default: the window's) are where the calls are looked up.
     """
     span = booking_days * 86400
+    lo, hi = credit or (window.lo, window.hi)
     best: dict[str, tuple[int, tuple[str, str], tuple[Any, ...]]] = {}
     appt_info: dict[str, tuple[str, int | None, Any, bool]] = {}
-    for part in window.parts:
+    for part in window.parts if parts is None else parts:
         sql = (
             "SELECT a.id, a.patient_id, a.scheduled_at, pt.created_at, "
             "(SELECT a2.id FROM appointments a2 WHERE a2.patient_id = a.patient_id "
@@ -138,30 +146,32 @@ def attribute_bookings(
             "AND s.started_at <= a.booked_at AND s.started_at >= a.booked_at - :span "
             f"AND {part.where('s')}"
         )
-        for row in window.query(sql, lo=window.lo, hi=window.hi + span, span=span):
+        for row in window.query(sql, lo=lo, hi=hi + span, span=span):
             appt, patient, planned, created = str(row[0]), str(row[1]), row[2], row[3]
             key, started = (row[5], row[6]), int(row[7])
             appt_info[appt] = (patient, planned, created, str(row[4]) == appt)
             known = best.get(appt)
             if known is None or (started, key) > (known[0], known[1]):
                 best[appt] = (started, key, tuple(row[8:]))
-    return _collect(window, best, appt_info, span)
+    return _collect(window, best, appt_info, (lo, hi), span)
 
 
 def _collect(
     window: CallWindow,
     best: dict[str, tuple[int, tuple[str, str], tuple[Any, ...]]],
     appt_info: dict[str, tuple[str, int | None, Any, bool]],
+    credit: tuple[int, int],
     span: int,
 ) -> tuple[dict[tuple[str, str], Attributed], dict[tuple[str, str], tuple[Any, ...]]]:
-    inside = {a: b for a, b in best.items() if window.lo <= b[0] < window.hi}
-    visits = _visits(window, window.hi + span)
+    lo, hi = credit
+    inside = {a: b for a, b in best.items() if lo <= b[0] < hi}
+    visits = _visits(window, lo, hi + span)
     linked_data = bool(window.query("SELECT 1 FROM visit_appointments LIMIT 1"))
     out: dict[tuple[str, str], Attributed] = {}
     extras: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for appt, (_, key, extra) in sorted(inside.items()):
+    for appt, (started, key, extra) in sorted(inside.items()):
         patient, planned, created, first = appt_info[appt]
-        got = out.setdefault(key, Attributed(key))
+        got = out.setdefault(key, Attributed(key, started=started))
         extras[key] = extra
         got.appointments.append(appt)
         linked = visits.get(appt)
@@ -175,15 +185,15 @@ def _collect(
     return out, extras
 
 
-def _visits(window: CallWindow, hi: int) -> dict[str, list[Decimal]]:
-    """Linked visits' sums per appointment booked in [period start, hi)."""
+def _visits(window: CallWindow, lo: int, hi: int) -> dict[str, list[Decimal]]:
+    """Linked visits' sums per appointment booked in [lo, hi)."""
     sql = (
         "SELECT va.appointment_id, v.amount FROM appointments a "
         "JOIN visit_appointments va ON va.appointment_id = a.id "
         "JOIN visits v ON v.id = va.visit_id WHERE a.booked_at >= :lo AND a.booked_at < :hi"
     )
     out: dict[str, list[Decimal]] = {}
-    for appt, amount in window.query(sql, lo=window.lo, hi=hi):
+    for appt, amount in window.query(sql, lo=lo, hi=hi):
         out.setdefault(str(appt), []).append(Decimal(amount or 0))
     return out
 

@@ -14,12 +14,21 @@ report reads them. Only the cache part of a report uses rollups, and only
 when the cache's days (`calls.local_date`, the account's timezone) are the
 report's days; the provider's part is always computed from its calls.
 
+Bookings (kinds `chbk:N`, `admbk:N`, N = booking days) are rolled up by
+the day of the call they are attributed to, only for days whose bookings
+are settled: every call that could still take them (up to N days later)
+is cached (`booking_upto`). A day's booking rollup is rebuilt with the
+clinic data version or its own fingerprint; the later days it depends on
+are closed days of the cache, which a re-sync only replaces with the same
+history.
+
 The rollup of a day holds exactly what the direct SQL over that day's calls
 gives, so a report is the same with or without it (tests compare both).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,9 +40,16 @@ from sqlalchemy.exc import IntegrityError
 from adapter.reports.base import CallWindow
 from adapter.store.clinic import clinic_meta, report_rollup, report_rollup_days
 
-__all__ = ["RollupRow", "cached_days", "read_rollup"]
+__all__ = [
+    "RollupRow",
+    "booking_upto",
+    "cached_days",
+    "read_rollup",
+    "rolled_until",
+    "unrolled",
+]
 
-RollupRow = tuple[date, str, int, int, set[str] | None]  # day, key (JSON), n, m, contacts
+RollupRow = tuple[date, str, int, int, Any]  # day, key (JSON), n, m, extra (JSON-able)
 Builder = Callable[[CallWindow, date, date], Iterable[RollupRow]]
 
 
@@ -49,14 +65,19 @@ def cached_days(window: CallWindow) -> tuple[date, date] | None:
     return (first, last) if first <= last else None
 
 
-def read_rollup(window: CallWindow, kind: str, build: Builder) -> list[RollupRow] | None:
-    """The kind's rollup rows over the cache part, rebuilt where stale; None: not usable."""
-    days = cached_days(window)
+def read_rollup(
+    window: CallWindow, kind: str, build: Builder, upto: date | None = None, depends: int = 0
+) -> list[RollupRow] | None:
+    """The kind's rollup rows over the cache part (days up to `upto`), rebuilt where stale.
+
+    None when rollups cannot be used for this window.
+    """
+    days = rolled_days(window, upto)
     if days is None:
         return None
     first, last = days
     version = _version(window)
-    stale = _stale(window, kind, first, last, version)
+    stale = _stale(window, kind, first, last, version, depends)
     if stale:
         _rebuild(window, kind, stale, version, build)
     query = select(report_rollup).where(
@@ -66,9 +87,46 @@ def read_rollup(window: CallWindow, kind: str, build: Builder) -> list[RollupRow
     )
     out: list[RollupRow] = []
     for r in window.conn.execute(query):
-        contacts = set(orjson.loads(r.contacts)) if r.contacts else None
-        out.append((r.local_date, r.key, int(r.n), int(r.m), contacts))
+        extra = orjson.loads(r.contacts) if r.contacts else None
+        out.append((r.local_date, r.key, int(r.n), int(r.m), extra))
     return out
+
+
+def rolled_days(window: CallWindow, upto: date | None = None) -> tuple[date, date] | None:
+    days = cached_days(window)
+    if days is None:
+        return None
+    first, last = days[0], days[1] if upto is None else min(days[1], upto)
+    return (first, last) if first <= last else None
+
+
+def booking_upto(window: CallWindow, booking_days: int) -> date | None:
+    """The last cached day whose bookings are settled: every call that could take them
+    (up to `booking_days` later) is cached too."""
+    split = window.sources.cache_until
+    if split is None:
+        return None
+    return split.date() - timedelta(days=booking_days + 1)
+
+
+def unrolled(window: CallWindow, upto: date | None, rolled: bool) -> list[tuple[int, int]]:
+    """The parts of the period (epoch ranges) that the rolled-up days do not cover."""
+    days = rolled_days(window, upto) if rolled else None
+    if days is None:
+        return [(window.lo, window.hi)]
+    tz = window.period.tz
+    lo = int(datetime.combine(days[0], datetime.min.time(), tz).timestamp())
+    hi = rolled_until(window, upto)
+    return [(a, b) for a, b in ((window.lo, lo), (hi, window.hi)) if a < b]
+
+
+def rolled_until(window: CallWindow, upto: date | None) -> int:
+    """Epoch where the rollup's days end (the period start when there are none)."""
+    days = rolled_days(window, upto)
+    if days is None:
+        return window.lo
+    end = datetime.combine(days[1] + timedelta(days=1), datetime.min.time(), window.period.tz)
+    return int(end.timestamp())
 
 
 def _version(window: CallWindow) -> str:
@@ -76,13 +134,28 @@ def _version(window: CallWindow) -> str:
     return str(window.conn.execute(query).scalar() or "none")
 
 
-def _stale(window: CallWindow, kind: str, first: date, last: date, version: str) -> dict[date, str]:
-    """Days whose rollup is missing or out of date -> their current fingerprint."""
+def _stale(
+    window: CallWindow, kind: str, first: date, last: date, version: str, depends: int = 0
+) -> dict[date, str]:
+    """Days whose rollup is missing or out of date -> their current fingerprint.
+
+    With `depends`, a day's fingerprint also covers the `depends` days after it.
+    """
     sql = text(
         "SELECT local_date, COUNT(*), MAX(loaded_at) FROM calls "
         "WHERE local_date >= :a AND local_date <= :b GROUP BY local_date"
     )
-    now = {_day(d): f"{n}:{m}" for d, n, m in window.conn.execute(sql, {"a": first, "b": last})}
+    stop = last + timedelta(days=depends)
+    rows = window.conn.execute(sql, {"a": first, "b": stop})
+    day_fp = {_day(d): f"{n}:{m}" for d, n, m in rows}
+    now = {d: fp for d, fp in day_fp.items() if d <= last}
+    if depends:
+        now = {}
+        for i in range((last - first).days + 1):
+            d = first + timedelta(days=i)
+            later = [day_fp.get(d + timedelta(days=k), "0:0") for k in range(depends + 1)]
+            if any(fp != "0:0" for fp in later):
+                now[d] = _digest(later)
     query = select(report_rollup_days).where(
         report_rollup_days.c.kind == kind,
         report_rollup_days.c.local_date >= first,
@@ -92,6 +165,10 @@ def _stale(window: CallWindow, kind: str, first: date, last: date, version: str)
     stale = {d: fp for d, fp in now.items() if built.get(d) != (fp, version)}
     stale |= {d: "0:0" for d in built if d not in now and built[d] != ("0:0", version)}
     return stale
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()
 
 
 def _day(value: Any) -> date:
@@ -126,12 +203,14 @@ def _rebuild(
 
 
 def _row(kind: str, r: RollupRow) -> dict[str, Any]:
-    day, key, n, m, contacts = r
+    day, key, n, m, extra = r
+    if isinstance(extra, set):
+        extra = sorted(extra)
     return {
         "local_date": day,
         "kind": kind,
         "key": key,
         "n": n,
         "m": m,
-        "contacts": None if contacts is None else orjson.dumps(sorted(contacts)).decode(),
+        "contacts": None if extra is None else orjson.dumps(extra).decode(),
     }
