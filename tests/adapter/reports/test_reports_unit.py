@@ -7,9 +7,8 @@ smallest data that shows it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -138,13 +137,15 @@ TODAYS = [
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> ReportContext:
-    store = SqlStore(f"sqlite:///{tmp_path}/c.sqlite3")
+def ctx(store_url: str) -> Iterator[ReportContext]:
+    """The same data in SQLite and in PostgreSQL (see tests/adapter/conftest.py)."""
+    store = SqlStore(store_url)
     store.upsert(CACHED, MSK)
     ClinicStore(store.engine).replace(
         parse_document(orjson.loads(orjson.dumps(DOC)), provider="fake")
     )
-    return ReportContext(store, FixedClock(), FakeSource(TODAYS), MSK)
+    yield ReportContext(store, FixedClock(), FakeSource(TODAYS), MSK)
+    store.close()
 
 
 def run(coro: Any) -> Report:
