@@ -372,6 +372,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{endpoint}: an item is not an object with a DateAndTime carrying an offset: {item}",
         "{endpoint}: элемент не является объектом с DateAndTime с часовым поясом: {item}",
     ),
+    "ev.page_too_long": (
+        "{got} items for limit {limit}: a page never holds more than limit ({exchange})",
+        "{got} элементов при limit {limit}: на странице не бывает больше limit ({exchange})",
+    ),
     "ev.bad_page": (
         "An answer was not a JSON list: {exchange}",
         "Ответ не является JSON-списком: {exchange}",

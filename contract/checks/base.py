@@ -59,6 +59,11 @@ def collect(
     for page in probe.pages(endpoint, start, end, limit):
         if not page.ok_list:
             return items, Msg("ev.bad_page", {"exchange": page.describe()})
+        if len(page.body) > limit:
+            return items, Msg(
+                "ev.page_too_long",
+                {"got": len(page.body), "limit": limit, "exchange": page.describe()},
+            )
         for item in page.body:
             if not isinstance(item, dict) or instant(item) is None:
                 return items, Msg(

@@ -143,3 +143,12 @@ def test_verifier__gives_up_on_a_provider_that_never_answers() -> None:
         report = verify(options)
     assert not report.passed
     assert report.requests <= 10
+
+
+def test_unimplemented_leads__are_not_blamed_on_call_history() -> None:
+    from broken.providers import TicketsNotImplemented
+
+    report = run(
+        TicketsNotImplemented(), only=("times_carry_offsets", "a_short_page_ends_the_data")
+    )
+    assert {r.status for r in report.results} == {Status.PASS}

@@ -415,6 +415,20 @@ class WrongTypes(GoodProvider):
         return {**body, "WaitInSeconds": str(body["WaitInSeconds"])}
 
 
+class IgnoresLimit(GoodProvider):
+    """Returns everything from `offset` on, whatever `limit` says."""
+
+    def page(self, items: list[Any], limit: int, offset: int) -> list[Any]:
+        return items[offset:]
+
+
+class TicketsNotImplemented(GoodProvider):
+    """GetTickets answers 501: leads are reported, call history is not blamed."""
+
+    async def tickets(self, request: web.Request) -> web.Response:
+        return self.error(501, "not implemented")
+
+
 class DuplicateTicketIds(GoodProvider):
     """Numbers leads per page, so Ids repeat across pages (a counter reset per request)."""
 
@@ -483,6 +497,8 @@ CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
         "ongoing_calls_appear_while_live_and_disappear_after",
     ),
     "duplicate_ticket_ids": (DuplicateTicketIds, "ticket_ids_are_unique_and_stable"),
+    "ignores_limit": (IgnoresLimit, "pages_are_complete_and_stable"),
+    "tickets_not_implemented": (TicketsNotImplemented, "ticket_ids_are_unique_and_stable"),
 }
 # optional features: name -> (provider, the optional check that must not pass)
 OPTIONAL_CATALOG: dict[str, tuple[type[GoodProvider], str]] = {
