@@ -33,6 +33,7 @@ reports show it and use its author as the administrator who took the call.
 from __future__ import annotations
 
 import asyncio
+import sys
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -387,6 +388,13 @@ async def _loop(
 ) -> None:  # fmt: skip
     from rich.live import Live
 
+    if not sys.stdout.isatty():  # piped: one table per refresh instead of redrawing
+        while True:
+            now = await rt.clock.now()
+            rows = await snapshot(source, clinic, ws, now)
+            _print_once(rows, title, now, "table", lang)
+            sys.stdout.flush()
+            await asyncio.sleep(every)
     with Live(refresh_per_second=4, screen=False) as live:
         while True:
             now = await rt.clock.now()
