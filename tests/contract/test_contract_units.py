@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 
 from contract.checks import is_audio, secret_bits
 from contract.openapi import load_spec
 from contract.probe import RateLimiter, parse_time
+from contract.report import render_html, render_junit
+from contract.results import Msg, Outcome, Report, Requirement, Result, Status
 
 
 def test_spec__documents_the_five_endpoints_with_callback_optional() -> None:
@@ -88,3 +92,22 @@ def test_rate_limiter__spaces_requests_evenly() -> None:
     for _ in range(10):
         limiter.wait()
     assert slept == pytest.approx([0.25 * i for i in range(1, 10)])
+
+
+def _report_with(evidence: str) -> Report:
+    outcome = Outcome(Status.FAIL, Msg("sum.keys_bad"), [Msg.raw(evidence)])
+    result = Result("missing_or_wrong_keys_are_refused", Requirement.ACCESS, True, outcome)
+    return Report("https://p/v1", "a", "b", "c", 1.0, 3, [result])
+
+
+def test_html_report__escapes_what_the_provider_sent() -> None:
+    page = render_html(_report_with("GET /x -> 200 '<script>alert(1)</script>'"))
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_junit_report__a_required_failure_is_a_failure() -> None:
+    suites = ET.fromstring(render_junit(_report_with("evidence")).split("?>", 1)[1])
+    (case,) = suites.iter("testcase")
+    assert case.find("failure") is not None
+    assert suites.find("testsuite").get("failures") == "1"  # type: ignore[union-attr]
