@@ -297,12 +297,12 @@ class UisClient:
             return _rows(await self._report_page(account.timezone, start, end, offset, limit))
 
         async for rows in stable_pages(fetch, limit=limit, key=_row_id):
-            page: list[CallRecord] = []
+            out: list[CallRecord] = []
             for i in range(0, len(rows), SLICE):  # let the prefetched page travel meanwhile
                 records = (_record(row, account) for row in rows[i : i + SLICE])
-                page.extend(r for r in records if start <= r.started_at < end)
+                out.extend(r for r in records if start <= r.started_at < end)
                 await asyncio.sleep(0)
-            yield page
+            yield out
 
     async def _report_page(
         self, tz: ZoneInfo, start: datetime, end: datetime, offset: int, limit: int
@@ -456,11 +456,40 @@ def _wall(when: datetime, tz: ZoneInfo) -> str:
 def _local(text: str, tz: ZoneInfo) -> datetime:
     """A UIS time: wall-clock `YYYY-MM-DD hh:mm:ss` in the account's timezone, or ISO
     with an offset / `Z` (the Call API's own conventions)."""
+    if len(text) == 19 and text[10] in " T":  # wall clock: the hot path of history rows
+        suffix = _OFFSETS.get((tz.key, text[:13]))
+        if suffix is not None:
+            try:
+                return datetime.fromisoformat(text + suffix)
+            except ValueError:
+                pass
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError as exc:
         raise ProtocolError(f"uis: bad time {text!r}", provider=NAME) from exc
-    return when.replace(tzinfo=tz) if when.tzinfo is None else when
+    if when.tzinfo is not None:
+        return when
+    aware = when.replace(tzinfo=tz)
+    if len(text) == 19 and len(_OFFSETS) < 100_000:
+        _OFFSETS[(tz.key, text[:13])] = _offset_suffix(aware)
+    return aware
+
+
+# (zone, "YYYY-MM-DD hh") -> "+03:00": parsing "...+03:00" is 4x faster than attaching
+# a ZoneInfo, and the hour decides the offset (a fall-back hour keeps fold=0, as replace).
+_OFFSETS: dict[tuple[str, str], str | None] = {}
+
+
+def _offset_suffix(aware: datetime) -> str | None:
+    offset = aware.utcoffset()
+    if offset is None:
+        return None
+    minutes, seconds = divmod(int(offset.total_seconds()), 60)
+    if seconds:
+        return None  # odd historical offsets take the slow path
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
 
 
 def _record(row: UisCallRow, account: AccountInfo) -> CallRecord:

@@ -352,3 +352,20 @@ class TestCallApi:
         assert Capability.CURRENT_CALLS not in c.capabilities
         with pytest.raises(CapabilityError, match="Call API"):
             await c.current_calls()
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Berlin", "America/New_York"])
+@pytest.mark.parametrize(
+    "wall",
+    ["2026-05-13 10:00:00", "2026-10-25 02:30:00", "2026-03-29 02:30:00", "2026-11-01 01:30"],
+)
+def test_wall_clock_times__match_the_zone_on_every_parse(zone: str, wall: str) -> None:
+    """The cached-offset fast path gives the instant ZoneInfo gives, DST edges included."""
+    from adapter.providers.uis import _local
+
+    tz = ZoneInfo(zone)
+    expected = datetime.fromisoformat(wall).replace(tzinfo=tz)
+    for _ in range(2):  # the first parse fills the cache, the second uses it
+        got = _local(wall, tz)
+        assert got.timestamp() == expected.timestamp()
+        assert got.utcoffset() == expected.utcoffset()

@@ -1,0 +1,209 @@
+"""The sync job end to end: a year of a five-clinic network from the UIS face into the cache.
+
+A mockpbx server runs in its own process (the `network_year` scenario cut to
+its first five clinics, clock frozen); each case runs in a fresh child
+process (so its peak RSS is its own) and backfills N days with the real
+adapter: UIS client over loopback TCP -> sync job -> SQLite file or
+PostgreSQL. The baseline is the same fetch with no store (`fetch only`),
+measured in the same run; ratios are against it. A warm-up pass first lets
+the mock generate and render every day, so each case sees the same server.
+
+    python bench/bench_sync.py            # 365 days; RSS checked at 90 and 365 days
+    python bench/bench_sync.py --quick    # 30 days (seconds)
+    python bench/bench_sync.py --pg postgresql://postgres@127.0.0.1:5432/postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+TARGET = {"sqlite": 20_000, "postgresql": 10_000}
+
+
+# -- the mock ------------------------------------------------------------------------------
+def five_clinic_scenario(path: Path, days: int) -> Path:
+    from mockpbx.scenarios.loader import load_scenario
+
+    sc = load_scenario("network_year")
+    keep = {c.id for c in sc.clinics[:5]}
+    data = sc.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["name"] = "network_five"
+    data["history_days"] = days + 1
+    data["clinics"] = [c for c in data["clinics"] if c["id"] in keep]
+    for key in ("staff", "numbers", "routes", "scripted"):
+        data[key] = [x for x in data.get(key, []) if x.get("clinic", 1) in keep]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_mock(scenario: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    cmd = [str(Path(sys.executable).with_name("mockpbx")), "serve", "--port", str(port)]
+    cmd += ["--clock-rate", "0", "--scenario", str(scenario)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/_mockpbx/health", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("mockpbx did not start")
+
+
+# -- one case, in a child process ---------------------------------------------------------
+async def child(mock: str, store: str | None, days: int) -> dict[str, Any]:
+    from adapter.config import Settings
+    from adapter.runtime import open_runtime
+    from adapter.sync import SyncOptions, midnight, run_once
+
+    settings = Settings(provider="uis", mockpbx=mock, store=store or ":memory:", timeout=120)
+    async with open_runtime(settings, need_store=store is not None) as rt:
+        source = rt.require_source()
+        started = time.perf_counter()
+        if store is None:  # fetch only: the client streams pages, nothing is kept
+            account = await source.account()
+            today = (await rt.clock.now()).astimezone(account.timezone).date()
+            from datetime import timedelta
+
+            start = midnight(today - timedelta(days=days), account.timezone)
+            calls = 0
+            async for page in source.history(start, midnight(today, account.timezone)):
+                calls += len(page)
+        else:
+            report = await run_once(
+                source, rt.require_store(), rt.clock, SyncOptions(backfill_days=days)
+            )
+            calls = report.calls
+        seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"calls": calls, "seconds": seconds, "rss_mb": peak_kb / 1024}
+
+
+def run_case(mock: str, store: str | None, days: int) -> dict[str, Any]:
+    # The mock's UIS minute limit (250 requests) runs on its frozen virtual clock: a minute
+    # passes between cases, so each case starts with a fresh minute (today stays today).
+    httpx.post(f"{mock}/_mockpbx/clock", json={"advance_seconds": 61}, timeout=10)
+    cmd = [sys.executable, __file__, "--child", mock, "--days", str(days)]
+    if store is not None:
+        cmd += ["--store", store]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+def pg_database(admin: str) -> str | None:
+    import psycopg
+
+    name = f"bench_sync_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        print(f"(PostgreSQL skipped: {exc})")
+        return None
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_pg(admin: str, url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+# -- the table --------------------------------------------------------------------------------
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="30 days instead of 365")
+    parser.add_argument("--days", type=int, default=None)
+    parser.add_argument("--pg", default=DEFAULT_PG, help="admin DSN ('' to skip PostgreSQL)")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--store", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(child(args.child, args.store, args.days))))
+        return
+    days = args.days or (30 if args.quick else 365)
+    short = max(7, days // 4)
+    with tempfile.TemporaryDirectory(prefix="bench_sync_") as tmp:
+        scenario = five_clinic_scenario(Path(tmp) / "network_five.yaml", days)
+        mock, url = start_mock(scenario)
+        try:
+            rows = cases(url, Path(tmp), days, short, args.pg)
+        finally:
+            mock.terminate()
+            mock.wait(timeout=30)
+    report(rows, days)
+
+
+def cases(
+    url: str, tmp: Path, days: int, short: int, pg_admin: str
+) -> list[tuple[str, dict[str, Any]]]:
+    print(f"warming the mock up: {days} days of five clinics ...", flush=True)
+    run_case(url, None, days)
+    rows = [(f"fetch only, {days} d (baseline)", run_case(url, None, days))]
+    rows.append((f"sqlite, {short} d", run_case(url, f"sqlite:///{tmp}/short.sqlite3", short)))
+    rows.append((f"sqlite, {days} d", run_case(url, f"sqlite:///{tmp}/year.sqlite3", days)))
+    pg = pg_database(pg_admin) if pg_admin else None
+    if pg is not None:
+        try:
+            rows.append((f"postgresql, {days} d", run_case(url, pg, days)))
+        finally:
+            drop_pg(pg_admin, pg)
+    return rows
+
+
+def report(rows: list[tuple[str, dict[str, Any]]], days: int) -> None:
+    base = rows[0][1]["calls"] / rows[0][1]["seconds"]
+    print()
+    print(f"{'case':<32}{'calls':>10}{'seconds':>10}{'calls/s':>10}{'ratio':>8}{'peak RSS MB':>13}")
+    for name, r in rows:
+        rate = r["calls"] / r["seconds"]
+        print(
+            f"{name:<32}{r['calls']:>10,}{r['seconds']:>10.2f}{rate:>10,.0f}"
+            f"{rate / base:>8.2f}{r['rss_mb']:>13.0f}"
+        )
+    print()
+    by = dict(rows)
+    for name, r in rows:
+        kind = name.split(",")[0]
+        if kind in TARGET and name.endswith(f"{days} d"):
+            rate = r["calls"] / r["seconds"]
+            verdict = "ok" if rate >= TARGET[kind] else "BELOW TARGET"
+            print(f"{kind}: {rate:,.0f} calls/s (target >= {TARGET[kind]:,}) {verdict}")
+    sqlite_rows = [r for n, r in by.items() if n.startswith("sqlite")]
+    if len(sqlite_rows) == 2:
+        grow = sqlite_rows[1]["rss_mb"] - sqlite_rows[0]["rss_mb"]
+        peak = max(r["rss_mb"] for r in sqlite_rows)
+        print(f"peak RSS {peak:.0f} MB (target <= 300); short -> long period: {grow:+.0f} MB")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    main()
