@@ -54,7 +54,7 @@ async def ad_channels(ctx: ReportContext, period: Period, *, booking_days: int =
         spend = clinic.spend(period.first, last)
         out = [_finish(key, values, spend) for key, values in rows.items()]
         out.sort(key=lambda r: (-r["calls"], *(str(r[k] or "") for k in _KEYS)))
-        everyone: set[str] = set().union(*(values["phones"] for values in rows.values()))
+        everyone: set[int | str] = set().union(*(values["phones"] for values in rows.values()))
         totals = _totals(out, len(everyone))
         return Report(
             "ad-channels", period, window.sources, out, totals, {"booking_days": booking_days}
@@ -82,18 +82,17 @@ def _calls(window: CallWindow, channels: list[Channel]) -> dict[Key, dict[str, A
     by_key = {c.key: c for c in channels}
     rows: dict[Key, dict[str, Any]] = {_row_key(c.key, 0, 0, 0, by_key): _empty() for c in channels}
     rolled = read_rollup(window, "ch", lambda w, a, b: _build(w, channels, a, b))
-    found: list[tuple[str, Any, Any, Any, int, set[str]]] = []
-    if rolled is not None:
-        for _, key, n, _, contacts in rolled:
-            channel, src, med, camp = orjson.loads(key)
-            found.append((channel, src, med, camp, n, set(contacts or [])))
-    sql = _grouped(channels, window.union(COLUMNS, hi=window.hi, live_only=rolled is not None))
-    for channel, src, med, camp, phone, n in window.query(sql):
-        found.append((channel, src, med, camp, int(n), {phone} if phone else set()))
-    for channel, src, med, camp, n, phones in found:
+    for _, key, n, _, contacts in rolled or []:
+        channel, src, med, camp = orjson.loads(key)
         row = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
         row["calls"] += n
-        row["phones"] |= phones
+        row["phones"].update(contacts or ())
+    sql = _grouped(channels, window.union(COLUMNS, hi=window.hi, live_only=rolled is not None))
+    for channel, src, med, camp, phone, n in window.query(sql):
+        row = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
+        row["calls"] += int(n)
+        if phone:
+            row["phones"].add(phone_key(phone))
     for row in rows.values():
         row.update(unique_callers=len(row["phones"]), visited=0, revenue=Decimal(0))
     return rows
@@ -126,8 +125,15 @@ def _build(window: CallWindow, channels: list[Channel], first: date, last: date)
         entry = out.setdefault((_as_date(day), key), [0, set()])
         entry[0] += int(n)
         if phone:
-            entry[1].add(phone)
+            entry[1].add(phone_key(phone))
     return [(day, key, n, 0, phones) for (day, key), (n, phones) in out.items()]
+
+
+def phone_key(phone: str) -> int | str:
+    """A caller number as the rollups keep it: E.164 as an integer (compact, quick to
+    compare), anything else verbatim. Distinct numbers stay distinct."""
+    digits = phone[1:]
+    return int(digits) if phone[:1] == "+" and digits.isdigit() else phone
 
 
 def _as_date(value: Any) -> date:

@@ -129,9 +129,12 @@ def rolled_until(window: CallWindow, upto: date | None) -> int:
     return int(end.timestamp())
 
 
+FORMAT = "2"  # bump when what a rollup row holds changes: every day is rebuilt
+
+
 def _version(window: CallWindow) -> str:
     query = select(clinic_meta.c.value).where(clinic_meta.c.key == "version")
-    return str(window.conn.execute(query).scalar() or "none")
+    return f"{FORMAT}:{window.conn.execute(query).scalar() or 'none'}"
 
 
 def _stale(
@@ -145,9 +148,11 @@ def _stale(
         "SELECT local_date, COUNT(*), MAX(loaded_at) FROM calls "
         "WHERE local_date >= :a AND local_date <= :b GROUP BY local_date"
     )
-    stop = last + timedelta(days=depends)
-    rows = window.conn.execute(sql, {"a": first, "b": stop})
-    day_fp = {_day(d): f"{n}:{m}" for d, n, m in rows}
+    stop = last + timedelta(days=max(depends, 31))  # one query serves every kind
+    day_fp = window.memo.get(("fp", first, stop))
+    if day_fp is None:
+        rows = window.conn.execute(sql, {"a": first, "b": stop})
+        day_fp = window.memo[("fp", first, stop)] = {_day(d): f"{n}:{m}" for d, n, m in rows}
     now = {d: fp for d, fp in day_fp.items() if d <= last}
     if depends:
         now = {}
@@ -205,7 +210,7 @@ def _rebuild(
 def _row(kind: str, r: RollupRow) -> dict[str, Any]:
     day, key, n, m, extra = r
     if isinstance(extra, set):
-        extra = sorted(extra)
+        extra = sorted(extra, key=str)
     return {
         "local_date": day,
         "kind": kind,
