@@ -372,6 +372,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{endpoint}: an item is not an object with a DateAndTime carrying an offset: {item}",
         "{endpoint}: элемент не является объектом с DateAndTime с часовым поясом: {item}",
     ),
+    "ev.edge_held": (
+        "Call {call}: returned for a period starting at its start (UTC and +05:00), not for one ending there",
+        "Звонок {call}: возвращается для периода, начинающегося в момент его начала (UTC и +05:00), и не возвращается для периода, который там заканчивается",
+    ),
+    "ev.refused_as_expected": ("{case}: {exchange}", "{case}: {exchange}"),
+    "ev.link_played": ("{url} -> {status} {type}", "{url} -> {status} {type}"),
+    "ev.link_secret_held": (
+        "{url}: about {bits} random bits; with the secret altered -> {status}",
+        "{url}: около {bits} случайных бит; с изменённым секретом -> {status}",
+    ),
     "ev.page_too_long": (
         "{got} items for limit {limit}: a page never holds more than limit ({exchange})",
         "{got} элементов при limit {limit}: на странице не бывает больше limit ({exchange})",

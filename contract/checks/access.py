@@ -22,6 +22,7 @@ def _auth_requests(ctx: Context) -> list[tuple[str, dict[str, Any] | None]]:
 def missing_or_wrong_keys_are_refused(ctx: Context) -> Outcome:
     """Without the key, or with a wrong one, every endpoint answers 401/403 and no data."""
     problems: list[Msg] = []
+    shown: list[Msg] = []
     for endpoint, params in _auth_requests(ctx):
         good = ctx.probe.get(endpoint, params)
         if not 200 <= good.status < 300:
@@ -30,7 +31,14 @@ def missing_or_wrong_keys_are_refused(ctx: Context) -> Outcome:
             bad = ctx.probe.get(endpoint, params, key=key)
             if bad.status not in (401, 403):
                 problems.append(Msg(f"ev.{label}_key_answered", {"exchange": bad.describe()}))
-    return verdict(problems, Msg("sum.keys_ok"), Msg("sum.keys_bad"))
+            elif endpoint == FINISHED:
+                shown.append(
+                    Msg(
+                        "ev.refused_as_expected",
+                        {"case": f"{label} key", "exchange": bad.describe()},
+                    )
+                )
+    return verdict(problems, Msg("sum.keys_ok"), Msg("sum.keys_bad"), shown)
 
 
 BAD_INPUTS: tuple[tuple[str, dict[str, str | None]], ...] = (
@@ -52,6 +60,7 @@ def bad_requests_are_refused_with_4xx(ctx: Context) -> Outcome:
         "dateTimeTo": ctx.end.isoformat(),
     }
     problems: list[Msg] = []
+    shown: list[Msg] = []
     for endpoint in (FINISHED, TICKETS):
         for label, change in BAD_INPUTS:
             params = {k: v for k, v in {**base, **change}.items() if v is not None}
@@ -59,4 +68,8 @@ def bad_requests_are_refused_with_4xx(ctx: Context) -> Outcome:
             if not 400 <= answer.status < 500:
                 key = "ev.bad_input_crashed" if answer.status >= 500 else "ev.bad_input_accepted"
                 problems.append(Msg(key, {"case": label, "exchange": answer.describe()}))
-    return verdict(problems, Msg("sum.bad_input_ok"), Msg("sum.bad_input_bad"))
+            elif endpoint == FINISHED and len(shown) < 2:
+                shown.append(
+                    Msg("ev.refused_as_expected", {"case": label, "exchange": answer.describe()})
+                )
+    return verdict(problems, Msg("sum.bad_input_ok"), Msg("sum.bad_input_bad"), shown)

@@ -110,10 +110,11 @@ def history_or_problem(ctx: Context) -> list[dict[str, Any]] | Outcome:
     return calls if calls else no_calls()
 
 
-def verdict(problems: list[Msg], ok: Msg, bad: Msg) -> Outcome:
+def verdict(problems: list[Msg], ok: Msg, bad: Msg, shown: list[Msg] | None = None) -> Outcome:
+    """FAIL with the problems as evidence, or PASS with what was `shown` to hold."""
     if problems:
         return Outcome(Status.FAIL, bad, problems[:EVIDENCE_MAX])
-    return Outcome(Status.PASS, ok)
+    return Outcome(Status.PASS, ok, (shown or [])[:EVIDENCE_MAX])
 
 
 def samples(calls: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:

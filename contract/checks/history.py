@@ -78,9 +78,12 @@ def period_filter_is_honoured_at_its_edges(ctx: Context) -> Outcome:
     if isinstance(calls, Outcome):
         return calls
     problems = _outside(calls, ctx.start, ctx.end)
+    shown = []
     for call in samples(calls):
         problems.extend(_edge_problems(ctx, call))
-    return verdict(problems, Msg("sum.period_ok", {"n": len(calls)}), Msg("sum.period_bad"))
+        shown.append(Msg("ev.edge_held", {"call": short(call)}))
+    ok = Msg("sum.period_ok", {"n": len(calls)})
+    return verdict(problems, ok, Msg("sum.period_bad"), shown)
 
 
 def _small_limit(total: int) -> int:

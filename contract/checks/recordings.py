@@ -70,6 +70,7 @@ def recording_links_open_without_auth_and_return_audio(ctx: Context) -> Outcome:
     if isinstance(recorded, Outcome):
         return recorded
     problems: list[Msg] = []
+    shown: list[Msg] = []
     for call in recorded:
         url = call["RecordUrl"]
         if not url.startswith(("http://", "https://")):
@@ -80,8 +81,10 @@ def recording_links_open_without_auth_and_return_audio(ctx: Context) -> Outcome:
             problems.append(Msg("ev.link_refused", {"url": final, "status": status}))
         elif not is_audio(ctype, head):
             problems.append(Msg("ev.link_not_audio", {"url": final, "type": ctype or "?"}))
+        else:
+            shown.append(Msg("ev.link_played", {"url": final, "status": status, "type": ctype}))
     ok = Msg("sum.links_ok", {"n": len(recorded)})
-    return verdict(problems, ok, Msg("sum.links_bad"))
+    return verdict(problems, ok, Msg("sum.links_bad"), shown)
 
 
 def _mutated(url: str, token: str) -> str:
@@ -95,6 +98,7 @@ def recording_links_are_unguessable(ctx: Context) -> Outcome:
     if isinstance(recorded, Outcome):
         return recorded
     problems: list[Msg] = []
+    shown: list[Msg] = []
     tokens = set()
     for call in recorded:
         url = call["RecordUrl"]
@@ -106,8 +110,11 @@ def recording_links_are_unguessable(ctx: Context) -> Outcome:
         status, ctype, head, _ = ctx.probe.open_link(_mutated(url, token))
         if status in (200, 206) and is_audio(ctype, head):
             problems.append(Msg("ev.link_secret_ignored", {"url": _mutated(url, token)}))
+        else:
+            shown.append(
+                Msg("ev.link_secret_held", {"url": url, "bits": round(bits), "status": status})
+            )
     if len(recorded) > 1 and len(tokens) == 1:
         problems.append(Msg("ev.link_secret_shared", {"token": next(iter(tokens))[:8] + "..."}))
-    return verdict(
-        problems, Msg("sum.unguessable_ok", {"n": len(recorded)}), Msg("sum.unguessable_bad")
-    )
+    ok = Msg("sum.unguessable_ok", {"n": len(recorded)})
+    return verdict(problems, ok, Msg("sum.unguessable_bad"), shown)
