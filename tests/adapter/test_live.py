@@ -197,3 +197,20 @@ class TestSnapshot:
         source.capabilities = frozenset()  # type: ignore[misc]
         with pytest.raises(CapabilityError, match="cannot list current calls"):
             await snapshot(source, clinic, None, NOW)  # type: ignore[arg-type]
+
+
+def test_cli_comment__saves_type_and_topic(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from adapter.cli import main
+
+    store = f"sqlite:///{tmp_path}/c.sqlite3"
+    args = ["comment", "3000", "--type", "Пациент. Хочет записаться", "--topic", "Имплантация",
+            "--author", "27", "--store", store]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    sql = SqlStore(store)
+    saved = ClinicStore(sql.engine).comments([("uis", "3000")])
+    sql.close()
+    assert saved[("uis", "3000")].topic == "Имплантация"
+    assert saved[("uis", "3000")].author == "27"
