@@ -90,8 +90,10 @@ def _window(request: web.Request, options: ClinicOptions, world: World) -> tuple
     page = parse_page(request.query, options)
     oldest = world.now() - options.history_limit_days * 86400
     period = Period(max(period.ts_from, oldest), period.ts_to)
-    shift = int(request.get("fault_duplicate_rows", 0))  # fault: pages overlap by n rows
-    return period, Page(page.limit, max(0, page.offset - shift))
+    # duplicate_rows fault: the page starts n rows early and keeps its end, so rows
+    # repeat across pages and none is lost
+    start = max(0, page.offset - int(request.get("fault_duplicate_rows", 0)))
+    return period, Page(page.limit + page.offset - start, start)
 
 
 def _json(body: Any, status: int = 200) -> web.Response:

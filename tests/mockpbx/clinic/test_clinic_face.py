@@ -318,3 +318,15 @@ class TestControlOptions:
             response = await client.post("/_mockpbx/clinic/options", json=body)
             assert response.status == 400
             assert "error" in await response.json()
+
+
+async def test_duplicate_rows_fault__repeats_rows_and_loses_none(
+    client: TestClient,  # type: ignore[type-arg]
+    state: ServerState,
+) -> None:
+    """A page hit by the fault starts n rows early and still ends where it should."""
+    everything = [c["Id"] for c in await finished(client, state, **period(limit=1000))]
+    fault = {"face": "clinic", "method": "*", "kind": "duplicate_rows", "rows": 2, "count": 1}
+    assert (await client.post("/_mockpbx/faults", json=fault)).status in (200, 201)
+    page = [c["Id"] for c in await finished(client, state, **period(limit=5, offset=5))]
+    assert page == everything[3:10]
