@@ -85,6 +85,7 @@ class CallStore:
         self._first_day = first_day
         self._last_day = last_day
         self._total = 0
+        self._stored_span: tuple[date, date] | None = None  # first and last stored day
 
     # -- days ----------------------------------------------------------------
     def local_date(self, ts: int) -> date:
@@ -107,6 +108,7 @@ class CallStore:
                 return _EMPTY
             calls = self._loader(day) if self._loader is not None else []
             bucket = self._days[day] = _Day(calls)
+            self._note(day)
             self._total += len(calls)
         return bucket
 
@@ -114,7 +116,24 @@ class CallStore:
         bucket = self._day(day)
         if bucket is _EMPTY:
             bucket = self._days[day] = _Day([])
+            self._note(day)
         return bucket
+
+    def _clamp(self, first: date, last: date) -> tuple[date, date]:
+        """[first, last] narrowed to days that can hold calls (history or stored ones)."""
+        stored = self._stored_span
+        lo = self._first_day if self._loader is not None else None
+        hi = self._last_day() if self._loader is not None and self._last_day else None
+        if stored is not None:
+            lo = stored[0] if lo is None else min(lo, stored[0])
+            hi = stored[1] if hi is None else max(hi, stored[1])
+        elif self._loader is None:
+            return first, first - timedelta(days=1)  # nothing stored: an empty range
+        return max(first, lo) if lo else first, min(last, hi) if hi else last
+
+    def _note(self, day: date) -> None:
+        span = self._stored_span
+        self._stored_span = (day, day) if span is None else (min(span[0], day), max(span[1], day))
 
     def _in_range(self, day: date) -> bool:
         if self._first_day is not None and day < self._first_day:
@@ -142,6 +161,7 @@ class CallStore:
             bucket = self._days.get(day)
             if bucket is None:
                 self._days[day] = _Day(day_calls)
+                self._note(day)
             else:
                 bucket.calls.extend(day_calls)
                 self._days[day] = _Day(bucket.calls)
@@ -163,8 +183,7 @@ class CallStore:
         """(bucket, lo, hi) for every day overlapping [ts_from, ts_to)."""
         if ts_to <= ts_from:
             return
-        day = self.local_date(ts_from)
-        last = self.local_date(ts_to - 1)
+        day, last = self._clamp(self.local_date(ts_from), self.local_date(ts_to - 1))
         while day <= last:
             bucket = self._day(day)
             if bucket.calls:

@@ -198,3 +198,24 @@ def test_store__far_off_queries_do_not_grow_memory(world: World) -> None:
     days_before = len(world.store.loaded_days())
     world.store.between(world.now() - 3000 * 86400, world.now() - 2000 * 86400)
     assert len(world.store.loaded_days()) == days_before
+
+
+def test_store__a_period_of_centuries_costs_only_the_days_with_history(world: World) -> None:
+    """A huge period walks only the days that can hold calls (no per-day loop over ages)."""
+    from datetime import UTC
+    from datetime import datetime as dt
+
+    lo = int(dt(1971, 1, 1, tzinfo=UTC).timestamp())
+    hi = int(dt(2400, 1, 1, tzinfo=UTC).timestamp())
+    everything = world.store.between(lo, hi)
+    assert everything == world.store.between(world.now() - 40 * 86400, world.now() + 86400)
+    assert world.store.count_between(lo, hi) == len(everything)
+
+
+def test_store__without_a_loader_walks_only_stored_days() -> None:
+    store = CallStore("Europe/Moscow")
+    assert store.between(0, 2**33) == []
+    w = build_world(Scenario(), seed=3, start=START)
+    calls = w.history(w.now() - 3 * 86400, w.now())
+    store.add_many(list(calls))
+    assert store.between(0, 2**33) == calls
