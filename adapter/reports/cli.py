@@ -123,6 +123,27 @@ def register(cli: click.Group) -> None:
         got = run(run_report(settings, build, _day(date_from), _day(date_to), default_days=30))
         _emit(got, fmt, output)
 
+    @report.command("prepare")
+    @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None)
+    @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), default=None)
+    @click.option("--booking-days", type=int, default=7, show_default=True)
+    @settings_options
+    def prepare_cmd(
+        settings: Settings, date_from: datetime | None, date_to: datetime | None, booking_days: int
+    ) -> None:
+        """Build the daily rollups of a period (default: a year) so that reports start warm.
+
+        Run it after a long backfill (or from cron after `sync`): the first report over
+        days not rolled up yet builds them itself, which takes seconds for a year.
+        """
+
+        async def build(ctx: ReportContext, period: Period) -> Report:
+            await admin_conversion(ctx, period, booking_days=booking_days)
+            return await ad_channels(ctx, period, booking_days=booking_days)
+
+        got = run(run_report(settings, build, _day(date_from), _day(date_to), default_days=365))
+        click.echo(f"rollups ready for {got.period.first}..{got.period.last}")
+
     @report.command("ad-channels")
     @_common
     @click.option("--booking-days", type=int, default=7, show_default=True)

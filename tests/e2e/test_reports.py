@@ -510,3 +510,17 @@ def test_cli_report__every_format(world: World, fmt: str, tmp_path: Path) -> Non
         assert "http" not in body.split("<body>")[0]  # self-contained: nothing loaded
     else:
         assert "Administrator conversion" in body
+
+
+def test_cli_report_prepare__builds_the_daily_rollups(world: World) -> None:
+    first, last = periods(world)["cache"]
+    args = ["report", "prepare", "--from", str(first), "--to", str(last), "--provider", "uis",
+            "--store", world.store, "--mockpbx", world.pbx.url]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    path = world.store.removeprefix("sqlite:///")
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        kinds = {k for (k,) in db.execute("SELECT DISTINCT kind FROM report_rollup_days")}
+    assert {"ch", "adm"} <= kinds
