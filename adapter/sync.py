@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -184,31 +182,14 @@ async def _load(
 
     writer = asyncio.create_task(write())
     pages = source.history(midnight(first, tz), midnight(today, tz))
-    with _short_gil_slices():
-        try:
-            async for item in _days(pages, tz, first, today):
-                await _put(queue, item, writer)
-        finally:
-            # Whole days already grouped are written even when the stream failed.
-            if not writer.done():
-                await queue.put(None)
-            await writer
-
-
-@contextmanager
-def _short_gil_slices(seconds: float = 0.0005) -> Iterator[None]:
-    """Hand the GIL over every `seconds` while loading.
-
-    The writer thread drops the GIL inside each SQLite step and must win it
-    back from the parsing event loop; at the default 5 ms interval it waits
-    most of the time (a convoy), and a year's backfill took 30 % longer.
-    """
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, seconds))
     try:
-        yield
+        async for item in _days(pages, tz, first, today):
+            await _put(queue, item, writer)
     finally:
-        sys.setswitchinterval(previous)
+        # Whole days already grouped are written even when the stream failed.
+        if not writer.done():
+            await queue.put(None)
+        await writer
 
 
 async def _put(
