@@ -198,7 +198,7 @@ def test_killed_sync__rerun_gives_the_same_cache(
 ) -> None:
     """SIGKILL in the middle of a backfill leaves whole days; the next run completes them."""
     without_mango_quota(mockpbx, provider)
-    fault(mockpbx, provider, "latency", seconds=0.05)
+    fault(mockpbx, provider, "latency", seconds=0.15)
     cmd = [sys.executable, "-m", "adapter.cli", *cli_args(mockpbx, provider, store_url)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
