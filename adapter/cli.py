@@ -160,6 +160,8 @@ class RichProgress:
 
     def start(self, account: str, days: int) -> None:
         self._calls = 0
+        if self._task is not None:  # a daemon's next run: one bar, not one per run
+            self._bar.remove_task(self._task)
         self._bar.start()
         self._task = self._bar.add_task(f"sync {account}", total=days, calls=0)
 

@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -140,8 +140,6 @@ async def _finish(
     try:
         finished = await clock.now()
     except AdapterError:
-        from datetime import UTC
-
         finished = datetime.now(UTC)
     await asyncio.shield(
         asyncio.to_thread(
