@@ -37,6 +37,10 @@ def _violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
         ("adapter", ("mockpbx",)),
         ("contract", ("mockpbx",)),
         ("mockpbx", ("adapter", "contract")),
+        ("mockpbx/scenarios", ("aiohttp", "mockpbx.providers", "mockpbx.control", "mockpbx.app")),
+        ("mockpbx/providers/uis", ("mockpbx.providers.mango", "mockpbx.providers.clinic")),
+        ("mockpbx/providers/mango", ("mockpbx.providers.uis", "mockpbx.providers.clinic")),
+        ("mockpbx/providers/clinic", ("mockpbx.providers.uis", "mockpbx.providers.mango")),
     ],
 )
 def test_import_rules__hold(package: str, forbidden: tuple[str, ...]) -> None:
