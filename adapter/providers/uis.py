@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 import orjson
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from adapter.errors import (
     AuthError,
@@ -105,27 +106,33 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class UisCallRow(_Model):
-    id: int  # lax mode: a numeric string is accepted too (plain unions cost 25 %)
+class _UisCallRowBase(TypedDict):
+    id: int  # lax mode: a numeric string is accepted too
     start_time: str
-    finish_time: str | None = None
-    direction: str = "in"
-    is_lost: bool = False
-    finish_reason: str | None = None
-    contact_phone_number: str | None = None
-    virtual_phone_number: str | None = None
-    operator_phone_number: str | None = None
-    wait_duration: int | None = 0
-    talk_duration: int | None = 0
-    full_record_file_link: str | None = None
-    last_answered_employee_id: int | None = None
-    last_answered_employee_full_name: str | None = None
-    utm_source: str | None = None
-    utm_medium: str | None = None
-    utm_campaign: str | None = None
-    utm_term: str | None = None
-    utm_content: str | None = None
-    referrer: str | None = None
+
+
+class UisCallRow(_UisCallRowBase, total=False):
+    """A `get.calls_report` row: a TypedDict (validated 2-3x faster than a model);
+    fields we did not ask for are dropped, missing ones read as None."""
+
+    finish_time: str | None
+    direction: str | None
+    is_lost: bool | None
+    finish_reason: str | None
+    contact_phone_number: str | None
+    virtual_phone_number: str | None
+    operator_phone_number: str | None
+    wait_duration: int | None
+    talk_duration: int | None
+    full_record_file_link: str | None
+    last_answered_employee_id: int | None
+    last_answered_employee_full_name: str | None
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    utm_term: str | None
+    utm_content: str | None
+    referrer: str | None
 
 
 class UisLeg(_Model):
@@ -433,7 +440,7 @@ def _account_info(result: dict[str, Any]) -> AccountInfo:
 
 
 def _row_id(row: UisCallRow) -> object:
-    return row.id
+    return row["id"]
 
 
 def _total_items(result: dict[str, Any]) -> int:
@@ -494,31 +501,32 @@ def _offset_suffix(aware: datetime) -> str | None:
 
 def _record(row: UisCallRow, account: AccountInfo) -> CallRecord:
     tz = account.timezone
-    link = row.full_record_file_link
-    employee = row.last_answered_employee_id
+    link = row.get("full_record_file_link")
+    employee = row.get("last_answered_employee_id")
+    finish = row.get("finish_time")
     return CallRecord(
         provider=NAME,
-        provider_call_id=str(row.id),
+        provider_call_id=str(row["id"]),
         account=account.key,
-        started_at=_local(row.start_time, tz),
-        finished_at=_local(row.finish_time, tz) if row.finish_time else None,
-        direction=Direction.OUT if row.direction == "out" else Direction.IN,
-        contact_number=to_e164(row.contact_phone_number),
-        virtual_number=to_e164(row.virtual_phone_number),
-        answered=not row.is_lost,
-        wait_seconds=row.wait_duration or 0,
-        talk_seconds=row.talk_duration or 0,
+        started_at=_local(row["start_time"], tz),
+        finished_at=_local(finish, tz) if finish else None,
+        direction=Direction.OUT if row.get("direction") == "out" else Direction.IN,
+        contact_number=to_e164(row.get("contact_phone_number")),
+        virtual_number=to_e164(row.get("virtual_phone_number")),
+        answered=not row.get("is_lost"),
+        wait_seconds=row.get("wait_duration") or 0,
+        talk_seconds=row.get("talk_duration") or 0,
         employee_id=None if employee is None else str(employee),
-        employee_name=row.last_answered_employee_full_name,
-        sip_line=row.operator_phone_number or None,
+        employee_name=row.get("last_answered_employee_full_name"),
+        sip_line=row.get("operator_phone_number") or None,
         recording_urls=(link,) if link else (),
-        utm_source=row.utm_source,
-        utm_medium=row.utm_medium,
-        utm_campaign=row.utm_campaign,
-        utm_term=row.utm_term,
-        utm_content=row.utm_content,
-        referrer=row.referrer,
-        finish_reason=row.finish_reason,
+        utm_source=row.get("utm_source"),
+        utm_medium=row.get("utm_medium"),
+        utm_campaign=row.get("utm_campaign"),
+        utm_term=row.get("utm_term"),
+        utm_content=row.get("utm_content"),
+        referrer=row.get("referrer"),
+        finish_reason=row.get("finish_reason"),
     )
 
 

@@ -227,6 +227,21 @@ class TestHistory:
             span = datetime.fromisoformat(hi) - datetime.fromisoformat(lo)
             assert span < timedelta(days=90)
 
+    async def test_history__tolerates_sparse_rows_and_string_ids(self) -> None:
+        fake = FakeUis([{"id": "42", "start_time": "2026-05-13 09:00:00", "is_lost": True}])
+        c, _ = client(fake)
+        [call] = await collect(
+            c, datetime(2026, 5, 13, tzinfo=MSK), datetime(2026, 5, 14, tzinfo=MSK)
+        )
+        assert (call.provider_call_id, call.answered, call.talk_seconds) == ("42", False, 0)
+        assert (call.contact_number, call.utm_source, call.recording_urls) == (None, None, ())
+
+    async def test_history__a_row_without_start_time_is_a_protocol_error(self) -> None:
+        fake = FakeUis([{"id": 1, "direction": "in"}])
+        c, _ = client(fake)
+        with pytest.raises(ProtocolError, match="start_time"):
+            await collect(c, datetime(2026, 5, 13, tzinfo=MSK), datetime(2026, 5, 14, tzinfo=MSK))
+
     async def test_history__drops_rows_outside_the_period(self) -> None:
         fake = FakeUis([row(1, "2026-05-12 23:59:59"), row(2, "2026-05-13 00:00:00")])
         c, _ = client(fake)
