@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from mockpbx.core.calls import Target, add_transfer
-from mockpbx.core.model import Call, VirtualNumber
+from mockpbx.core.model import Call, VirtualNumber, Visit
 from mockpbx.scenarios.fastcalls import fast_incoming, fast_outgoing
 from mockpbx.scenarios.model import Channel, ClinicSpec, Distribution
 
@@ -30,8 +30,12 @@ __all__ = [
     "PAGES",
     "ClinicDay",
     "ClinicPlan",
+    "CompiledChannel",
     "Route",
+    "VisitSource",
+    "compile_channel",
     "cumulative",
+    "draw_visit",
     "fresh_phone",
     "patient_phone",
     "poisson",
@@ -94,6 +98,48 @@ def sampler(dist: Distribution) -> Sampler:
     return lambda rnd: table[int(rnd.random() * _TABLE)]
 
 
+CompiledChannel = tuple[
+    str, str | None, str | None, str | None, str | None, str,
+    tuple[tuple[str | None, str | None], ...], tuple[str, ...],
+]  # fmt: skip
+# How the web visit behind a route's calls is drawn: one channel (static tracking)
+# or channels by cumulative weight (dynamic tracking, cum is not None).
+VisitSource = tuple[tuple[CompiledChannel, ...], list[float] | None]
+
+
+def compile_channel(c: Channel) -> CompiledChannel:
+    """A channel's constant visit fields, referrers and terms, ready for the hot loop."""
+    referrers = tuple((d, f"https://{d}/") for d in c.referrer_domains) or ((None, None),)
+    terms = tuple(c.utm_term) if isinstance(c.utm_term, list) else ()
+    if isinstance(c.utm_term, str):
+        terms = (c.utm_term,)
+    return (c.key, c.utm_source, c.utm_medium, c.utm_campaign, c.utm_content, c.uis_channel,
+            referrers, terms)  # fmt: skip
+
+
+def draw_visit(random: Callable[[], float], source: VisitSource, ts: int) -> Visit:
+    """The web visit behind a tracked call that starts at `ts`."""
+    channels, cum = source
+    if cum is None:
+        compiled = channels[0]
+    else:
+        compiled = channels[min(bisect.bisect(cum, random() * cum[-1]), len(channels) - 1)]
+    key, utm_source, medium, campaign, content, channel, referrers, terms = compiled
+    domain, referrer = referrers[int(random() * len(referrers))]
+    term = terms[int(random() * len(terms))] if terms else None
+    return Visit(  # positional for speed: id, channel_key, utm_*, referrer, domain, ...
+        1_000_000_000 + int(random() * 9_000_000_000),
+        key, utm_source, medium, campaign, term, content, referrer, domain,
+        PAGES[int(random() * 3)],
+        None,  # search_engine
+        None,  # search_query
+        channel,
+        DEVICES[int(random() * 3)],
+        ts - 60 - int(random() * 1740),
+        "clinic.example",
+    )  # fmt: skip
+
+
 @dataclass(slots=True)
 class Route:
     number: VirtualNumber
@@ -103,6 +149,23 @@ class Route:
     ring_seconds: int
     channel: Channel | None
     source: str
+    visit: VisitSource | None = None  # None: calls on this number come from no web visit
+    emp_ids: tuple[int, ...] = ()  # the targets' employees (who may be busy)
+    # (targets, rates) of those free, by which targets are free: computed once each
+    free: dict[tuple[bool, ...], tuple[list[Target], list[float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.emp_ids = tuple(t.employee.id for t in self.targets)
+
+    def free_targets(self, free: tuple[bool, ...]) -> tuple[list[Target], list[float]]:
+        """The targets (and their answer rates) that are free, in routing order."""
+        found = self.free.get(free)
+        if found is None:
+            found = self.free[free] = (
+                [t for t, f in zip(self.targets, free, strict=True) if f],
+                [r for r, f in zip(self.rates, free, strict=True) if f],
+            )
+        return found
 
 
 @dataclass(slots=True)
@@ -129,7 +192,6 @@ class ClinicDay:
     """One clinic's calls of one account-local day (the hot loop of generation)."""
 
     __slots__ = (
-        "answer_delay",
         "busy",
         "busy_max",
         "calls",
@@ -139,18 +201,11 @@ class ClinicDay:
         "hours",
         "length",
         "links",
-        "p_existing",
-        "p_late",
-        "p_recorded",
-        "p_repeat",
-        "patience",
         "plan",
         "rnd",
         "shares",
         "shift",
-        "talk",
         "today",
-        "visit",
     )
 
     def __init__(
@@ -177,12 +232,6 @@ class ClinicDay:
         self.busy: dict[int, int] = {}
         self.busy_max = 0  # nobody is busy at or after this time
         self.today: list[str] = []  # new callers of today, who may call again
-        self.p_existing = self.shares.existing_patients if plan.patients else -1.0
-        self.p_repeat = self.shares.repeat_callers
-        self.p_recorded = self.shares.recorded
-        self.p_late = self.shares.late_rows
-        self.answer_delay, self.talk = engine._answer_delay, engine._talk
-        self.patience, self.visit = engine._patience, engine._visit
 
     def arrivals(self) -> list[int]:
         sc = self.engine.scenario
@@ -190,97 +239,96 @@ class ClinicDay:
         mean = vol.calls_per_day * vol.by_weekday[self.day.weekday()] * self.plan.spec.volume_factor
         total_w = sum(vol.by_hour) or 1.0
         rnd, length, base = self.rnd, self.length, self.day_start
+        random = rnd.random
         starts: list[int] = []
         for hour, w in enumerate(vol.by_hour):
             n = poisson(rnd, mean * w / total_w)
             offset = hour * 3600 - self.shift
-            starts.extend(base + (offset + int(rnd.random() * 3600)) % length for _ in range(n))
+            starts += [base + (offset + int(random() * 3600)) % length for _ in range(n)]
         starts.sort()
         return starts
 
-    def run(self) -> None:
-        for ts in self.arrivals():
-            self.incoming(ts)
-
     def contact(self) -> str:
         rnd, today = self.rnd, self.today
-        if rnd.random() < self.p_existing:
+        if rnd.random() < (self.shares.existing_patients if self.plan.patients else -1.0):
             patients = self.plan.patients
             return patients[int(rnd.random() * len(patients))]
-        if today and rnd.random() < self.p_repeat:
+        if today and rnd.random() < self.shares.repeat_callers:
             return today[int(rnd.random() * len(today))]
         phone = unique_fresh_phone(self.day, self.plan.slot, len(self.today), rnd)
         self.today.append(phone)
         return phone
 
-    def incoming(self, ts: int) -> None:
-        rnd, plan, busy = self.rnd, self.plan, self.busy
-        route = plan.routes[bisect.bisect(plan.cum, rnd.random() * plan.cum[-1])]
-        hours = self.hours
-        minute = ((ts - self.day_start + self.shift) // 60) % 1440
-        closed = hours is None or not hours[0] <= minute < hours[1]
-        # the caller: an existing patient, a new caller of today again, or a fresh number
-        today = self.today
-        if rnd.random() < self.p_existing:
-            contact = plan.patients[int(rnd.random() * len(plan.patients))]
-        elif today and rnd.random() < self.p_repeat:
-            contact = today[int(rnd.random() * len(today))]
-        else:
-            contact = unique_fresh_phone(self.day, plan.slot, len(today), rnd)
-            today.append(contact)
-        targets, rates = route.targets, route.rates
-        if ts < self.busy_max and any(busy.get(t.employee.id, 0) > ts for t in targets):
-            keep = [i for i, t in enumerate(targets) if busy.get(t.employee.id, 0) <= ts]
-            targets, rates = [targets[i] for i in keep], [rates[i] for i in keep]
-        answered_by = None
-        if route.strategy == "simultaneous":
-            if targets and rnd.random() < rates[0]:
-                answered_by = int(rnd.random() * len(targets))
-        else:
-            for i, rate in enumerate(rates):
-                if rnd.random() < rate:
-                    answered_by = i
-                    break
-        call = fast_incoming(
-            ts,
-            contact,
-            route.number.number,
-            targets,
-            answered_by,
-            int(self.answer_delay(rnd)),
-            int(self.talk(rnd)),
-            route.strategy,
-            route.ring_seconds,
-            int(self.patience(rnd)),
-            rnd.random() < 0.6,
-            route.source,
-            self.visit(rnd, route, ts) if route.source != "va" else None,
-            plan.spec.id,
-            self.p_recorded >= 1.0 or rnd.random() < self.p_recorded,
-            closed,
-        )
-        if self.p_late and rnd.random() < self.p_late:
-            call.history_delay = self.shares.late_rows_delay
-        self.calls.append(call)
-        answerer = None
-        if call.answer_ts is not None and answered_by is not None:
-            answerer = targets[answered_by].employee.id
-        self.after(call, contact, closed, answerer)
+    def run(self) -> None:
+        """Every incoming call of the day, in arrival order, and what follows each.
 
-    def after(self, call: Call, contact: str, closed: bool, employee: int | None) -> None:
-        """What follows a call: a transfer, a callback of a missed call, an extra outgoing."""
-        rnd, plan, shares = self.rnd, self.plan, self.shares
-        if employee is not None:
-            if shares.transfers and rnd.random() < shares.transfers:
-                employee = self.transfer(call, employee)
-            self.busy[employee] = call.end_ts
-            if call.end_ts > self.busy_max:
-                self.busy_max = call.end_ts
-        elif not closed and plan.admins and rnd.random() < shares.callbacks_of_missed:
-            callback = self.outgoing(call.end_ts, contact)
-            self.links.append((callback, call))
-        if not closed and plan.admins and rnd.random() < shares.outgoing:
-            self.outgoing(call.start_ts + 600 + int(rnd.random() * 3000), None)
+        One loop with everything bound to locals: this is where generation
+        spends its time. Per call, in this order: a route by weight, the
+        caller, who answers, the durations, the web visit, recorded or not, a
+        late history row; then a transfer, a callback or an extra outgoing call.
+        """
+        rnd, plan, busy, today, engine, shares = (
+            self.rnd, self.plan, self.busy, self.today, self.engine, self.shares
+        )  # fmt: skip
+        random, busy_get, append = rnd.random, busy.get, self.calls.append
+        routes, cum, patients, admins = plan.routes, plan.cum, plan.patients, plan.admins
+        cum_total, n_patients = cum[-1], len(patients)
+        p_existing = shares.existing_patients if patients else -1.0
+        p_repeat, p_recorded, p_late = shares.repeat_callers, shares.recorded, shares.late_rows
+        always_recorded, late_delay = p_recorded >= 1.0, shares.late_rows_delay
+        p_transfer, p_callback, p_outgoing = (
+            shares.transfers, shares.callbacks_of_missed, shares.outgoing
+        )  # fmt: skip
+        answer_delay, talk, patience = engine._answer_delay, engine._talk, engine._patience
+        opens, closes = self.hours if self.hours is not None else (0, -1)  # None: closed all day
+        day, slot, clinic_id = self.day, plan.slot, plan.spec.id
+        to_minute = self.shift - self.day_start
+        for ts in self.arrivals():
+            route = routes[bisect.bisect(cum, random() * cum_total)]
+            closed = not opens <= ((ts + to_minute) // 60) % 1440 < closes
+            if random() < p_existing:  # an existing patient, a new caller again, a fresh one
+                contact = patients[int(random() * n_patients)]
+            elif today and random() < p_repeat:
+                contact = today[int(random() * len(today))]
+            else:
+                contact = unique_fresh_phone(day, slot, len(today), rnd)
+                today.append(contact)
+            if ts < self.busy_max:  # ring only those not on another call
+                free = tuple([busy_get(e, 0) <= ts for e in route.emp_ids])
+                targets, rates = route.free.get(free) or route.free_targets(free)
+            else:
+                targets, rates = route.targets, route.rates
+            answered_by = None
+            if route.strategy == "simultaneous":
+                if targets and random() < rates[0]:
+                    answered_by = int(random() * len(targets))
+            else:
+                for i, rate in enumerate(rates):
+                    if random() < rate:
+                        answered_by = i
+                        break
+            visit = route.visit
+            call = fast_incoming(
+                ts, contact, route.number.number, targets, answered_by, int(answer_delay(rnd)),
+                int(talk(rnd)), route.strategy, route.ring_seconds, int(patience(rnd)),
+                random() < 0.6, route.source,
+                draw_visit(random, visit, ts) if visit is not None else None,
+                clinic_id, always_recorded or random() < p_recorded, closed,
+            )  # fmt: skip
+            if p_late and random() < p_late:
+                call.history_delay = late_delay
+            append(call)
+            if answered_by is not None and call.answer_ts is not None:
+                employee = targets[answered_by].employee.id
+                if p_transfer and random() < p_transfer:
+                    employee = self.transfer(call, employee)
+                busy[employee] = end = call.end_ts
+                if end > self.busy_max:
+                    self.busy_max = end
+            elif not closed and admins and random() < p_callback:
+                self.links.append((self.outgoing(call.end_ts, contact), call))
+            if not closed and admins and random() < p_outgoing:
+                self.outgoing(call.start_ts + 600 + int(random() * 3000), None)
 
     def transfer(self, call: Call, from_employee: int) -> int:
         """Transfer the call to another employee; returns who talks last."""

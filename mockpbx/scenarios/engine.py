@@ -17,7 +17,6 @@ rows, and the scenario's scripted calls at their exact times.
 
 from __future__ import annotations
 
-import bisect
 import copy
 import gc
 import random
@@ -45,12 +44,13 @@ from mockpbx.core.model import (
 from mockpbx.core.store import CallIds
 from mockpbx.core.world import Directory, World
 from mockpbx.scenarios.daygen import (
-    DEVICES,
-    PAGES,
     ClinicDay,
     ClinicPlan,
     Route,
+    VisitSource,
+    compile_channel,
     cumulative,
+    draw_visit,
     fresh_phone,
     patient_phone,
     sampler,
@@ -83,10 +83,10 @@ class Engine:
         self.channels = list(scenario.channels or _default_channels())
         self.directory = self._build_directory()
         self._routes_by_key: dict[str, list[Route]] = {}
-        self._plans = self._build_plans()
         self._channel_cum = cumulative([c.weight for c in self.channels])
-        self._compiled = [_compile_channel(c) for c in self.channels]
-        self._compiled_by_key = {c.key: _compile_channel(c) for c in self.channels}
+        self._compiled = tuple(compile_channel(c) for c in self.channels)
+        self._compiled_by_key = {c.key: compile_channel(c) for c in self.channels}
+        self._plans = self._build_plans()
         dur = scenario.durations
         self._answer_delay = sampler(dur.answer_delay)
         self._talk = sampler(dur.talk)
@@ -208,6 +208,7 @@ class Engine:
                     RoutingRule(number.number, tuple(t.line.id for t in targets), strategy, ring)
                 )
                 route = Route(number, targets, rates, strategy, ring, channel, number.type.value)
+                route.visit = self._visit_source(number.type, channel)
                 plan.routes.append(route)
                 self._routes_by_key.setdefault(spec.key, []).append(route)
                 weight = spec.weight * (channel.weight if channel else 1.0)
@@ -260,8 +261,7 @@ class Engine:
                 ClinicDay(self, plan, rnd, day, start, length, calls, links).run()
         scripted = self._scripted_calls(day, calls)
         calls.sort(key=_start_of)
-        for seq, call in enumerate(calls):
-            _renumber(call, CallIds.make(day, seq))
+        _renumber_all(calls, day)
         for callback, missed in links:
             callback.callback_of = missed.id
         for call, script in scripted:
@@ -340,51 +340,21 @@ class Engine:
         routes = self._routes_by_key.get(spec.number or "") or plan.routes
         return routes[0] if routes else None
 
+    def _visit_source(self, kind: NumberType, channel: Channel | None) -> VisitSource | None:
+        """Where the web visits behind a number's calls come from (None: no visit)."""
+        if kind is NumberType.DYNAMIC_CALL_TRACKING:
+            return self._compiled, self._channel_cum
+        if kind is NumberType.VA or channel is None:
+            return None
+        return (self._compiled_by_key[channel.key],), None
+
     def _visit(self, rnd: random.Random, route: Route, ts: int) -> Visit | None:
         """The web visit behind a tracked call (None for a plain number)."""
-        kind = route.number.type
-        if kind is NumberType.DYNAMIC_CALL_TRACKING:
-            cum = self._channel_cum
-            i = bisect.bisect(cum, rnd.random() * cum[-1])
-            compiled = self._compiled[min(i, len(self._compiled) - 1)]
-        elif kind is NumberType.VA or route.channel is None:
-            return None
-        else:
-            compiled = self._compiled_by_key[route.channel.key]
-        key, source, medium, campaign, content, channel, referrers, terms = compiled
-        domain, referrer = referrers[int(rnd.random() * len(referrers))]
-        term = terms[int(rnd.random() * len(terms))] if terms else None
-        return Visit(  # positional for speed: id, channel_key, utm_*, referrer, domain, ...
-            1_000_000_000 + int(rnd.random() * 9_000_000_000),
-            key, source, medium, campaign, term, content, referrer, domain,
-            PAGES[int(rnd.random() * 3)],
-            None,  # search_engine
-            None,  # search_query
-            channel,
-            DEVICES[int(rnd.random() * 3)],
-            ts - 60 - int(rnd.random() * 1740),
-            "clinic.example",
-        )  # fmt: skip
+        return None if route.visit is None else draw_visit(rnd.random, route.visit, ts)
 
     # -- plans seen by the clinic side (truth) ---------------------------------------
     def plan(self, clinic_id: int) -> ClinicPlan:
         return self._plans[clinic_id]
-
-
-CompiledChannel = tuple[
-    str, str | None, str | None, str | None, str | None, str,
-    tuple[tuple[str | None, str | None], ...], tuple[str, ...],
-]  # fmt: skip
-
-
-def _compile_channel(c: Channel) -> CompiledChannel:
-    """A channel's constant visit fields, referrers and terms, ready for the hot loop."""
-    referrers = tuple((d, f"https://{d}/") for d in c.referrer_domains) or ((None, None),)
-    terms = tuple(c.utm_term) if isinstance(c.utm_term, list) else ()
-    if isinstance(c.utm_term, str):
-        terms = (c.utm_term,)
-    return (c.key, c.utm_source, c.utm_medium, c.utm_campaign, c.utm_content, c.uis_channel,
-            referrers, terms)  # fmt: skip
 
 
 @contextmanager
@@ -411,6 +381,21 @@ def _no_gc() -> Iterator[None]:
 
 def _start_of(call: Call) -> int:
     return call.start_ts
+
+
+def _renumber_all(calls: list[Call], day: date) -> None:
+    """Ids in start order: call ids of the day, leg ids call_id * 10 + index."""
+    if calls:
+        CallIds.make(day, len(calls) - 1)  # raises if the day has too many calls
+    for call_id, call in enumerate(calls, CallIds.make(day, 0)):
+        if call.transferred:
+            _renumber(call, call_id)
+            continue
+        call.id = call_id
+        leg_id = call_id * 10
+        for leg in call.legs:
+            leg.id = leg_id
+            leg_id += 1
 
 
 def _renumber(call: Call, call_id: int) -> None:
