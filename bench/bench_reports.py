@@ -124,7 +124,8 @@ def _clinic(calls: list[CallRecord], phones: list[str], first: date, days: int) 
 
 
 def _bulk_load(path: Path, calls: list[CallRecord]) -> None:
-    """Insert the calls with the indexes dropped and rebuilt (a fixture, not the sync path)."""
+    """Insert the calls with the indexes dropped and rebuilt (a fixture, not the sync path),
+    and stamp their days in `call_days` as the store's writes do."""
     loaded = int(time.time())
     db = sqlite3.connect(path)
     indexes = db.execute(
@@ -141,6 +142,11 @@ def _bulk_load(path: Path, calls: list[CallRecord]) -> None:
         db.executemany(sql, rows)
     for _, create in indexes:
         db.execute(create)
+    # what SqlStore.replace_day does per day: a change stamp the report rollups compare
+    db.execute(
+        "INSERT OR REPLACE INTO call_days (local_date, stamp) "
+        "SELECT DISTINCT local_date, 'bulk' FROM calls"
+    )
     db.commit()
     db.execute("ANALYZE")
     db.close()

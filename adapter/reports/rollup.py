@@ -5,8 +5,9 @@ part of a report (which channel, new caller or not, who took it) is kept per
 day in `report_rollup` (kind `ch`: calls and distinct callers per channel
 row; kind `adm`: new-caller calls and answered ones per administrator).
 
-A day's rollup is valid while its *fingerprint* (`<calls>:<max loaded_at>`
-of the day's cached calls; a re-load changes `loaded_at`) and the clinic
+A day's rollup is valid while its *fingerprint* (the day's change stamp in
+`call_days`, renewed in the same transaction by every write of the day's
+calls: `SqlStore.replace_day` / `upsert`) and the clinic
 data *version* (changed by every import and saved comment, since both
 decide channels, new callers and who took a call) are the ones it was
 built with; stale or missing days are rebuilt, in one pass, before the
@@ -38,11 +39,12 @@ from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from adapter.reports.base import CallWindow
-from adapter.store.clinic import clinic_meta, report_rollup, report_rollup_days
+from adapter.store.clinic import call_days, clinic_meta, report_rollup, report_rollup_days
 
 __all__ = [
     "RollupRow",
     "booking_upto",
+    "cached_calls",
     "cached_days",
     "read_rollup",
     "rolled_until",
@@ -92,6 +94,32 @@ def read_rollup(
     return out
 
 
+def cached_calls(window: CallWindow) -> int | None:
+    """The number of cached calls in the period from the `calls` rollup (calls per day,
+    both directions); None when rollups cannot serve the whole cache part."""
+    days = cached_days(window)
+    part = window.parts[0]
+    if days is None or part.lo != _midnight(window, days[0]):
+        return None
+    if min(part.hi, window.hi) != _midnight(window, days[1] + timedelta(days=1)):
+        return None
+    rows = read_rollup(window, "calls", _build_calls)
+    return None if rows is None else sum(r[2] for r in rows)
+
+
+def _build_calls(window: CallWindow, first: date, last: date) -> list[RollupRow]:
+    sql = text(
+        "SELECT local_date, COUNT(*) FROM calls "
+        "WHERE local_date >= :a AND local_date <= :b GROUP BY local_date"
+    )
+    rows = window.conn.execute(sql, {"a": first, "b": last})
+    return [(_day(d), "[]", int(n), 0, None) for d, n in rows]
+
+
+def _midnight(window: CallWindow, day: date) -> int:
+    return int(datetime.combine(day, datetime.min.time(), window.period.tz).timestamp())
+
+
 def rolled_days(window: CallWindow, upto: date | None = None) -> tuple[date, date] | None:
     days = cached_days(window)
     if days is None:
@@ -129,7 +157,7 @@ def rolled_until(window: CallWindow, upto: date | None) -> int:
     return int(end.timestamp())
 
 
-FORMAT = "2"  # bump when what a rollup row holds changes: every day is rebuilt
+FORMAT = "3"  # bump when what a rollup row holds changes: every day is rebuilt
 
 
 def _version(window: CallWindow) -> str:
@@ -142,24 +170,26 @@ def _stale(
 ) -> dict[date, str]:
     """Days whose rollup is missing or out of date -> their current fingerprint.
 
-    With `depends`, a day's fingerprint also covers the `depends` days after it.
+    A day's fingerprint is its change stamp in `call_days` (every write of the
+    day's calls gives it a new one); with `depends`, it also covers the
+    `depends` days after it.
     """
-    sql = text(
-        "SELECT local_date, COUNT(*), MAX(loaded_at) FROM calls "
-        "WHERE local_date >= :a AND local_date <= :b GROUP BY local_date"
-    )
     stop = last + timedelta(days=max(depends, 31))  # one query serves every kind
-    day_fp = window.memo.get(("fp", first, stop))
-    if day_fp is None:
-        rows = window.conn.execute(sql, {"a": first, "b": stop})
-        day_fp = window.memo[("fp", first, stop)] = {_day(d): f"{n}:{m}" for d, n, m in rows}
-    now = {d: fp for d, fp in day_fp.items() if d <= last}
+    day_fp = window.memo.get("stamps")
+    if day_fp is None or day_fp[0] > first or day_fp[1] < stop:
+        query = select(call_days.c.local_date, call_days.c.stamp).where(
+            call_days.c.local_date >= first, call_days.c.local_date <= stop
+        )
+        stamps = {_day(d): str(fp) for d, fp in window.conn.execute(query)}
+        day_fp = window.memo["stamps"] = (first, stop, stamps)
+    stamps = day_fp[2]
+    now = {d: fp for d, fp in stamps.items() if first <= d <= last}
     if depends:
         now = {}
         for i in range((last - first).days + 1):
             d = first + timedelta(days=i)
-            later = [day_fp.get(d + timedelta(days=k), "0:0") for k in range(depends + 1)]
-            if any(fp != "0:0" for fp in later):
+            later = [stamps.get(d + timedelta(days=k), "0") for k in range(depends + 1)]
+            if any(fp != "0" for fp in later):
                 now[d] = _digest(later)
     query = select(report_rollup_days).where(
         report_rollup_days.c.kind == kind,
@@ -168,7 +198,7 @@ def _stale(
     )
     built = {_day(r.local_date): (r.fingerprint, r.version) for r in window.conn.execute(query)}
     stale = {d: fp for d, fp in now.items() if built.get(d) != (fp, version)}
-    stale |= {d: "0:0" for d in built if d not in now and built[d] != ("0:0", version)}
+    stale |= {d: "0" for d in built if d not in now and built[d] != ("0", version)}
     return stale
 
 

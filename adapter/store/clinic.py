@@ -65,9 +65,12 @@ __all__ = [
     "ad_channels",
     "ad_spend",
     "bump_version",
+    "call_days",
     "channel_numbers",
     "clinic_meta",
     "clinic_staff",
+    "mark_days",
+    "mark_records",
     "report_rollup",
     "report_rollup_days",
     "visit_appointments",
@@ -146,6 +149,16 @@ report_rollup_days = Table(
     Column("version", String(64), nullable=False),  # clinic data version it was built with
 )
 Index("ix_calls_day_loaded", calls.c.local_date, calls.c.loaded_at)
+
+# A change marker per cached day (migration 0005): every write of a day's calls gives
+# it a new stamp in the same transaction, so the rollups of unchanged days are known
+# fresh from one small indexed read instead of a scan of the calls.
+call_days = Table(
+    "call_days",
+    metadata,
+    Column("local_date", Date, primary_key=True),
+    Column("stamp", String(32), nullable=False),
+)
 
 # The reports' covering index: a period scan of incoming calls reads no table rows.
 Index(
@@ -403,6 +416,49 @@ def bump_version(conn: Connection) -> None:
     """Mark derived data (report rollups) stale: clinic data or comments changed."""
     conn.execute(delete(clinic_meta).where(clinic_meta.c.key == "version"))
     conn.execute(insert(clinic_meta).values(key="version", value=uuid.uuid4().hex))
+
+
+def mark_days(conn: Connection, days: Iterable[date]) -> None:
+    """Give each day a new change stamp, in the caller's transaction (see `call_days`).
+
+    Through the driver (one statement per sync'd day, kept cheap for the sync job)."""
+    stamp = uuid.uuid4().hex
+    pg = conn.dialect.name == "postgresql"
+    rows = [(d if pg else d.isoformat(), stamp) for d in sorted(set(days))]
+    if rows:
+        conn.exec_driver_sql(_MARK_PG if pg else _MARK_SQLITE, rows)
+
+
+_MARK_SQLITE = (
+    "INSERT INTO call_days (local_date, stamp) VALUES (?, ?) "
+    "ON CONFLICT (local_date) DO UPDATE SET stamp = excluded.stamp"
+)
+_MARK_PG = _MARK_SQLITE.replace("?", "%s")
+
+
+def mark_records(conn: Connection, records: Sequence[Any], tz: Any) -> None:
+    """Stamp the days of `records` (`CallRecord`s, their day in `tz` or their own offset)
+    and the days the same calls were on before (an upsert may move a call)."""
+    days = {(r.started_at if tz is None else r.started_at.astimezone(tz)).date() for r in records}
+    by_provider: dict[str, list[str]] = {}
+    for r in records:
+        by_provider.setdefault(r.provider, []).append(r.provider_call_id)
+    for provider, ids in by_provider.items():
+        for start in range(0, len(ids), 500):
+            query = (
+                select(calls.c.local_date)
+                .distinct()
+                .where(
+                    calls.c.provider == provider,
+                    calls.c.provider_call_id.in_(ids[start : start + 500]),
+                )
+            )
+            days.update(_as_day(d) for d in conn.execute(query).scalars())
+    mark_days(conn, days)
+
+
+def _as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -34,6 +34,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from adapter.errors import ConfigError, StoreError
 from adapter.model import CallRecord, Direction
 from adapter.store.base import RunSummary, SyncState, batched
+from adapter.store.clinic import mark_days, mark_records
 from adapter.store.schema import calls, sync_runs, sync_state
 
 __all__ = ["DEFAULT_STORE", "SqlStore", "normalize_url", "open_store"]
@@ -131,11 +132,13 @@ class SqlStore:
                     calls.c.account == account, calls.c.started_at >= lo, calls.c.started_at < hi
                 )
             )
+            mark_days(conn, [day])  # the reports' rollups of this day are stale
             return self._write(conn, records, tz, loaded)
 
     def upsert(self, records: Sequence[CallRecord], tz: ZoneInfo | None = None) -> int:
         loaded = _epoch(datetime.now(UTC))
         with self._begin() as conn:
+            mark_records(conn, records, tz)  # the reports' rollups of their days are stale
             return self._write(conn, records, tz, loaded)
 
     def _write(
