@@ -27,9 +27,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from adapter.clock import Clock
-from adapter.errors import AdapterError
+from adapter.errors import AdapterError, CapabilityError
 from adapter.model import CallRecord
-from adapter.providers.base import Provider
+from adapter.providers.base import Capability, Provider
 from adapter.store.base import CallStore
 
 __all__ = ["Progress", "SyncOptions", "SyncReport", "plan_period", "run_forever", "run_once"]
@@ -100,6 +100,8 @@ async def run_once(
 ) -> SyncReport:
     """One run of the job; raises the provider's or store's error after recording it."""
     options = options or SyncOptions()
+    if Capability.HISTORY not in source.capabilities:
+        raise CapabilityError(f"{source.name} offers no call history: there is nothing to cache")
     account = await source.account()
     tz = account.timezone
     now = await clock.now()

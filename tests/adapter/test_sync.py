@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapter.errors import UnavailableError
+from adapter.errors import CapabilityError, UnavailableError
 from adapter.model import CallRecord, Direction, LiveCall
 from adapter.providers.base import AccountInfo, CallbackRequest, CallbackResult, Capability
 from adapter.store import SqlStore
@@ -220,6 +220,14 @@ class TestRunOnce:
         await run_once(source, store, FakeClock(NOW), SyncOptions(backfill_days=10))
         assert seen[0] == 0
         assert seen[9] >= 12 * (8 - 3)  # days 0..7 grouped by then, 3 may be in flight
+
+
+async def test_provider_without_history__is_a_capability_error(store: SqlStore) -> None:
+    source = FakeSource([])
+    source.capabilities = frozenset({Capability.CURRENT_CALLS})
+    with pytest.raises(CapabilityError, match="no call history"):
+        await run_once(source, store, FakeClock(NOW))
+    assert store.states() == []
 
 
 class TestCrash:
