@@ -39,6 +39,7 @@ __all__ = [
     "fresh_phone",
     "patient_phone",
     "poisson",
+    "quantile_table",
     "sampler",
     "unique_fresh_phone",
 ]
@@ -78,6 +79,7 @@ def unique_fresh_phone(day: date, clinic_slot: int, k: int, rnd: random.Random) 
     return f"7{_NEW_CODES[code]}{(rest * 7919 + 4_412_871) % 10_000_000:07d}"
 
 
+_new = object.__new__
 _TABLE = 4096  # quantiles per distribution: draws are a table lookup, ~0.1 µs
 
 
@@ -89,13 +91,24 @@ def sampler(dist: Distribution) -> Sampler:
     if dist.kind == "uniform":
         low, span = dist.low, dist.high - dist.low
         return lambda rnd: low + span * rnd.random()
+    table = quantile_table(dist)
+    assert table is not None
+    return lambda rnd: table[int(rnd.random() * _TABLE)]
+
+
+def quantile_table(dist: Distribution) -> list[float] | None:
+    """The `_TABLE` quantiles a log-normal `dist` is drawn from (None: not tabulated).
+
+    A draw is `table[int(rnd.random() * len(table))]`, the same as `sampler(dist)`.
+    """
+    if dist.kind in ("fixed", "uniform"):
+        return None
     normal = NormalDist(math.log(max(dist.median, 1)), max(dist.sigma, 1e-9))
     high = dist.high if dist.high > dist.low else math.inf
-    table = [
+    return [
         min(max(math.exp(normal.inv_cdf((i + 0.5) / _TABLE)), dist.low), high)
         for i in range(_TABLE)
     ]
-    return lambda rnd: table[int(rnd.random() * _TABLE)]
 
 
 CompiledChannel = tuple[
@@ -127,17 +140,19 @@ def draw_visit(random: Callable[[], float], source: VisitSource, ts: int) -> Vis
     key, utm_source, medium, campaign, content, channel, referrers, terms = compiled
     domain, referrer = referrers[int(random() * len(referrers))]
     term = terms[int(random() * len(terms))] if terms else None
-    return Visit(  # positional for speed: id, channel_key, utm_*, referrer, domain, ...
-        1_000_000_000 + int(random() * 9_000_000_000),
-        key, utm_source, medium, campaign, term, content, referrer, domain,
-        PAGES[int(random() * 3)],
-        None,  # search_engine
-        None,  # search_query
-        channel,
-        DEVICES[int(random() * 3)],
-        ts - 60 - int(random() * 1740),
-        "clinic.example",
-    )  # fmt: skip
+    visit = _new(Visit)  # every field set here: no class call (the hot path)
+    visit.id = 1_000_000_000 + int(random() * 9_000_000_000)
+    visit.channel_key, visit.utm_source, visit.utm_medium = key, utm_source, medium
+    visit.utm_campaign, visit.utm_term, visit.utm_content = campaign, term, content
+    visit.referrer, visit.referrer_domain = referrer, domain
+    visit.entrance_page = PAGES[int(random() * 3)]
+    visit.search_engine = visit.search_query = None
+    visit.channel = channel
+    visit.device = DEVICES[int(random() * 3)]
+    visit.visit_ts = ts - 60 - int(random() * 1740)
+    visit.site_domain_name = "clinic.example"
+    visit.campaign_id = visit.campaign_name = None
+    return visit
 
 
 @dataclass(slots=True)
@@ -280,6 +295,8 @@ class ClinicDay:
             shares.transfers, shares.callbacks_of_missed, shares.outgoing
         )  # fmt: skip
         answer_delay, talk, patience = engine._answer_delay, engine._talk, engine._patience
+        delays, talks, patiences = engine._tables  # inline draws where tabulated: no call
+        q = _TABLE
         opens, closes = self.hours if self.hours is not None else (0, -1)  # None: closed all day
         day, slot, clinic_id = self.day, plan.slot, plan.spec.id
         to_minute = self.shift - self.day_start
@@ -309,8 +326,11 @@ class ClinicDay:
                         break
             visit = route.visit
             call = fast_incoming(
-                ts, contact, route.number.number, targets, answered_by, int(answer_delay(rnd)),
-                int(talk(rnd)), route.strategy, route.ring_seconds, int(patience(rnd)),
+                ts, contact, route.number.number, targets, answered_by,
+                int(delays[int(random() * q)] if delays else answer_delay(rnd)),
+                int(talks[int(random() * q)] if talks else talk(rnd)),
+                route.strategy, route.ring_seconds,
+                int(patiences[int(random() * q)] if patiences else patience(rnd)),
                 random() < 0.6, route.source,
                 draw_visit(random, visit, ts) if visit is not None else None,
                 clinic_id, always_recorded or random() < p_recorded, closed,
@@ -342,29 +362,36 @@ class ClinicDay:
         return target.employee.id
 
     def outgoing(self, after: int, contact: str | None) -> Call:
-        rnd, plan, engine = self.rnd, self.plan, self.engine
-        ts = after + 120 + int(rnd.random() * 1680)
+        """An administrator's outgoing call after `after` (to `contact`, or a caller drawn)."""
+        rnd, plan, shares = self.rnd, self.plan, self.shares
+        random, day_start, admins = rnd.random, self.day_start, plan.admins
+        ts = after + 120 + int(random() * 1680)
         if self.hours is not None:
-            ts = min(ts, self.day_start + self.hours[1] * 60 - self.shift - 60)
-        ts = min(max(ts, after + 1), self.day_start + self.length - 1)
-        target = plan.admins[int(rnd.random() * len(plan.admins))]
-        answered = rnd.random() < 0.75
+            latest = day_start + self.hours[1] * 60 - self.shift - 60
+            ts = ts if ts < latest else latest
+        ts = ts if ts > after + 1 else after + 1
+        last = day_start + self.length - 1
+        ts = ts if ts < last else last
+        target = admins[int(random() * len(admins))]
+        answered = random() < 0.75
+        line = target.line
         call = fast_outgoing(
             ts,
             target,
             contact or self.contact(),
-            target.line.virtual_phone_number or target.line.login,
-            5 + int(rnd.random() * 21),
-            int(engine._talk(rnd)) if answered else None,
+            line.virtual_phone_number or line.login,
+            5 + int(random() * 21),
+            int(self.engine._talk(rnd)) if answered else None,
             plan.spec.id,
-            rnd.random() < engine.scenario.shares.recorded,
+            random() < shares.recorded,
         )
-        shares = self.shares
-        if shares.late_rows and rnd.random() < shares.late_rows:
+        if shares.late_rows and random() < shares.late_rows:
             call.history_delay = shares.late_rows_delay
-        emp = target.employee.id
-        self.busy[emp] = max(self.busy.get(emp, 0), call.end_ts)
-        self.busy_max = max(self.busy_max, call.end_ts)
+        emp, end = target.employee.id, call.end_ts
+        if end > self.busy.get(emp, 0):
+            self.busy[emp] = end
+        if end > self.busy_max:
+            self.busy_max = end
         self.calls.append(call)
         return call
 

@@ -53,6 +53,7 @@ from mockpbx.scenarios.daygen import (
     draw_visit,
     fresh_phone,
     patient_phone,
+    quantile_table,
     sampler,
 )
 from mockpbx.scenarios.model import (
@@ -91,6 +92,7 @@ class Engine:
         self._answer_delay = sampler(dur.answer_delay)
         self._talk = sampler(dur.talk)
         self._patience = sampler(dur.patience)
+        self._tables = tuple(quantile_table(d) for d in (dur.answer_delay, dur.talk, dur.patience))
         self.scripted_by_call: dict[int, ScriptedCall] = {}  # filled as days are generated
         self.clinic_sides: dict[date, Any] = {}  # truth.ClinicSide per history start
         self._scripted = self._scripted_by_day()

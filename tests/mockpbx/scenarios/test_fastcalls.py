@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import random
+from typing import Any
 
 import pytest
 
 from mockpbx.core.calls import Target, build_incoming, build_outgoing
-from mockpbx.core.model import Call, Employee, SipLine
+from mockpbx.core.model import Employee, SipLine, Visit
+from mockpbx.scenarios.daygen import DEVICES, PAGES, VisitSource, compile_channel, draw_visit
 from mockpbx.scenarios.fastcalls import fast_incoming, fast_outgoing
+from mockpbx.scenarios.model import Channel
 
 TARGETS = [
     Target(SipLine(10 + i, f"70000{i}", i + 1), Employee(i + 1, "Петров", "Иван", "", str(i)))
@@ -17,8 +21,8 @@ TARGETS = [
 ]
 
 
-def _fields(call: Call) -> dict[str, object]:
-    return dataclasses.asdict(call)
+def _fields(obj: Any) -> dict[str, object]:
+    return dataclasses.asdict(obj)
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -60,3 +64,47 @@ def test_fast_outgoing__matches_build_outgoing(talk: int | None) -> None:
         "recorded": True,
     }
     assert _fields(fast_outgoing(**args)) == _fields(build_outgoing(0, **args))  # type: ignore[arg-type]
+
+
+def _visit_by_constructor(rnd: random.Random, source: VisitSource, ts: int) -> Visit:
+    """The visit `draw_visit` builds, drawn in the same order, through the dataclass."""
+    channels, cum = source
+    if cum is None:
+        compiled = channels[0]
+    else:
+        i = bisect.bisect(cum, rnd.random() * cum[-1])
+        compiled = channels[min(i, len(channels) - 1)]
+    key, utm_source, medium, campaign, content, channel, referrers, terms = compiled
+    domain, referrer = referrers[int(rnd.random() * len(referrers))]
+    term = terms[int(rnd.random() * len(terms))] if terms else None
+    return Visit(
+        id=1_000_000_000 + int(rnd.random() * 9_000_000_000),
+        channel_key=key, utm_source=utm_source, utm_medium=medium, utm_campaign=campaign,
+        utm_term=term, utm_content=content, referrer=referrer, referrer_domain=domain,
+        entrance_page=PAGES[int(rnd.random() * 3)], channel=channel,
+        device=DEVICES[int(rnd.random() * 3)], visit_ts=ts - 60 - int(rnd.random() * 1740),
+        site_domain_name="clinic.example",
+    )  # fmt: skip
+
+
+CHANNELS = (
+    compile_channel(Channel(key="ya", utm_source="yandex", utm_term=["a", "b"],
+                            referrer_domains=["yandex.ru"], uis_channel="paid")),
+    compile_channel(Channel(key="seo", referrer_domains=["google.com", "ya.ru"])),
+    compile_channel(Channel(key="direct", utm_term="one")),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "source",
+    [((CHANNELS[0],), None), ((CHANNELS[2],), None), (CHANNELS, [1.0, 3.0, 3.5])],
+    ids=["static", "static-no-referrer", "dynamic"],
+)
+def test_draw_visit__matches_the_dataclass_constructor(source: VisitSource) -> None:
+    """Every field is set (the hot path skips the class call) and the draws are in order."""
+    fast, slow = random.Random(3), random.Random(3)
+    for ts in range(1_000_000, 1_000_000 + 30 * 97, 97):
+        assert _fields(draw_visit(fast.random, source, ts)) == _fields(
+            _visit_by_constructor(slow, source, ts)
+        )
+    assert fast.random() == slow.random()
