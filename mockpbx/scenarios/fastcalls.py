@@ -93,10 +93,19 @@ def fast_incoming(
     ivr_seconds: int = 3,
 ) -> Call:
     """`build_incoming(0, ...)` with the same arguments, built faster (call id 0)."""
-    c0 = _leg(0, _CONTACT, contact, virtual_number, start, start, start, None, None,
-              "subscriber_disconnects")  # fmt: skip
-    call = _call(_INCOMING, _IN, source, start, start, contact, virtual_number, [c0],
-                 "subscriber_disconnects", clinic_id, visit, recorded)  # fmt: skip
+    # as `_leg(0, ...)` and `_call(...)`, inline: once per generated call
+    c0 = _new(Leg)
+    c0.id, c0.role, c0.calling_number, c0.called_number = 0, _CONTACT, contact, virtual_number
+    c0.start_ts = c0.end_ts = c0.answer_ts = start
+    c0.employee_id = c0.sip_line_id = c0.transfer_kind = c0.taken_from_leg_id = None
+    c0.finish_reason, c0.is_transferred = "subscriber_disconnects", False
+    call = _new(Call)
+    call.id, call.kind, call.direction, call.source = 0, _INCOMING, _IN, source
+    call.start_ts = call.end_ts = start
+    call.contact_number, call.virtual_number, call.legs = contact, virtual_number, [c0]
+    call.answer_ts = call.external_id = call.call_api_request_id = call.callback_of = None
+    call.finish_reason, call.clinic_id, call.visit = "subscriber_disconnects", clinic_id, visit
+    call.recorded, call.history_delay, call.transferred = recorded, 0, False
     if closed:
         c0.end_ts = call.end_ts = start + ivr_seconds + 12
         call.finish_reason = c0.finish_reason = "no_operation"
