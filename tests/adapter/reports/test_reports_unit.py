@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
+from sqlalchemy import select
 
 from adapter.clinic_data import parse_document
 from adapter.model import CallRecord, Direction, LiveCall
@@ -23,7 +24,7 @@ from adapter.reports.admin_conversion import pct
 from adapter.reports.base import Report, period_of
 from adapter.reports.render import render
 from adapter.store import SqlStore
-from adapter.store.clinic import CallComment, ClinicStore
+from adapter.store.clinic import CallComment, ClinicStore, call_days
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = date(2026, 5, 14)
@@ -323,3 +324,43 @@ class TestRollups:
         rows = {r["channel"]: r for r in run(ad_channels(ctx, both())).rows}
         assert rows["other"]["calls"] == 2
         assert rows["other"]["unique_callers"] == 2
+
+    @pytest.mark.parametrize("build", [ad_channels, admin_conversion])
+    def test_rollup__cache_calls_equals_the_calls(self, ctx: ReportContext, build: Any) -> None:
+        """`sources.cache_calls` from the per-day count rollup is the calls' own count."""
+        ctx.use_rollups = False
+        direct = run(build(ctx, both())).sources.cache_calls
+        ctx.use_rollups = True
+        cold = run(build(ctx, both())).sources.cache_calls
+        warm = run(build(ctx, both())).sources.cache_calls
+        assert direct == cold == warm == len(CACHED)
+
+    def test_rollup__upserted_call_moved_to_another_day_is_seen(self, ctx: ReportContext) -> None:
+        """An upsert that moves a call stamps the day it left as well as the day it joined."""
+        day = period_of(TODAY - timedelta(days=2), TODAY - timedelta(days=2), MSK)
+        before = {r["channel"]: r for r in run(ad_channels(ctx, day)).rows}
+        assert before["other"]["calls"] == 1  # c5, tiktok
+        moved = call("c5", at(1, 13), "+79160000008", utm_source="tiktok", utm_medium="social",
+                     utm_campaign="promo")  # fmt: skip
+        ctx.store.upsert([moved], MSK)
+        after = run(ad_channels(ctx, day)).as_json()
+        ctx.use_rollups = False
+        assert after["rows"] == run(ad_channels(ctx, day)).as_json()["rows"]
+        assert "other" not in {r["channel"] for r in after["rows"]}
+
+    def test_store_writes__stamp_their_days(self, ctx: ReportContext) -> None:
+        """replace_day and upsert give the days they write a new stamp in `call_days`."""
+
+        def stamps() -> dict[str, str]:
+            with ctx.store.engine.connect() as conn:
+                rows = conn.execute(select(call_days.c.local_date, call_days.c.stamp))
+                return {str(d): s for d, s in rows}
+
+        first = stamps()
+        assert set(first) == {str(TODAY - timedelta(days=2)), str(TODAY - timedelta(days=1))}
+        ctx.store.replace_day("fake:1", TODAY - timedelta(days=1), MSK, CACHED[:1])
+        second = stamps()
+        changed = {d for d in first if first[d] != second[d]}
+        assert changed == {str(TODAY - timedelta(days=1))}
+        ctx.store.upsert(CACHED[2:3], MSK)
+        assert stamps()[str(TODAY - timedelta(days=2))] != second[str(TODAY - timedelta(days=2))]
