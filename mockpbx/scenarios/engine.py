@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -262,7 +263,7 @@ class Engine:
             if plan.routes:
                 ClinicDay(self, plan, rnd, day, start, length, calls, links).run()
         scripted = self._scripted_calls(day, calls)
-        calls.sort(key=_start_of)
+        calls.sort(key=_START)  # stable: equal starts keep their generation order
         _renumber_all(calls, day)
         for callback, missed in links:
             callback.callback_of = missed.id
@@ -381,10 +382,6 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _start_of(call: Call) -> int:
-    return call.start_ts
-
-
 def _renumber_all(calls: list[Call], day: date) -> None:
     """Ids in start order: call ids of the day, leg ids call_id * 10 + index."""
     if calls:
@@ -466,6 +463,8 @@ def _default_channels() -> list[Channel]:
         ),
     ]
 
+
+_START = attrgetter("start_ts")
 
 # -- engines are cached per (scenario, seed, start day): resets are cheap ------------
 _ENGINES: OrderedDict[tuple[str, int, date | None], Engine] = OrderedDict()
