@@ -110,27 +110,36 @@ def _previous_engine() -> Any:
         sys.path.remove(str(folder.parent))
 
 
-def _rate(make_day: Callable[[date], list[Any]], days: int) -> tuple[float, float, float]:
-    """(calls per CPU second, per wall second, per CPU second in the best block of days).
+Rates = tuple[float, float, float]  # calls per CPU second, per wall second, best block
 
-    CPU time is what other load can't take, mostly: on a shared machine it
-    still swells with the others' load (shared caches and cores), so the best
-    block of `BLOCK` days is reported too, the usual min-time estimate.
+
+def _rates(makers: list[Callable[[date], list[Any]]], days: int) -> list[Rates]:
+    """Each engine's (calls per CPU second, per wall second, per CPU second in its best block).
+
+    The engines take turns block by block (`BLOCK` days each, the order
+    rotating), so a shift in the machine's load or a growing heap hits them
+    alike. CPU time is what other load can't take, mostly: on a shared machine
+    it still swells with the others' load (shared caches and cores), hence the
+    best block too, the usual min-time estimate.
     """
     first = START.date() - timedelta(days=days)
     kept: list[list[Any]] = []  # the store keeps every day, so GC sees them all
-    per_day: list[tuple[int, float]] = []
-    cpu, wall = time.process_time(), time.perf_counter()
-    for i in range(days):
-        t0 = time.process_time()
-        calls = make_day(first + timedelta(days=i))
-        per_day.append((len(calls), time.process_time() - t0))
-        kept.append(calls)
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    n = sum(k for k, _ in per_day)
-    blocks = [per_day[i : i + BLOCK] for i in range(0, days - BLOCK + 1, BLOCK)] or [per_day]
-    best = max(sum(k for k, _ in b) / max(sum(t for _, t in b), 1e-9) for b in blocks)
-    return n / cpu, n / wall, best
+    blocks: list[list[tuple[int, float, float]]] = [[] for _ in makers]  # calls, CPU, wall
+    for b, start in enumerate(range(0, days, BLOCK)):
+        for k in range(len(makers)):
+            e = (b + k) % len(makers)
+            n, cpu, wall = 0, time.process_time(), time.perf_counter()
+            for i in range(start, min(start + BLOCK, days)):
+                calls = makers[e](first + timedelta(days=i))
+                n += len(calls)
+                kept.append(calls)
+            blocks[e].append((n, time.process_time() - cpu, time.perf_counter() - wall))
+    out = []
+    for runs in blocks:
+        n = sum(r[0] for r in runs)
+        best = max(r[0] / max(r[1], 1e-9) for r in runs)
+        out.append((n / sum(r[1] for r in runs), n / sum(r[2] for r in runs), best))
+    return out
 
 
 def bench_generation(days: int) -> None:
@@ -141,11 +150,10 @@ def bench_generation(days: int) -> None:
     check = START.date() - timedelta(days=days + 1)  # a day outside the timed ones
     if [repr(c) for c in prev.day(check)] != [repr(c) for c in Engine(sc, 1).day(check)]:
         raise SystemExit(f"the engine no longer generates the calls the engine at {PREVIOUS} did")
-    prev_cpu, prev_wall, prev_best = _rate(prev.day, days)
     gc.collect()
-    new_cpu, new_wall, new_best = _rate(new.day, days)
-    gc.collect()
-    old_cpu, old_wall, old_best = _rate(old.day, days)
+    rates = _rates([new.day, prev.day, old.day], days)
+    (new_cpu, new_wall, new_best), (prev_cpu, prev_wall, prev_best) = rates[0], rates[1]
+    old_cpu, old_wall, old_best = rates[2]
     _row(f"generation, {days} d x 10 clinics, CPU", new_cpu, "calls/s", old_cpu,
          "foundation engine", ">= 100,000")  # fmt: skip
     _row(f"generation, {days} d x 10 clinics, wall", new_wall, "calls/s", old_wall,
