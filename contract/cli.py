@@ -170,3 +170,7 @@ def verify_command(
     if junit_path is not None:
         junit_path.write_text(render_junit(report, lang), encoding="utf-8")
     sys.exit(0 if report.passed else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -68,6 +68,8 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPException:
         raise
+    except ConnectionResetError:  # the client went away mid-request: not a fault of ours
+        raise
     except Exception as exc:
         request.config_dict[STATE].record_error(exc)
         return web.json_response(

@@ -195,3 +195,7 @@ def generate(scenario_name: str, seed: int, first: datetime, last: datetime, out
         click.echo(
             f"{out}: {count} calls of {first.date()}..{last.date()} and the clinic side", err=True
         )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m adapter` runs its CLI."""
+
+from adapter.cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""`python -m contract` runs its CLI."""
+
+from contract.cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""`python -m mockpbx` runs its CLI."""
+
+from mockpbx.cli import main
+
+main()
