@@ -31,12 +31,14 @@ __all__ = [
     "ClinicDay",
     "ClinicPlan",
     "CompiledChannel",
+    "Draw",
     "Route",
     "VisitSource",
     "compile_channel",
     "cumulative",
     "draw_visit",
     "fresh_phone",
+    "inline_draw",
     "patient_phone",
     "poisson",
     "quantile_table",
@@ -94,6 +96,21 @@ def sampler(dist: Distribution) -> Sampler:
     table = quantile_table(dist)
     assert table is not None
     return lambda rnd: table[int(rnd.random() * _TABLE)]
+
+
+# A sampler taken apart for the hot loop, drawn with no call: (table, low, span) is
+# table[int(random() * len(table))] when tabulated, else low + span * random()
+# (uniform), else low (fixed: no draw). The same values as `sampler(dist)`.
+Draw = tuple[list[float] | None, float, float | None]
+
+
+def inline_draw(dist: Distribution) -> Draw:
+    """`dist` as (table, low, span), to draw inline exactly like `sampler(dist)`."""
+    if dist.kind == "fixed":
+        return None, dist.median, None
+    if dist.kind == "uniform":
+        return None, dist.low, dist.high - dist.low
+    return quantile_table(dist), 0.0, 0.0
 
 
 def quantile_table(dist: Distribution) -> list[float] | None:
@@ -294,8 +311,7 @@ class ClinicDay:
         p_transfer, p_callback, p_outgoing = (
             shares.transfers, shares.callbacks_of_missed, shares.outgoing
         )  # fmt: skip
-        answer_delay, talk, patience = engine._answer_delay, engine._talk, engine._patience
-        delays, talks, patiences = engine._tables  # inline draws where tabulated: no call
+        (delays, d_low, d_span), (talks, t_low, t_span), (waits, w_low, w_span) = engine._draws
         q = _TABLE
         opens, closes = self.hours if self.hours is not None else (0, -1)  # None: closed all day
         day, slot, clinic_id = self.day, plan.slot, plan.spec.id
@@ -327,10 +343,13 @@ class ClinicDay:
             visit = route.visit
             call = fast_incoming(
                 ts, contact, route.number.number, targets, answered_by,
-                int(delays[int(random() * q)] if delays else answer_delay(rnd)),
-                int(talks[int(random() * q)] if talks else talk(rnd)),
+                int(delays[int(random() * q)] if delays
+                    else d_low if d_span is None else d_low + d_span * random()),
+                int(talks[int(random() * q)] if talks
+                    else t_low if t_span is None else t_low + t_span * random()),
                 route.strategy, route.ring_seconds,
-                int(patiences[int(random() * q)] if patiences else patience(rnd)),
+                int(waits[int(random() * q)] if waits
+                    else w_low if w_span is None else w_low + w_span * random()),
                 random() < 0.6, route.source,
                 draw_visit(random, visit, ts) if visit is not None else None,
                 clinic_id, always_recorded or random() < p_recorded, closed,

@@ -53,8 +53,8 @@ from mockpbx.scenarios.daygen import (
     cumulative,
     draw_visit,
     fresh_phone,
+    inline_draw,
     patient_phone,
-    quantile_table,
     sampler,
 )
 from mockpbx.scenarios.model import (
@@ -93,7 +93,11 @@ class Engine:
         self._answer_delay = sampler(dur.answer_delay)
         self._talk = sampler(dur.talk)
         self._patience = sampler(dur.patience)
-        self._tables = tuple(quantile_table(d) for d in (dur.answer_delay, dur.talk, dur.patience))
+        self._draws = (
+            inline_draw(dur.answer_delay),
+            inline_draw(dur.talk),
+            inline_draw(dur.patience),
+        )
         self.scripted_by_call: dict[int, ScriptedCall] = {}  # filled as days are generated
         self.clinic_sides: dict[date, Any] = {}  # truth.ClinicSide per history start
         self._scripted = self._scripted_by_day()

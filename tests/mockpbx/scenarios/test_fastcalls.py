@@ -11,9 +11,17 @@ import pytest
 
 from mockpbx.core.calls import Target, build_incoming, build_outgoing
 from mockpbx.core.model import Employee, SipLine, Visit
-from mockpbx.scenarios.daygen import DEVICES, PAGES, VisitSource, compile_channel, draw_visit
+from mockpbx.scenarios.daygen import (
+    DEVICES,
+    PAGES,
+    VisitSource,
+    compile_channel,
+    draw_visit,
+    inline_draw,
+    sampler,
+)
 from mockpbx.scenarios.fastcalls import fast_incoming, fast_outgoing
-from mockpbx.scenarios.model import Channel
+from mockpbx.scenarios.model import Channel, Distribution
 
 TARGETS = [
     Target(SipLine(10 + i, f"70000{i}", i + 1), Employee(i + 1, "Петров", "Иван", "", str(i)))
@@ -107,4 +115,24 @@ def test_draw_visit__matches_the_dataclass_constructor(source: VisitSource) -> N
         assert _fields(draw_visit(fast.random, source, ts)) == _fields(
             _visit_by_constructor(slow, source, ts)
         )
+    assert fast.random() == slow.random()
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [Distribution(kind="fixed", median=42), Distribution(kind="uniform", low=3, high=15),
+     Distribution(kind="lognormal", median=120, sigma=0.7, low=5, high=3600),
+     Distribution(kind="uniform", low=9, high=4)],
+    ids=["fixed", "uniform", "lognormal", "uniform-inverted"],
+)  # fmt: skip
+def test_inline_draw__draws_what_the_sampler_draws(dist: Distribution) -> None:
+    """The hot loop's inline draw gives the sampler's values and consumes as many draws."""
+    table, low, span = inline_draw(dist)
+    draw, fast, slow = sampler(dist), random.Random(5), random.Random(5)
+    for _ in range(200):
+        if table:
+            value = table[int(fast.random() * len(table))]
+        else:
+            value = low if span is None else low + span * fast.random()
+        assert value == draw(slow)
     assert fast.random() == slow.random()
