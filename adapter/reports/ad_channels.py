@@ -23,6 +23,7 @@ calls) and the ratios (computed from the totals).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -54,8 +55,7 @@ async def ad_channels(ctx: ReportContext, period: Period, *, booking_days: int =
         spend = clinic.spend(period.first, last)
         out = [_finish(key, values, spend) for key, values in rows.items()]
         out.sort(key=lambda r: (-r["calls"], *(str(r[k] or "") for k in _KEYS)))
-        everyone: set[int | str] = set().union(*(values["phones"] for values in rows.values()))
-        totals = _totals(out, len(everyone))
+        totals = _totals(out, len(_everyone(rows)))
         return Report(
             "ad-channels", period, window.sources, out, totals, {"booking_days": booking_days}
         )
@@ -82,9 +82,12 @@ def _calls(window: CallWindow, channels: list[Channel]) -> dict[Key, dict[str, A
     by_key = {c.key: c for c in channels}
     rows: dict[Key, dict[str, Any]] = {_row_key(c.key, 0, 0, 0, by_key): _empty() for c in channels}
     rolled = read_rollup(window, "ch", lambda w, a, b: _build(w, channels, a, b))
+    keyed: dict[str, dict[str, Any]] = {}  # a rollup key -> its row (few keys, many days)
     for _, key, n, _, contacts in rolled or []:
-        channel, src, med, camp = orjson.loads(key)
-        row = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
+        row = keyed.get(key)
+        if row is None:
+            channel, src, med, camp = orjson.loads(key)
+            row = keyed[key] = rows.setdefault(_row_key(channel, src, med, camp, by_key), _empty())
         row["calls"] += n
         row["phones"].update(contacts or ())
     sql = _grouped(channels, window.union(COLUMNS, hi=window.hi, live_only=rolled is not None))
@@ -96,6 +99,12 @@ def _calls(window: CallWindow, channels: list[Channel]) -> dict[Key, dict[str, A
     for row in rows.values():
         row.update(unique_callers=len(row["phones"]), visited=0, revenue=Decimal(0))
     return rows
+
+
+def _everyone(rows: dict[Key, dict[str, Any]]) -> set[int | str]:
+    """The distinct callers over all rows (a copy of the largest set, then the others)."""
+    sets = sorted((values["phones"] for values in rows.values()), key=len, reverse=True)
+    return set(sets[0]).union(*sets[1:]) if sets else set()
 
 
 def _grouped(channels: list[Channel], source: str, by_day: bool = False) -> str:
@@ -145,14 +154,14 @@ def _bookings(
 ) -> None:
     """Bookings, visits, revenue, new patients: rolled-up settled days, then the rest."""
     by_key = {c.key: c for c in channels}
-    found: list[tuple[list[Any], int, int, Decimal, set[str]]] = []
+    found: list[tuple[list[Any], int, int, Decimal, Iterable[str]]] = []
     upto = booking_upto(window, days)
     rolled = read_rollup(
         window, f"chbk:{days}", lambda w, a, b: _build_bookings(w, channels, days, a, b),
         upto, depends=days + 1,
     )  # fmt: skip
     for _, key, n, m, extra in rolled or []:
-        found.append((orjson.loads(key), n, m, Decimal(extra["revenue"]), set(extra["new"])))
+        found.append((orjson.loads(key), n, m, Decimal(extra["revenue"]), extra["new"]))
     for credit in unrolled(window, upto, rolled is not None):
         for (channel, src, med, camp), got in _attributed(window, channels, days, credit):
             found.append(([channel, src, med, camp], 1, int(got.visited), got.revenue,
@@ -164,7 +173,7 @@ def _bookings(
         row["booked"] += n
         row["visited"] += m
         row["revenue"] += revenue
-        row["new_patients"] |= new
+        row["new_patients"].update(new)
 
 
 def _attributed(
