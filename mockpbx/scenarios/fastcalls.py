@@ -129,12 +129,10 @@ def fast_incoming(
     else:
         end = answer + (talk if talk > 1 else 1)
         reason = "subscriber_disconnects" if contact_hangs_up else "operator_disconnects"
-        for leg in call.legs:
-            if leg.answer_ts is not None:
-                leg.end_ts = end
-                leg.finish_reason = reason
-        call.end_ts = end
-        call.finish_reason = reason
+        # the legs that answered: the contact's and the answering employee's, no other
+        answering = call.legs[answered_by + 1]
+        answering.end_ts = c0.end_ts = call.end_ts = end
+        answering.finish_reason = c0.finish_reason = call.finish_reason = reason
     c0.end_ts = call.end_ts
     return call
 
