@@ -6,9 +6,7 @@ sees the old one's sessions, spent points or cached rows.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,27 +18,17 @@ __all__ = ["Limits", "RowCache", "Runtime", "runtime_of"]
 
 
 class Limits:
-    """Day and minute points per (api, token).
+    """Day and minute points per (api, token), counted on the virtual clock."""
 
-    The day is the account's local day on the virtual clock. A minute ends
-    when either a virtual or a real minute has passed: the real limit is a
-    rate limit, and a frozen test clock must not lock a client out for good.
-    """
-
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._monotonic = monotonic
+    def __init__(self) -> None:
         self._day: dict[tuple[str, str], tuple[int, int]] = {}
-        self._minute: dict[tuple[str, str], tuple[tuple[int, int], int]] = {}
-
-    def _minute_no(self, now: int) -> tuple[int, int]:
-        return now // 60, int(self._monotonic() // 60)
+        self._minute: dict[tuple[str, str], tuple[int, int]] = {}
 
     def _used(self, key: tuple[str, str], now: int, local: datetime) -> tuple[int, int]:
         day_no, day_used = self._day.get(key, (0, 0))
-        minute_no, minute_used = self._minute.get(key, ((0, 0), 0))
+        minute_no, minute_used = self._minute.get(key, (0, 0))
         today = local.toordinal()
-        fresh_minute = minute_no != self._minute_no(now)
-        return (day_used if day_no == today else 0), (0 if fresh_minute else minute_used)
+        return (day_used if day_no == today else 0), (minute_used if minute_no == now // 60 else 0)
 
     def check(self, key: tuple[str, str], now: int, local: datetime, opts: UisOptions) -> None:
         """Raise limit_exceeded when the day's or the minute's points are spent."""
@@ -53,7 +41,7 @@ class Limits:
     def charge(self, key: tuple[str, str], now: int, local: datetime) -> None:
         day_used, minute_used = self._used(key, now, local)
         self._day[key] = (local.toordinal(), day_used + 1)
-        self._minute[key] = (self._minute_no(now), minute_used + 1)
+        self._minute[key] = (now // 60, minute_used + 1)
 
     def snapshot(
         self, key: tuple[str, str], now: int, local: datetime, opts: UisOptions
@@ -67,7 +55,7 @@ class Limits:
             "day_reset": day_reset,
             "minute_limit": opts.minute_limit,
             "minute_remaining": max(opts.minute_limit - minute_used, 0),
-            "minute_reset": min(60 - now % 60, 60 - int(self._monotonic()) % 60),
+            "minute_reset": 60 - now % 60,
         }
 
 

@@ -9,7 +9,6 @@ import orjson
 import pytest
 
 from mockpbx.providers.uis.options import UisOptions
-from mockpbx.providers.uis.runtime import Limits, runtime_of
 from mockpbx.state import ServerState
 
 if TYPE_CHECKING:
@@ -207,7 +206,6 @@ class TestLimits:
         self, data: Rpc, state: ServerState
     ) -> None:
         state.options["uis"] = UisOptions(minute_limit=2)
-        runtime_of(state).limits = Limits(monotonic=lambda: 0.0)  # no real minute passes
         await data.ok("get.account")
         await data.ok("get.account")
         error = await data.error("get.account")
@@ -217,18 +215,6 @@ class TestLimits:
             "Limit per minute has been exceeded. Value of current limit per minute is 2"
         )
         state.world.clock.advance(60)
-        assert "result" in await data("get.account")
-
-    async def test_spent_minute__comes_back_after_a_real_minute_on_a_frozen_clock(
-        self, data: Rpc, state: ServerState
-    ) -> None:
-        """The minute limit is a rate limit: a frozen test clock must not lock a client out."""
-        real = [0.0]
-        state.options["uis"] = UisOptions(minute_limit=1)
-        runtime_of(state).limits = Limits(monotonic=lambda: real[0])
-        await data.ok("get.account")
-        assert (await data.error("get.account"))["code"] == -32029
-        real[0] += 60
         assert "result" in await data("get.account")
 
     async def test_spent_day__is_limit_exceeded(self, data: Rpc, state: ServerState) -> None:
