@@ -145,6 +145,10 @@ def _paths() -> dict[str, Any]:
             "get": _op("Clinic face options", errors=False),
             "post": _op("Change clinic face options (partial)", body=_OBJ),
         },
+        "/_mockpbx/uis/options": {
+            "get": _op("UIS face options", errors=False),
+            "post": _op("Change UIS face options (partial)", body=_OBJ),
+        },
     }
 
 

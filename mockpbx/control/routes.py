@@ -154,12 +154,14 @@ def create_control(state: ServerState) -> web.Application:
     from mockpbx.control.openapi import routes as openapi_routes
     from mockpbx.control.scenario import routes as scenario_routes
     from mockpbx.control.truth import routes as truth_routes
+    from mockpbx.control.uis import routes as uis_routes
 
     app = web.Application()
     app[STATE] = state
     app.add_routes(routes)
     app.add_routes(mango_routes)
     app.add_routes(clinic_routes)
+    app.add_routes(uis_routes)
     for table in (scenario_routes, fault_routes, truth_routes, openapi_routes):
         app.add_routes(table)
     return app
