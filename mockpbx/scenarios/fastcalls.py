@@ -118,8 +118,25 @@ def fast_incoming(
     ring_from = start + ivr_seconds
     if strategy == "simultaneous":
         _simultaneous(call, targets, ring_from, ring_seconds, answered_by, answer_delay)
-    else:
-        _sequential(call, targets, ring_from, ring_seconds, answered_by, answer_delay)
+    else:  # as `_sequential(...)`, inline: most calls ring one line after another
+        legs, t, caller = call.legs, ring_from, virtual_number or contact
+        for i, target in enumerate(targets):
+            line = target.line
+            leg = _new(Leg)
+            leg.id, leg.role, leg.calling_number, leg.called_number = (
+                i + 1, _EMPLOYEE, caller, line.login
+            )  # fmt: skip
+            leg.employee_id, leg.sip_line_id, leg.start_ts = target.employee.id, line.id, t
+            leg.is_transferred, leg.transfer_kind, leg.taken_from_leg_id = False, None, None
+            legs.append(leg)
+            if i == answered_by:
+                leg.end_ts = leg.answer_ts = call.answer_ts = t + answer_delay
+                leg.finish_reason = "operator_answer"
+                break
+            t += ring_seconds
+            leg.end_ts, leg.answer_ts, leg.finish_reason = t, None, "operator_not_responsible"
+        else:
+            call.end_ts = t
     answer = call.answer_ts
     if answer is None or answer > give_up:
         _hang_up(call, give_up)
@@ -130,41 +147,12 @@ def fast_incoming(
         end = answer + (talk if talk > 1 else 1)
         reason = "subscriber_disconnects" if contact_hangs_up else "operator_disconnects"
         # the legs that answered: the contact's and the answering employee's, no other
+        assert answered_by is not None  # a call is answered only by the one who answers
         answering = call.legs[answered_by + 1]
         answering.end_ts = c0.end_ts = call.end_ts = end
         answering.finish_reason = c0.finish_reason = call.finish_reason = reason
     c0.end_ts = call.end_ts
     return call
-
-
-def _sequential(
-    call: Call,
-    targets: Sequence[Target],
-    t: int,
-    ring_seconds: int,
-    answered_by: int | None,
-    answer_delay: int,
-) -> None:
-    legs, caller = call.legs, call.virtual_number or call.contact_number
-    for i, target in enumerate(targets):
-        line = target.line
-        leg = _new(Leg)  # as `_leg(...)`, inline: the most common leg of all
-        leg.id, leg.role, leg.calling_number, leg.called_number = (
-            i + 1,
-            _EMPLOYEE,
-            caller,
-            line.login,
-        )
-        leg.employee_id, leg.sip_line_id, leg.start_ts = target.employee.id, line.id, t
-        leg.is_transferred, leg.transfer_kind, leg.taken_from_leg_id = False, None, None
-        legs.append(leg)
-        if i == answered_by:
-            leg.end_ts = leg.answer_ts = call.answer_ts = t + answer_delay
-            leg.finish_reason = "operator_answer"
-            return
-        t += ring_seconds
-        leg.end_ts, leg.answer_ts, leg.finish_reason = t, None, "operator_not_responsible"
-    call.end_ts = t
 
 
 def _simultaneous(
