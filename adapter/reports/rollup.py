@@ -88,7 +88,7 @@ def read_rollup(
         report_rollup.c.local_date <= last,
     )
     out: list[RollupRow] = []
-    for r in window.conn.execute(query):
+    for r in window.conn.execute(query).all():
         extra = orjson.loads(r.contacts) if r.contacts else None
         out.append((r.local_date, r.key, int(r.n), int(r.m), extra))
     return out
