@@ -306,7 +306,7 @@ class ClinicDay:
         rnd, plan, busy, today, engine, shares = (
             self.rnd, self.plan, self.busy, self.today, self.engine, self.shares
         )  # fmt: skip
-        random, busy_get, append = rnd.random, busy.get, self.calls.append
+        random, busy_get, append, pick = rnd.random, busy.get, self.calls.append, bisect.bisect
         routes, cum, patients, admins = plan.routes, plan.cum, plan.patients, plan.admins
         cum_total, n_patients = cum[-1], len(patients)
         p_existing = shares.existing_patients if patients else -1.0
@@ -321,7 +321,7 @@ class ClinicDay:
         day, slot, clinic_id = self.day, plan.slot, plan.spec.id
         to_minute = self.shift - self.day_start
         for ts in self.arrivals():
-            route = routes[bisect.bisect(cum, random() * cum_total)]
+            route = routes[pick(cum, random() * cum_total)]
             closed = not opens <= ((ts + to_minute) // 60) % 1440 < closes
             if random() < p_existing:  # an existing patient, a new caller again, a fresh one
                 contact = patients[int(random() * n_patients)]
