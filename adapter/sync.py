@@ -6,14 +6,14 @@ The algorithm (DESIGN.md, "Reports over months or years ..."):
   today, both in the account's timezone, re-loading that whole first day;
 - the first run on an empty cache backfills `backfill_days` days;
 - today is never cached, so the first run of a new day loads yesterday;
-- every day is written in one transaction that drops the day and inserts
-  its calls, so a crash mid-run leaves only whole days behind, and the next
-  run starts again from the last of them;
-- pages are streamed: one day of calls is held at a time, whatever the period.
+- every day is written in a transaction that drops the day and inserts
+  its calls (days already queued share one), so a crash mid-run leaves only
+  whole days behind, and the next run starts again from the last of them;
+- pages are streamed: a few days of calls are held at a time, whatever the period.
 
 No HTTP and no SQL here: a `Provider` (source), a `CallStore` and a `Clock`.
 Fetching and writing overlap: pages are grouped into days by one task while
-another writes the previous day (a queue of two days bounds the memory).
+another writes the previous days (a queue of `WRITE_BATCH` days bounds the memory).
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ from adapter.store.base import CallStore
 __all__ = ["Progress", "SyncOptions", "SyncReport", "plan_period", "run_forever", "run_once"]
 
 log = logging.getLogger("adapter.sync")
+
+# Days queued at most (bounds the memory), and written together in one transaction when
+# they are all there: a commit on a large SQLite cache costs more than a day's inserts.
+WRITE_BATCH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,18 +171,35 @@ async def _load(
     report: SyncReport,
     progress: Progress | None,
 ) -> None:
-    queue: asyncio.Queue[_Day | _Stray | None] = asyncio.Queue(maxsize=2)
+    queue: asyncio.Queue[_Day | _Stray | None] = asyncio.Queue(maxsize=WRITE_BATCH)
+
+    async def write_days(days: list[_Day]) -> None:
+        pairs = [(d.day, d.records) for d in days]
+        counts = await asyncio.to_thread(store.replace_days, account, pairs, tz)
+        for d, n in zip(days, counts, strict=True):
+            report.days += 1
+            report.calls += n
+            if progress is not None:
+                progress.day_done(d.day, n)
 
     async def write() -> None:
-        while (item := await queue.get()) is not None:
-            if isinstance(item, _Day):
-                n = await asyncio.to_thread(store.replace_day, account, item.day, tz, item.records)
-                report.days += 1
-                report.calls += n
-                if progress is not None:
-                    progress.day_done(item.day, n)
-            else:
+        while True:  # whatever is queued, in order; consecutive days in one transaction
+            items = [await queue.get()]
+            while not queue.empty() and len(items) < WRITE_BATCH:
+                items.append(queue.get_nowait())
+            days: list[_Day] = []
+            for item in items:
+                if isinstance(item, _Day):
+                    days.append(item)
+                    continue
+                if days:
+                    await write_days(days)
+                    days = []
+                if item is None:
+                    return
                 await asyncio.to_thread(store.upsert, item.records)
+            if days:
+                await write_days(days)
 
     writer = asyncio.create_task(write())
     pages = source.history(midnight(first, tz), midnight(today, tz))

@@ -52,6 +52,12 @@ class CallStore(Protocol):
         """In one transaction: drop the account's calls of `day` (in `tz`), insert `records`."""
         ...
 
+    def replace_days(
+        self, account: str, days: Sequence[tuple[date, Sequence[CallRecord]]], tz: ZoneInfo
+    ) -> list[int]:
+        """`replace_day` for each (day, records), all in one transaction; rows per day."""
+        ...
+
     def upsert(self, records: Sequence[CallRecord]) -> int:
         """Insert or update by (provider, provider_call_id); returns rows written."""
         ...

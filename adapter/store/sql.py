@@ -124,16 +124,28 @@ class SqlStore:
     def replace_day(
         self, account: str, day: date, tz: ZoneInfo, records: Sequence[CallRecord]
     ) -> int:
-        lo, hi = _day_bounds(day, tz)
+        return self.replace_days(account, [(day, records)], tz)[0]
+
+    def replace_days(
+        self, account: str, days: Sequence[tuple[date, Sequence[CallRecord]]], tz: ZoneInfo
+    ) -> list[int]:
+        """`replace_day` for several days in one transaction (one commit: on a large
+        cache each commit copies every index page the day touched into the WAL)."""
         loaded = _epoch(datetime.now(UTC))
+        written: list[int] = []
         with self._begin() as conn:
-            conn.execute(
-                delete(calls).where(
-                    calls.c.account == account, calls.c.started_at >= lo, calls.c.started_at < hi
+            for day, records in days:
+                lo, hi = _day_bounds(day, tz)
+                conn.execute(
+                    delete(calls).where(
+                        calls.c.account == account,
+                        calls.c.started_at >= lo,
+                        calls.c.started_at < hi,
+                    )
                 )
-            )
-            mark_days(conn, [day])  # the reports' rollups of this day are stale
-            return self._write(conn, records, tz, loaded)
+                written.append(self._write(conn, records, tz, loaded))
+            mark_days(conn, [day for day, _ in days])  # the reports' rollups are stale
+        return written
 
     def upsert(self, records: Sequence[CallRecord], tz: ZoneInfo | None = None) -> int:
         loaded = _epoch(datetime.now(UTC))

@@ -65,6 +65,28 @@ class TestCalls:
             store.replace_day("uis:1", DAY, MSK, broken)
         assert ids(store, at(0), at(23, 59)) == ["a"]
 
+    def test_replace_days__swaps_each_day_and_counts_it(
+        self, store: SqlStore, make_call: MakeCall
+    ) -> None:
+        nxt = DAY + timedelta(days=1)
+        store.replace_day("uis:1", DAY, MSK, [make_call("old", at(8))])
+        counts = store.replace_days(
+            "uis:1",
+            [(DAY, [make_call("a", at(9)), make_call("b", at(10))]), (nxt, [])],
+            MSK,
+        )
+        assert counts == [2, 0]
+        assert ids(store, at(0), at(0, day=nxt + timedelta(days=1))) == ["a", "b"]
+
+    def test_replace_days__is_atomic(self, store: SqlStore, make_call: MakeCall) -> None:
+        """A failure on a later day leaves the earlier days of the batch untouched too."""
+        store.replace_day("uis:1", DAY, MSK, [make_call("a", at(9))])
+        nxt = DAY + timedelta(days=1)
+        bad = make_call("d", at(12, day=nxt), direction=None)  # type: ignore[arg-type]
+        with pytest.raises(Exception):  # noqa: B017, PT011 -- any failure of the driver
+            store.replace_days("uis:1", [(DAY, [make_call("c", at(11))]), (nxt, [bad])], MSK)
+        assert ids(store, at(0), at(0, day=nxt + timedelta(days=1))) == ["a"]
+
     def test_upsert__is_idempotent(self, store: SqlStore, make_call: MakeCall) -> None:
         call = make_call("a", at(9))
         store.upsert([call, call])

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapter import sync
 from adapter.errors import CapabilityError, UnavailableError
 from adapter.model import CallRecord, Direction, LiveCall
 from adapter.providers.base import AccountInfo, CallbackRequest, CallbackResult, Capability
@@ -209,17 +210,18 @@ class TestRunOnce:
         assert cached(store) == ["a"]
 
     async def test_pages_are_streamed__days_written_before_the_period_ends(
-        self, store: SqlStore
+        self, store: SqlStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Early days are in the store while the provider still serves the 10th day:
-        at most one day grouping, two queued and one being written."""
+        at most one day grouping, two queued and two being written (a queue of two)."""
+        monkeypatch.setattr(sync, "WRITE_BATCH", 2)
         calls = every_two_hours(TODAY - timedelta(days=10), 10)
         source = FakeSource(calls, page=12)
         seen: dict[int, int] = {}
         source.on_page = lambda n: seen.setdefault(n, store.count_calls())
         await run_once(source, store, FakeClock(NOW), SyncOptions(backfill_days=10))
         assert seen[0] == 0
-        assert seen[9] >= 12 * (8 - 3)  # days 0..7 grouped by then, 3 may be in flight
+        assert seen[9] >= 12 * (8 - 4)  # days 0..7 grouped by then, 4 may be in flight
 
 
 async def test_provider_without_history__is_a_capability_error(store: SqlStore) -> None:
