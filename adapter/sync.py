@@ -38,7 +38,7 @@ log = logging.getLogger("adapter.sync")
 
 # Days queued at most (bounds the memory), and written together in one transaction when
 # they are all there: a commit on a large SQLite cache costs more than a day's inserts.
-WRITE_BATCH = 8
+WRITE_BATCH = 16
 
 
 @dataclass(frozen=True, slots=True)
