@@ -428,6 +428,8 @@ class Scenario(_Strict):
     scripted: list[ScriptedCall] = Field(default_factory=list)
     faults: list[FaultSpec] = Field(default_factory=list)
     callback: dict[str, float] = Field(default_factory=dict)  # API callbacks' answer rates
+    # Mango: the integrator's base URL that events/* and result/* are POSTed to
+    mango_webhook: str | None = Field(None, pattern=r"^https?://[^\s/]+")
 
     @field_validator("timezone")
     @classmethod
