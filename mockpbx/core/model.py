@@ -269,10 +269,6 @@ class Call:
             leg for leg in self.legs if leg.role is LegRole.EMPLOYEE and leg.answer_ts is not None
         ]
 
-    def first_answered_leg(self) -> Leg | None:
-        answered = self.answered_legs()
-        return answered[0] if answered else None
-
     def last_answered_leg(self) -> Leg | None:
         answered = self.answered_legs()
         return answered[-1] if answered else None

@@ -156,10 +156,7 @@ class World:
         calls = self.store.between(ts_from, ts_to)
         if include_ongoing:
             return [c for c in calls if c.start_ts <= now and (c.end_ts > now or c.in_history(now))]
-        if calls and calls[-1].end_ts + calls[-1].history_delay + MAX_CALL_SECONDS < now:
-            # Every call of a day this old has ended long ago, unless it was delayed.
-            return [c for c in calls if c.history_delay == 0 or c.in_history(now)]
-        return [c for c in calls if c.in_history(now)]
+        return [c for c in calls if c.end_ts + c.history_delay <= now]  # Call.in_history, inlined
 
     def live_calls(self) -> list[Call]:
         """Calls in progress now (appeared, ringing or talking)."""
