@@ -6,9 +6,11 @@ call's UTC offset in minutes, so aware datetimes come back as they went in,
 and period filters are integer range scans on an index. `local_date` is the
 call's day in its account's timezone: the unit the sync job replaces.
 
-Indexes serve the readers: the sync (`account, started_at`), reports by
-period (`started_at`), contact history by phone (`contact_number,
-started_at`), per-employee reports (`employee_id, started_at`).
+Indexes serve the readers: the sync (`account, started_at`) and contact
+history by phone (`contact_number, started_at`) here; period scans (reports,
+export, counts) use `ix_calls_report` and the daily rollups
+`ix_calls_day_loaded` (both in `adapter.store.clinic`). Every index costs the
+sync a b-tree insert per call, so there are no others (migration 0006).
 """
 
 from __future__ import annotations
@@ -73,9 +75,7 @@ calls = Table(
     Column("loaded_at", BigInteger, nullable=False),  # when the sync wrote it, epoch
 )
 Index("ix_calls_account_started", calls.c.account, calls.c.started_at)
-Index("ix_calls_started", calls.c.started_at)
 Index("ix_calls_contact_started", calls.c.contact_number, calls.c.started_at)
-Index("ix_calls_employee_started", calls.c.employee_id, calls.c.started_at)
 
 sync_state = Table(
     "sync_state",
