@@ -55,7 +55,10 @@ class MangoOptions(BaseModel):
     recording_link_ttl: int = Field(300, ge=1)  # virtual seconds a 302 target lives
     recording_link_single_use: bool = True
     recording_get_link_enabled: bool = True  # off by default at Mango; on in the mock
-    # None: the true type of the bytes served (audio/wav); or e.g. "audio/mpeg", "audio/mp3".
+    # The audio served: MP3 like Mango's files (doc 64), or the mock's PCM WAV.
+    recording_format: Literal["mp3", "wav"] = "mp3"
+    # None: the true type of the bytes served (audio/mpeg or audio/wav); or another label,
+    # e.g. "audio/mp3" as DOC17 shows.
     recording_content_type: str | None = None
 
     # -- call tracking ----------------------------------------------------------------------

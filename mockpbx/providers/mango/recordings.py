@@ -2,9 +2,10 @@
 
 `queries/recording/post` answers 302 to `/mango/files/<token>`: a link that
 lives `recording_link_ttl` virtual seconds and, by default, serves once (the
-doc: "do not store it"). The file is real audio (`WavRecording`, PCM WAV)
-with HTTP Range support. Deviation: Mango serves MP3; we serve WAV and say
-so in Content-Type unless `recording_content_type` asks for another label.
+doc: "do not store it"). The file is real audio with HTTP Range support: MP3
+(`Mp3Recording`, `audio/mpeg`, `<recording_id>.mp3` when downloaded) like
+Mango's, or PCM WAV when the option `recording_format` is "wav";
+`recording_content_type` relabels it (DOC17 shows `audio/mp3`).
 A recording is available `record_added_delay` seconds after the call ends
 (when events/record/added is sent); before that, and for unknown ids, 3320.
 """
@@ -17,7 +18,7 @@ from aiohttp import web
 
 from mockpbx.core.ids import mango_recording_id, unb64_int
 from mockpbx.core.model import Call
-from mockpbx.core.recordings import WavRecording
+from mockpbx.core.recordings import make_recording
 from mockpbx.providers.mango import schemas as s
 from mockpbx.providers.mango.context import Ctx
 from mockpbx.providers.mango.errors import AuthError, MangoError
@@ -88,7 +89,7 @@ async def serve_file(request: web.Request, state: ServerState, rt: MangoRuntime)
     if link is None or call is None or link.used or state.world.now() > link.expires:
         request["error"] = "unknown, used or expired recording link"
         return web.Response(status=404, text="Not Found")
-    audio = WavRecording(mango_recording_id(call.id), call.talk_duration)
+    audio = make_recording(opts.recording_format, mango_recording_id(call.id), call.talk_duration)
     span = _range(request.headers.get("Range"), audio.size)
     if span is None:
         return web.Response(status=416, headers={"Content-Range": f"bytes */{audio.size}"})
@@ -97,7 +98,8 @@ async def serve_file(request: web.Request, state: ServerState, rt: MangoRuntime)
     start, end = span
     headers = {"Accept-Ranges": "bytes"}
     if link.action == "download":
-        headers["Content-Disposition"] = f'attachment; filename="{mango_recording_id(call.id)}.wav"'
+        filename = f"{mango_recording_id(call.id)}.{audio.extension}"
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     partial = "Range" in request.headers
     if partial:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{audio.size}"

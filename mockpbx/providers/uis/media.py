@@ -1,14 +1,15 @@
 """Public recording links: plain GET/HEAD, no auth, the 128-bit hash is the secret.
 
 Served at the root like the real hosts serve them:
-    /system/media/talk/{communication_id}/{hash}/   (app.uiscom.ru style, also /wav/)
+    /system/media/talk/{communication_id}/{hash}/   (app.uiscom.ru style)
+    /system/media/wav/{communication_id}/{hash}/    (the docs' `wav_call_records`)
     /media/{call_session_id}/{hash}                  (media.uiscom.ru style)
-with or without a trailing slash. Byte ranges per RFC 9110: one range
-(`a-b`, `a-`, `-n`) gives 206, an unsatisfiable one 416; several ranges or a
-malformed header are ignored (200 with the whole file).
-
-Deviation: the real links give MP3; the mock's recordings are WAV
-(8 kHz, 16-bit mono PCM) with `Content-Type: audio/wav`.
+with or without a trailing slash. `talk` and `media` links give MP3
+(`audio/mpeg`, 16 kHz mono CBR, see `mockpbx.core.recordings`) like the real
+ones, or WAV when the option `recording_format` is "wav"; `wav` links always
+give WAV (`audio/wav`, 8 kHz 16-bit mono PCM). Byte ranges per RFC 9110: one
+range (`a-b`, `a-`, `-n`) gives 206, an unsatisfiable one 416; several ranges
+or a malformed header are ignored (200 with the whole file).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import re
 from aiohttp import web
 
 from mockpbx.core.errors import RecordingNotFound
-from mockpbx.core.recordings import WavRecording
+from mockpbx.core.recordings import RecordingFormat, make_recording
+from mockpbx.providers.uis.options import options_of
 from mockpbx.state import STATE
 
 __all__ = ["Unsatisfiable", "add_media_routes", "parse_range"]
@@ -58,18 +60,21 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 async def recording(request: web.Request) -> web.StreamResponse:
     request["face"] = "uis"
     request["method"] = "media.recording"
-    world = request.config_dict[STATE].world
+    state = request.config_dict[STATE]
+    world = state.world
     try:
         call = world.find_recording(int(request.match_info["call_id"]), request.match_info["token"])
     except (RecordingNotFound, ValueError):
         request["error"] = "not_found"
         raise web.HTTPNotFound(text="recording not found") from None
     token = request.match_info["token"].lower().strip("/")
-    audio = WavRecording(token, call.talk_duration)
+    wav_link = request.match_info.get("kind") == "wav"
+    fmt: RecordingFormat = "wav" if wav_link else options_of(state).recording_format
+    audio = make_recording(fmt, token, call.talk_duration)
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Type": audio.content_type,
-        "ETag": f'"{token}"',
+        "ETag": f'"{token}.{audio.extension}"',  # one tag per representation
         "Cache-Control": "public, max-age=86400",
     }
     try:

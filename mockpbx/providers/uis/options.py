@@ -30,6 +30,9 @@ class UisOptions:
     metadata_version_null: bool = False
     # full_record_file_link: media.* style `/media/{id}/{hash}` or app.* `/system/media/talk/...`.
     recording_url_style: Literal["media", "app"] = "media"
+    # Audio behind /media/... and /system/media/talk/...: MP3 like the real links (§4),
+    # or the mock's PCM WAV; /system/media/wav/... always serves WAV.
+    recording_format: Literal["mp3", "wav"] = "mp3"
     # get.sip_lines physical_state: docs list Russian words, a how-to shows "Registered".
     physical_state_language: Literal["ru", "en"] = "ru"
     # Session keys from login.user live this many virtual seconds.

@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from mockpbx.state import ProviderErrorFault, ServerState, TokenExpiredFault
+from tests.mockpbx.mp3 import frame_offsets
 
 MSK = ZoneInfo("Europe/Moscow")
 DAY = datetime(2026, 5, 13, tzinfo=MSK)
@@ -117,7 +118,8 @@ class TestFinishedCalls:
         path = url.split("://", 1)[1].split("/", 1)[1]
         response = await client.get("/" + path)
         assert response.status == 200
-        assert (await response.read())[:4] == b"RIFF"
+        assert response.content_type == "audio/mpeg"
+        assert frame_offsets(await response.read())
 
     async def test_missed_call__talk_is_null_or_zero_by_option(
         self, client: TestClient, state: ServerState

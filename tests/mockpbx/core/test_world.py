@@ -9,7 +9,6 @@ import pytest
 
 from mockpbx.core.errors import CallNotFound, LegNotFound
 from mockpbx.core.model import CallKind, CallState, LegRole
-from mockpbx.core.recordings import WavRecording
 from mockpbx.core.store import CallIds, CallStore
 from mockpbx.core.world import World
 from mockpbx.scenarios.engine import build_world
@@ -165,18 +164,6 @@ class TestStore:
         other = build_world(Scenario(), seed=3, start=START)
         some = other.history(other.now() - 10 * 86400, other.now() - 9 * 86400)[0]
         assert world.store.get(some.id) is not None
-
-
-def test_recording__is_a_valid_wav_readable_by_range() -> None:
-    rec = WavRecording("abc", 3)
-    whole = rec.read()
-    assert whole[:4] == b"RIFF"
-    assert whole[8:12] == b"WAVE"
-    assert len(whole) == rec.size == 44 + 3 * 16000
-    assert rec.read(10, 5000) == whole[10:5000]
-    assert rec.read(20000, 40000) == whole[20000:40000]
-    assert WavRecording("abc", 3).read() == whole
-    assert WavRecording("abd", 3).read() != whole
 
 
 def test_local_day__starts_at_local_midnight(world: World) -> None:

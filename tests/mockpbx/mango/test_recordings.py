@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from mockpbx.core.ids import mango_recording_id
 from mockpbx.core.model import Call
+from mockpbx.core.recordings import Mp3Recording
 from mockpbx.providers.mango.options import MangoOptions
 from mockpbx.providers.mango.signing import link_sign
+from tests.mockpbx.mp3 import decode_info, frame_offsets
 
 from .conftest import MangoClient
 
@@ -36,9 +38,22 @@ class TestRecordingPost:
         audio = await mango.http.get(location[location.index("/mango/") :])
         body = await audio.read()
         assert audio.status == 200
+        assert audio.content_type == "audio/mpeg"
+        assert body == Mp3Recording(mango_recording_id(call.id), call.talk_duration).read()
+        assert len(frame_offsets(body)) == len(body) // 108
+        assert abs(decode_info(body).length - call.talk_duration) <= 1.008
+
+    async def test_format_option_wav__serves_wav(self, mango: MangoClient) -> None:
+        mango.state.options["mango"] = MangoOptions(recording_format="wav")
+        call = _recorded_call(mango)
+        location = await _location(mango, mango_recording_id(call.id), "download")
+        audio = await mango.http.get(location[location.index("/mango/") :])
+        body = await audio.read()
         assert audio.content_type == "audio/wav"
         assert body[:4] == b"RIFF"
         assert len(body) == 44 + call.talk_duration * 16000
+        filename = f'filename="{mango_recording_id(call.id)}.wav"'
+        assert audio.headers["Content-Disposition"] == f"attachment; {filename}"
 
     async def test_link__is_single_use(self, mango: MangoClient) -> None:
         location = await _location(mango, mango_recording_id(_recorded_call(mango).id))
@@ -61,14 +76,19 @@ class TestRecordingPost:
         assert await part.read() == whole[100:200]
         assert part.headers["Content-Range"] == f"bytes 100-199/{len(whole)}"
 
-    async def test_download__is_an_attachment_with_the_configured_type(
-        self, mango: MangoClient
-    ) -> None:
-        mango.state.options["mango"] = MangoOptions(recording_content_type="audio/mpeg")
-        location = await _location(mango, mango_recording_id(_recorded_call(mango).id), "download")
+    async def test_download__is_an_mp3_attachment(self, mango: MangoClient) -> None:
+        rec = mango_recording_id(_recorded_call(mango).id)
+        location = await _location(mango, rec, "download")
         resp = await mango.http.get(location[location.index("/mango/") :])
         assert resp.content_type == "audio/mpeg"
-        assert resp.headers["Content-Disposition"].startswith("attachment")
+        assert resp.headers["Content-Disposition"] == f'attachment; filename="{rec}.mp3"'
+
+    async def test_content_type_option__relabels_the_audio(self, mango: MangoClient) -> None:
+        mango.state.options["mango"] = MangoOptions(recording_content_type="audio/mp3")
+        location = await _location(mango, mango_recording_id(_recorded_call(mango).id), "download")
+        resp = await mango.http.get(location[location.index("/mango/") :])
+        assert resp.content_type == "audio/mp3"
+        assert (await resp.read())[:2] == b"\xff\xf3"
 
     async def test_unknown_recording__is_3320(self, mango: MangoClient) -> None:
         resp = await mango.post("queries/recording/post", {"recording_id": "MTo5OTk6NTAwOToxAA=="})
@@ -99,7 +119,7 @@ class TestSignedLink:
         assert resp.status == 302
         location = resp.headers["Location"]
         audio = await mango.http.get(location[location.index("/mango/") :])
-        assert (await audio.read())[:4] == b"RIFF"
+        assert frame_offsets(await audio.read())
 
     async def test_wrong_sign__is_refused(self, mango: MangoClient) -> None:
         rec = mango_recording_id(_recorded_call(mango).id)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from mockpbx.testing import MockPBXServer
+from tests.mockpbx.mp3 import decode_info, frame_offsets
 
 
 def _rpc(http: httpx.Client, url: str, method: str, **params: Any) -> Any:
@@ -68,8 +70,9 @@ def test_callback__live_then_reported_with_a_playable_recording(mockpbx: MockPBX
 
         audio = http.get(link)  # no auth: the hash is the secret
         assert audio.status_code == 200
-        assert audio.headers["content-type"] == "audio/wav"
-        assert audio.content[:4] == b"RIFF"
+        assert audio.headers["content-type"] == "audio/mpeg"
+        assert decode_info(audio.content).length == pytest.approx(row["talk_duration"], abs=1.01)
+        assert len(frame_offsets(audio.content)) > 0
         part = http.get(link, headers={"Range": "bytes=44-143"})
         assert part.status_code == 206
         assert part.content == audio.content[44:144]

@@ -1,4 +1,4 @@
-"""Public recording links: no auth, WAV audio, HTTP Range, unguessable hash."""
+"""Public recording links: no auth, MP3 (WAV on /wav/ or by option), Range, unguessable hash."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from mockpbx.core.model import Call
-from mockpbx.core.recordings import WavRecording
+from mockpbx.core.recordings import Mp3Recording, WavRecording
 from mockpbx.providers.uis.media import Unsatisfiable, parse_range
 from mockpbx.state import ServerState
+from tests.mockpbx.mp3 import decode_info, frame_offsets
 
 
 @pytest.fixture
@@ -22,33 +23,77 @@ def recorded(state: ServerState) -> tuple[Call, str]:
     return call, token
 
 
-def _paths(call: Call, token: str) -> list[str]:
-    return [
-        f"/media/{call.id}/{token}",
-        f"/system/media/talk/{call.id}/{token}/",
-        f"/system/media/wav/{call.id}/{token}/",
-    ]
+def _mp3_paths(call: Call, token: str) -> list[str]:
+    return [f"/media/{call.id}/{token}", f"/system/media/talk/{call.id}/{token}/"]
 
 
 class TestRecording:
-    async def test_get__gives_the_whole_wav(self, client: Any, recorded: tuple[Call, str]) -> None:
+    async def test_get__gives_the_whole_mp3(self, client: Any, recorded: tuple[Call, str]) -> None:
         call, token = recorded
-        expected = WavRecording(token, call.talk_duration)
-        for path in _paths(*recorded):
+        expected = Mp3Recording(token, call.talk_duration)
+        for path in _mp3_paths(*recorded):
             resp = await client.get(path)
             body = await resp.read()
             assert resp.status == 200
-            assert resp.headers["Content-Type"] == "audio/wav"
+            assert resp.headers["Content-Type"] == "audio/mpeg"
             assert resp.headers["Accept-Ranges"] == "bytes"
+            assert resp.headers["ETag"] == f'"{token}.mp3"'
             assert int(resp.headers["Content-Length"]) == len(body) == expected.size
-            assert body[:4] == b"RIFF"
-            assert body[8:12] == b"WAVE"
+            assert body == expected.read()
+            assert len(frame_offsets(body)) == expected.blocks * 28
+            info = decode_info(body)
+            assert (info.sample_rate, info.bitrate, info.channels) == (16000, 24000, 1)
+            assert abs(info.length - call.talk_duration) <= 1.008
+
+    async def test_wav_link__gives_the_whole_wav(
+        self, client: Any, recorded: tuple[Call, str]
+    ) -> None:
+        """/system/media/wav/... (the docs' wav_call_records) serves WAV whatever the option."""
+        call, token = recorded
+        resp = await client.get(f"/system/media/wav/{call.id}/{token}/")
+        body = await resp.read()
+        assert resp.status == 200
+        assert resp.headers["Content-Type"] == "audio/wav"
+        assert resp.headers["ETag"] == f'"{token}.wav"'
+        assert int(resp.headers["Content-Length"]) == len(body)
+        assert body == WavRecording(token, call.talk_duration).read()
+        assert body[:4] == b"RIFF"
+        assert body[8:12] == b"WAVE"
+
+    async def test_format_option_wav__serves_wav_on_every_link(
+        self, client: Any, recorded: tuple[Call, str]
+    ) -> None:
+        call, token = recorded
+        set_opts = await client.post("/_mockpbx/uis/options", json={"recording_format": "wav"})
+        assert set_opts.status == 200
+        assert (await set_opts.json())["recording_format"] == "wav"
+        for path in _mp3_paths(*recorded):
+            resp = await client.get(path)
+            assert resp.headers["Content-Type"] == "audio/wav"
+            assert await resp.read() == WavRecording(token, call.talk_duration).read()
+
+    async def test_format_option__refuses_an_unknown_format(self, client: Any) -> None:
+        resp = await client.post("/_mockpbx/uis/options", json={"recording_format": "ogg"})
+        assert resp.status == 400
+        current = await (await client.get("/_mockpbx/uis/options")).json()
+        assert current["recording_format"] == "mp3"
+
+    async def test_wav_link_range__gives_the_slice(
+        self, client: Any, recorded: tuple[Call, str]
+    ) -> None:
+        call, token = recorded
+        whole = WavRecording(token, call.talk_duration).read()
+        path = f"/system/media/wav/{call.id}/{token}/"
+        resp = await client.get(path, headers={"Range": "bytes=40-16043"})
+        assert resp.status == 206
+        assert await resp.read() == whole[40:16044]
+        assert resp.headers["Content-Range"] == f"bytes 40-16043/{len(whole)}"
 
     async def test_head__gives_headers_only(self, client: Any, recorded: tuple[Call, str]) -> None:
         call, token = recorded
         resp = await client.head(f"/media/{call.id}/{token}")
         assert resp.status == 200
-        assert int(resp.headers["Content-Length"]) == WavRecording(token, call.talk_duration).size
+        assert int(resp.headers["Content-Length"]) == Mp3Recording(token, call.talk_duration).size
         assert await resp.read() == b""
 
     @pytest.mark.parametrize(
@@ -64,7 +109,7 @@ class TestRecording:
         end: int | None,
     ) -> None:
         call, token = recorded
-        whole = WavRecording(token, call.talk_duration).read()
+        whole = Mp3Recording(token, call.talk_duration).read()
         resp = await client.get(f"/media/{call.id}/{token}", headers={"Range": header})
         body = await resp.read()
         assert resp.status == 206
@@ -78,7 +123,7 @@ class TestRecording:
         self, client: Any, recorded: tuple[Call, str]
     ) -> None:
         call, token = recorded
-        size = WavRecording(token, call.talk_duration).size
+        size = Mp3Recording(token, call.talk_duration).size
         resp = await client.get(f"/media/{call.id}/{token}", headers={"Range": f"bytes={size}-"})
         assert resp.status == 416
         assert resp.headers["Content-Range"] == f"bytes */{size}"
