@@ -84,6 +84,7 @@ def _logging(level: str) -> None:
         stream=sys.stderr,
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the store logs what it migrated
 
 
 # -- sync ------------------------------------------------------------------------------

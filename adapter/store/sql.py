@@ -43,6 +43,7 @@ log = logging.getLogger("adapter.store")
 
 DEFAULT_STORE = "sqlite:///pbx-adapter.sqlite3"
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "adapter_schema_version"
 BATCH = 5000
 _CALL_KEY = ("provider", "provider_call_id")
 
@@ -104,14 +105,18 @@ class SqlStore:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
             with self.engine.begin() as conn:
+                before = _revision(conn)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+                after = _revision(conn)
         except CommandError as exc:
             raise StoreError(
                 f"the store's schema is not one this adapter knows (newer adapter?): {exc}"
             ) from exc
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the store {self.display_url}: {exc}") from exc
+        if after != before:
+            log.info("store %s: schema %s -> %s", self.display_url, before or "(empty)", after)
 
     @property
     def display_url(self) -> str:
@@ -353,6 +358,13 @@ class SqlStore:
 
 
 # -- helpers ---------------------------------------------------------------------------
+def _revision(conn: Connection) -> str | None:
+    from alembic.migration import MigrationContext
+
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

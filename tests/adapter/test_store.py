@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,10 +17,12 @@ from adapter.errors import ConfigError, StoreError
 from adapter.model import CallRecord
 from adapter.store import SqlStore, normalize_url
 from adapter.store.schema import metadata
+from adapter.store.sql import MIGRATIONS
 
 MSK = ZoneInfo("Europe/Moscow")
 MakeCall = Callable[..., CallRecord]
 DAY = date(2026, 5, 13)
+HEAD = sorted(p.name for p in MIGRATIONS.glob("versions/0*.py"))[-1][:4]
 
 
 def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
@@ -172,6 +175,16 @@ class TestSchema:
         again = SqlStore(store_url)
         assert again.count_calls() == 1
         again.close()
+
+    def test_migrating__is_logged_once_by_the_store(
+        self, store_url: str, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        caplog.set_level(logging.INFO)
+        SqlStore(store_url).close()
+        SqlStore(store_url).close()
+        migrated = [r.getMessage() for r in caplog.records if r.name == "adapter.store"]
+        assert len(migrated) == 1
+        assert migrated[0].endswith("schema (empty) -> " + HEAD)
 
     def test_newer_schema__is_refused(self, store: SqlStore, store_url: str) -> None:
         with store.engine.begin() as conn:

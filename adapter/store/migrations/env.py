@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from alembic import context
 
+from adapter.store.sql import VERSION_TABLE
+
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
     render_as_batch=connection.dialect.name == "sqlite",
-    version_table="adapter_schema_version",
+    version_table=VERSION_TABLE,
 )
 with context.begin_transaction():
     context.run_migrations()
