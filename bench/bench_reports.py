@@ -39,7 +39,7 @@ from adapter.reports.base import Report, period_of
 from adapter.runtime import open_runtime
 from adapter.store import SqlStore
 from adapter.store.clinic import ClinicStore
-from adapter.store.sql import _row
+from adapter.store.sql import row_dict
 from adapter.sync import SyncOptions, run_once
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -134,11 +134,11 @@ def _bulk_load(path: Path, calls: list[CallRecord]) -> None:
     ).fetchall()
     for name, _ in indexes:
         db.execute(f"DROP INDEX {name}")
-    columns = list(_row(calls[0], MSK, loaded))
+    columns = list(row_dict(calls[0], MSK, loaded))
     marks = ", ".join("?" * len(columns))
     sql = f"INSERT INTO calls ({', '.join(columns)}) VALUES ({marks})"
     for i in range(0, len(calls), 50_000):
-        rows = [tuple(_row(c, MSK, loaded).values()) for c in calls[i : i + 50_000]]
+        rows = [tuple(row_dict(c, MSK, loaded).values()) for c in calls[i : i + 50_000]]
         db.executemany(sql, rows)
     for _, create in indexes:
         db.execute(create)

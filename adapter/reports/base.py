@@ -45,7 +45,7 @@ from adapter.model import CallRecord
 from adapter.providers.base import Capability, Provider
 from adapter.store.clinic import ClinicStore
 from adapter.store.schema import calls
-from adapter.store.sql import SqlStore, _row
+from adapter.store.sql import SqlStore, row_dict
 
 __all__ = [
     "LIVE_TABLE",
@@ -249,7 +249,7 @@ def _connection(store: SqlStore) -> Iterator[Connection]:
 def _opened(store: SqlStore, live: list[CallRecord], tz: ZoneInfo) -> Iterator[Connection]:
     with _connection(store) as conn:
         loaded = int(datetime.now(UTC).timestamp())
-        rows = [_row(r, tz, loaded) for r in live]
+        rows = [row_dict(r, tz, loaded) for r in live]
         for start in range(0, len(rows), 5000):
             conn.execute(_live.insert(), rows[start : start + 5000])
         yield conn

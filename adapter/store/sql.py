@@ -37,7 +37,14 @@ from adapter.store.base import RunSummary, SyncState, batched
 from adapter.store.clinic import mark_days, mark_records
 from adapter.store.schema import calls, sync_runs, sync_state
 
-__all__ = ["DEFAULT_STORE", "SqlStore", "normalize_url", "open_store"]
+__all__ = [
+    "DEFAULT_STORE",
+    "SqlStore",
+    "normalize_url",
+    "open_store",
+    "record_from_row",
+    "row_dict",
+]
 
 log = logging.getLogger("adapter.store")
 
@@ -436,9 +443,6 @@ _COLUMNS = tuple(c.name for c in calls.c)
 def row_dict(r: CallRecord, tz: ZoneInfo | None, loaded: int) -> dict[str, Any]:
     """One `calls` row as a mapping, for SQLAlchemy Core statements (dates as `date`)."""
     return dict(zip(_COLUMNS, _values(r, tz, loaded, False), strict=True))
-
-
-_row = row_dict  # the name adapter.reports imports
 
 
 def _upsert(source: str) -> str:
