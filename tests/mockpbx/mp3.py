@@ -20,8 +20,8 @@ def frame_offsets(data: bytes) -> list[int]:
     offsets: list[int] = []
     pos = 0
     while pos < len(data):
-        header = int.from_bytes(data[pos : pos + 4], "big")
         assert len(data) - pos >= 4, f"truncated header at {pos}"
+        header = int.from_bytes(data[pos : pos + 4], "big")
         assert header >> 21 == 0x7FF, f"no sync word at byte {pos}: {data[pos : pos + 4].hex()}"
         version, layer = (header >> 19) & 3, (header >> 17) & 3
         assert (version, layer) == (2, 1), f"not MPEG-2 Layer III at byte {pos}"
