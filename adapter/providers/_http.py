@@ -49,8 +49,11 @@ class _Wait:
 
 
 def _log_retry(state: RetryCallState) -> None:
+    """A failure being retried: a warning, except a rate limit, which is the provider
+    pacing us as documented (info; a long backfill meets it on every few pages)."""
     exc = state.outcome.exception() if state.outcome else None
-    log.warning("retrying after attempt %d: %s", state.attempt_number, exc)
+    level = logging.INFO if isinstance(exc, RateLimitedError) else logging.WARNING
+    log.log(level, "retrying after attempt %d: %s", state.attempt_number, exc)
 
 
 def retrying(policy: RetryPolicy, *, sleep: Sleep = asyncio.sleep) -> AsyncRetrying:

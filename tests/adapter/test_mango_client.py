@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -218,6 +219,18 @@ class TestFailures:
         c._retry = RetryPolicy(attempts=3, initial=0, maximum=30, timeout=5)
         await c.callback(CallbackRequest(contact_number="+79161234567", extension="101"))
         assert slept == [2.0]
+
+    async def test_retries__log_rate_limits_as_info_and_failures_as_warnings(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        fake = FakeMango()
+        fake.script.append(lambda m: httpx.Response(429, json={"status": 429}))
+        fake.script.append(lambda m: httpx.Response(503))
+        c, _ = client(fake)
+        caplog.set_level(logging.INFO, logger="adapter.providers")
+        await c.callback(CallbackRequest(contact_number="+79161234567", extension="101"))
+        levels = [(r.levelno, "429" in r.getMessage()) for r in caplog.records]
+        assert levels == [(logging.INFO, True), (logging.WARNING, False)]
 
     async def test_wrong_salt__is_an_auth_error(self) -> None:
         c, _ = client(FakeMango(), api_salt="wrong")
