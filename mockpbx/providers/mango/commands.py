@@ -1,11 +1,15 @@
-"""commands/*: callback, callback_group, call/hangup, route, transfer, recording/start.
+"""commands/*: callback, callback_group, call/hangup, route, transfer, recording/start,
+play/start, sms.
 
 Each answers at once with `{"result": code}` and later posts the same code to
 the integrator at `result/<command>` (signed, `command_id` echoed); the legs it
 creates carry the `command_id` in their events. Deviations (the docs are
 silent): the synchronous reply repeats the command's outcome; `sip_headers`
 are accepted and ignored (Mango ignores unsupported ones); route, transfer and
-recording target employees only (an outside number gets 4001, not supported).
+recording target employees only (an outside number gets 4001, not supported);
+play/start checks the call is in the menu but plays nothing (the world has no
+audio files, so any internal_id is taken); sms sends nothing and reports it
+delivered with events/sms right after result/sms.
 """
 
 from __future__ import annotations
@@ -188,6 +192,35 @@ async def recording_start(ctx: Ctx) -> web.Response:
     return _finish(ctx, "recording/start", p.command_id, 1000)
 
 
+async def play_start(ctx: Ctx) -> web.Response:
+    p = s.parse(s.PlayStart, ctx.params)
+    try:
+        _, leg = find_leg(ctx, p.call_id)
+        if not leg.start <= ctx.now < leg.end:
+            raise CallNotFound("leg ended")
+        if leg.location != "ivr":
+            raise InvalidState("only a call in the menu can be played to")
+    except MangoError as exc:
+        return _finish(ctx, "play/start", p.command_id, exc.code)
+    except WorldError as exc:
+        return _finish(ctx, "play/start", p.command_id, _code_of(exc))
+    return _finish(ctx, "play/start", p.command_id, 1000)
+
+
+async def sms(ctx: Ctx) -> web.Response:
+    p = s.parse(s.Sms, ctx.params)
+    look = ctx.lookup()
+    if p.from_extension not in look.by_extension:
+        return _finish(ctx, "sms", p.command_id, 3100)
+    if p.to_number in look.by_extension:
+        return _finish(ctx, "sms", p.command_id, 3100)  # "any number except short numbers"
+    reply = _finish(ctx, "sms", p.command_id, 1000)
+    ctx.rt.post_later(
+        "events/sms", {"command_id": p.command_id, "timestamp": ctx.now, "reason": 1000}
+    )
+    return reply
+
+
 COMMANDS = {
     "commands/callback": callback,
     "commands/callback_group": callback_group,
@@ -195,4 +228,6 @@ COMMANDS = {
     "commands/route": route,
     "commands/transfer": transfer,
     "commands/recording/start": recording_start,
+    "commands/play/start": play_start,
+    "commands/sms": sms,
 }

@@ -19,9 +19,11 @@ __all__ = [
     "CallbackGroup",
     "Hangup",
     "Party",
+    "PlayStart",
     "RecordingPost",
     "RecordingStart",
     "Route",
+    "Sms",
     "StatsCallsRequest",
     "StatsRequest",
     "Transfer",
@@ -82,6 +84,19 @@ class Transfer(_Command):
 class RecordingStart(_Command):
     call_id: str = Field(min_length=1)
     call_party_number: str = Field(min_length=1)
+
+
+class PlayStart(_Command):
+    call_id: str = Field(min_length=1)
+    after_play_time: int = Field(0, ge=0)
+    internal_id: str = ""  # the doc calls it required, yet its own example omits it
+
+
+class Sms(_Command):
+    text: str = ""
+    from_extension: str = Field(min_length=1)
+    to_number: str = Field(min_length=1, max_length=128)
+    sms_sender: str = Field("", max_length=128)
 
 
 class StatsRequest(_Lenient):

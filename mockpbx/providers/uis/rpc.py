@@ -1,7 +1,8 @@
 """The JSON-RPC 2.0 endpoint both UIS APIs share: envelope, auth, limits, faults, replies.
 
 One request, in order: read the body (oversized -> invalid_request, HTTP 413);
-parse JSON (-32700); refuse batches and notifications (-32099); check the
+parse JSON (-32700); refuse batches and notifications (-32099; an id-less
+object that is not a request at all, e.g. `{"email": ...}`, is -32600); check the
 envelope (-32600); find the method (-32601); let the fault hook intercept;
 check the access token (-32001) and the point limits (-32029); parse the
 params (-32602); run the handler; charge one point on success only.
@@ -182,7 +183,9 @@ def _parse(body: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise err("invalid_request")
     if "id" not in doc:
-        raise err("notifications_not_supported")
+        # A notification is a valid request without an id; anything else is not a request.
+        valid = doc.get("jsonrpc") == "2.0" and isinstance(doc.get("method"), str)
+        raise err("notifications_not_supported" if valid else "invalid_request")
     rpc_id = doc["id"]
     if isinstance(rpc_id, bool) or not isinstance(rpc_id, (str, int)):
         raise err("invalid_request", field="id", value=rpc_id)
