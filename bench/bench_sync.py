@@ -1,9 +1,9 @@
 """The sync job end to end: a year of a five-clinic network from the UIS face into the cache.
 
 A mockpbx server runs in its own process (the `network_year` scenario cut to
-its first five clinics, clock frozen); each case runs in a fresh child
-process (so its peak RSS is its own) and backfills N days with the real
-adapter: UIS client over loopback TCP -> sync job -> SQLite file or
+its first five clinics, clock frozen, row cache big enough for the year);
+each case runs in a fresh child process (so its peak RSS is its own) and
+backfills N days with the real adapter: UIS client over loopback TCP -> sync job -> SQLite file or
 PostgreSQL. The baseline is the same fetch with no store (`fetch only`),
 measured in the same run; ratios are against it. A warm-up pass first lets
 the mock generate and render every day, so each case sees the same server.
@@ -41,11 +41,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 TARGET = {"sqlite": 20_000, "postgresql": 10_000}
+ROW_CACHE = 512 * 1024 * 1024
 
 
 # -- the mock ------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ async def child(mock: str, store: str | None, days: int, provider: str) -> dict[
     settings = Settings(provider=provider, mockpbx=mock, store=store or ":memory:", timeout=120)
     async with open_runtime(settings, need_store=store is not None) as rt:
         source = rt.require_source()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         if store is None:  # fetch only: the client streams pages, nothing is kept
             account = await source.account()
             today = (await rt.clock.now()).astimezone(account.timezone).date()
@@ -110,9 +112,9 @@ async def child(mock: str, store: str | None, days: int, provider: str) -> dict[
                 source, rt.require_store(), rt.clock, SyncOptions(backfill_days=days)
             )
             calls = report.calls
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"calls": calls, "seconds": seconds, "rss_mb": peak_kb / 1024}
+    return {"calls": calls, "seconds": seconds, "cpu": cpu, "rss_mb": peak_kb / 1024}
 
 
 def run_case(mock: str, store: str | None, days: int, provider: str = "uis") -> dict[str, Any]:
@@ -122,8 +124,15 @@ def run_case(mock: str, store: str | None, days: int, provider: str = "uis") -> 
     cmd = [sys.executable, __file__, "--child", mock, "--days", str(days), "--provider", provider]
     if store is not None:
         cmd += ["--store", store]
+    server = psutil.Process(MOCK_PID[0]) if MOCK_PID else None
+    before = sum(server.cpu_times()[:2]) if server else 0.0
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    result = dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    result["mock_cpu"] = sum(server.cpu_times()[:2]) - before if server else 0.0
+    return result
+
+
+MOCK_PID: list[int] = []  # the mock's process, for its CPU time per case
 
 
 StoreFactory = Callable[[], AbstractContextManager[str | None]]
@@ -209,6 +218,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_sync_") as tmp:
         scenario = five_clinic_scenario(Path(tmp) / "network_five.yaml", days)
         mock, url = start_mock(scenario)
+        MOCK_PID.append(mock.pid)
+        # Room for every rendered row of the period (the default 64 MiB holds about half
+        # a year of these five clinics): warmed up, the mock serves every case the same.
+        options = {"row_cache_bytes": ROW_CACHE}
+        httpx.post(f"{url}/_mockpbx/uis/options", json=options, timeout=10).raise_for_status()
         try:
             rows = cases(url, Path(tmp), days, repeat, args.pg, args.mango)
         finally:
@@ -241,14 +255,16 @@ def report(rows: list[tuple[str, dict[str, Any]]], days: int, repeat: int) -> No
     base = rows[0][1]["calls"] / rows[0][1]["seconds"]
     print()
     print(f"median of {repeat} run(s) per case; ratio = calls/s against the fetch-only baseline")
+    print("CPU seconds of the median run: the adapter's process, and the mock's (same 2 cores)")
     head = f"{'case':<32}{'calls':>10}{'seconds':>10}{'calls/s':>10}{'ratio':>8}"
-    print(f"{head}{'peak RSS MB':>13}  runs (calls/s)")
+    print(f"{head}{'adapter CPU':>13}{'mock CPU':>10}{'peak RSS MB':>13}  runs (calls/s)")
     for name, r in rows:
         rate = r["calls"] / r["seconds"]
         runs = ", ".join(f"{x:,}" for x in r.get("runs", []))
         print(
             f"{name:<32}{r['calls']:>10,}{r['seconds']:>10.2f}{rate:>10,.0f}"
-            f"{rate / base:>8.2f}{r['rss_mb']:>13.0f}  {runs}"
+            f"{rate / base:>8.2f}{r['cpu']:>13.2f}{r['mock_cpu']:>10.2f}"
+            f"{r['rss_mb']:>13.0f}  {runs}"
         )
     print()
     for name, r in rows:
