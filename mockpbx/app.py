@@ -3,6 +3,7 @@
 create_app(state) -> web.Application
     /uis/...           UIS Data API v2.0 and Call API v4.0   (providers/uis)
     /mango/vpbx/...    Mango Office VPBX API                  (providers/mango)
+    /vpbx/...          the same Mango API at the real base's path (an alias)
     /clinic/v1/...     the clinic HTTP API reference face     (providers/clinic)
     /system/media/..., /media/...   public recording links    (providers/uis)
     /_mockpbx/...      control plane                          (control)
@@ -111,6 +112,7 @@ def create_app(state: ServerState) -> web.Application:
     from mockpbx.control.routes import create_control
     from mockpbx.faults import fault_middleware, install_faults
     from mockpbx.providers.clinic.routes import create_face as clinic_face
+    from mockpbx.providers.mango.routes import add_root_routes as add_mango_root_routes
     from mockpbx.providers.mango.routes import create_face as mango_face
     from mockpbx.providers.uis.routes import add_media_routes
     from mockpbx.providers.uis.routes import create_face as uis_face
@@ -125,4 +127,5 @@ def create_app(state: ServerState) -> web.Application:
     app.add_subapp("/clinic/", clinic_face(state))
     app.add_subapp("/_mockpbx/", create_control(state))
     add_media_routes(app)
+    add_mango_root_routes(app)
     return app

@@ -1,4 +1,7 @@
-"""queries/* (call tracking), config/users/request, incominglines, sips, groups, trunks/numbers."""
+"""queries/* (call tracking), config/users/request, incominglines, sips, groups, trunks/numbers.
+
+Also account/balance, whose reply shape is inferred (see `balance`).
+"""
 
 from __future__ import annotations
 
@@ -150,6 +153,11 @@ async def trunks_numbers(ctx: Ctx) -> web.Response:
     return ok(ctx, {"data": []})
 
 
+async def balance(ctx: Ctx) -> web.Response:
+    """Listed by name only (mango.md 8); the shape is inferred, the amount an option."""
+    return ok(ctx, {"balance": ctx.opts.balance})
+
+
 QUERIES = {
     "queries/user_info_by_dct_number": user_info,
     "queries/user_history_by_dct_number": user_history,
@@ -158,4 +166,5 @@ QUERIES = {
     "sips": sips,
     "groups": groups,
     "trunks/numbers": trunks_numbers,
+    "account/balance": balance,
 }

@@ -50,6 +50,15 @@ class MangoOptions(BaseModel):
     # -- extended statistics (JSON) ---------------------------------------------------------
     stats_calls_max_window: int = Field(30 * 86400, ge=1)  # strictly less (N8N live check)
     stats_calls_work_polls: int = Field(0, ge=0)  # this many "work" answers first
+    # A window without a single matching call: `data: []` ("no_days", our default), or one
+    # entry for the window's first local day with an empty `list` and zero totals
+    # ("empty_day"; some clients read `data[0]`). Real behaviour undocumented [I].
+    stats_calls_empty: Literal["no_days", "empty_day"] = "no_days"
+
+    # -- account ------------------------------------------------------------------------------
+    # account/balance is listed by name only (mango.md 8): the reply
+    # {"result": 1000, "balance": <this>} is inferred from a client reading `balance` [I].
+    balance: float = 10000.0
 
     # -- recordings -------------------------------------------------------------------------
     recording_link_ttl: int = Field(300, ge=1)  # virtual seconds a 302 target lives

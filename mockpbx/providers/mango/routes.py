@@ -5,6 +5,12 @@ urlencoded or multipart; `sign` = sha256(key + json + salt) over the raw
 `json` string. Order of checks: rate limit and lock-out, POST (3101), the
 three fields (3103), key (3105), sign (3102), JSON (3400), then the method.
 Trailing slashes are ignored (`stats/calls/result/` as in the doc).
+
+Mounted twice: at `/mango/vpbx/<method>` (the base `GET /_mockpbx/credentials`
+hands out) and, as an alias, at the root `/vpbx/<method>` like the real
+`https://app.mango-office.ru/vpbx/`, for clients that join `/vpbx/...` to the
+host and drop the base URL's path. Both paths run the same handler: the same
+journal face ("mango"), faults, limits and run-time memory.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from mockpbx.providers.mango.signing import sign, verify
 from mockpbx.providers.mango.stats_handlers import STATS
 from mockpbx.state import STATE, InjectedFault, ProviderErrorFault, ServerState
 
-__all__ = ["METHODS", "create_face"]
+__all__ = ["METHODS", "add_root_routes", "create_face"]
 
 METHODS: dict[str, Handler] = {**COMMANDS, **STATS, **RECORDINGS, **QUERIES}
 LINK_METHOD = "queries/recording/link"
@@ -134,11 +140,19 @@ async def files(request: web.Request) -> web.StreamResponse:
     return await serve_file(request, state, runtime(state))
 
 
+VPBX_ROUTE = "/vpbx/{method:.+}"
+
+
+def add_root_routes(app: web.Application) -> None:
+    """Serve the VPBX API at the root app's `/vpbx/...` too (the real base URL's path)."""
+    app.router.add_route("*", VPBX_ROUTE, vpbx)
+
+
 def create_face(state: ServerState) -> web.Application:
     """The Mango sub-app (mounted at /mango/) and its event dispatcher."""
     app = web.Application()
     app[STATE] = state
-    app.router.add_route("*", "/vpbx/{method:.+}", vpbx)
+    app.router.add_route("*", VPBX_ROUTE, vpbx)
     app.router.add_get("/files/{token}", files)
     baseline = options(state).model_copy()
 

@@ -32,6 +32,7 @@ LIMITS: dict[str, tuple[int, float]] = {
     "queries/recording/post": (10, 1),
     "queries/recording/link": (10, 1),
     "config/users/request": (1, 2),
+    "account/balance": (2, 1),
     "stats/request": (1, 2),
     "stats/calls/request": (1, 2),
     "stats/result": (50, 1),

@@ -33,6 +33,7 @@ __all__ = [
     "csv_leg_values",
     "csv_values",
     "day_chunks",
+    "empty_day",
 ]
 
 DEFAULT_FIELDS = [
@@ -269,6 +270,22 @@ def _flags(*, inbound: bool, group: bool, blind: bool, consult: bool, ivr: bool)
     return flags
 
 
+def _chunk(day: str, totals: tuple[int, int, int]) -> dict[str, Any]:
+    talk, duration, count = totals
+    return {
+        "list": [],
+        "period": day,
+        "total_talks_duration": talk,
+        "total_calls_duration": duration,
+        "total_calls_count": count,
+    }
+
+
+def empty_day(ts: int, tz: Any) -> dict[str, Any]:
+    """The chunk of the local day of `ts` when a window has no calls at all."""
+    return _chunk(datetime.fromtimestamp(ts, tz).date().isoformat(), (0, 0, 0))
+
+
 def day_chunks(
     items: list[tuple[Call, dict[str, Any]]],
     totals: dict[str, tuple[int, int, int]],
@@ -280,13 +297,6 @@ def day_chunks(
         day = datetime.fromtimestamp(call.start_ts, tz).date().isoformat()
         chunk = chunks.get(day)
         if chunk is None:
-            talk, duration, count = totals.get(day, (0, 0, 0))
-            chunk = chunks[day] = {
-                "list": [],
-                "period": day,
-                "total_talks_duration": talk,
-                "total_calls_duration": duration,
-                "total_calls_count": count,
-            }
+            chunk = chunks[day] = _chunk(day, totals.get(day, (0, 0, 0)))
         chunk["list"].append(item)
     return list(chunks.values())

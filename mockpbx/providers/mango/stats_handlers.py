@@ -5,6 +5,11 @@ follows the VIRTUAL clock (`stats_ready_after`) and an optional number of
 not-ready polls; a key expires `stats_key_ttl` virtual seconds after the
 request (404). The body is built once, from the history as it stood when the
 request was made, then served as is.
+
+A JSON window without any matching call answers `data: []`, or with the
+`stats_calls_empty: "empty_day"` option one chunk for the window's first
+local day with an empty `list` and zero totals (a page past the last call
+stays `[]` either way: the window does have calls).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from mockpbx.providers.mango.stats import (
     call_item,
     csv_body,
     day_chunks,
+    empty_day,
 )
 
 __all__ = ["STATS"]
@@ -168,6 +174,8 @@ def _calls_data(ctx: Ctx, job: StatsJob) -> list[dict[str, Any]]:
         day = datetime.fromtimestamp(call.start_ts, ctx.world.tz).date().isoformat()
         talk, duration, count = totals.get(day, (0, 0, 0))
         totals[day] = (talk + call.talk_duration, duration + call.total_duration, count + 1)
+    if not calls and ctx.opts.stats_calls_empty == "empty_day":
+        return [empty_day(p["from"], ctx.world.tz)]
     page = calls[p["offset"] : p["offset"] + p["limit"]]
     ext = frozenset(p["ext_fields"])
     items = [(c, call_item(c, look, ext_fields=ext)) for c in page]

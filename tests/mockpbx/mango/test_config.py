@@ -1,4 +1,4 @@
-"""config/users/request, incominglines, sips, groups, trunks/numbers and call-tracking queries."""
+"""config/users/request, incominglines, sips, groups, trunks/numbers, balance, call tracking."""
 
 from __future__ import annotations
 
@@ -59,6 +59,24 @@ class TestLists:
 
     async def test_trunks__none_in_the_world(self, mango: MangoClient) -> None:
         assert await mango.json("trunks/numbers", {}) == {"result": 1000, "data": []}
+
+
+class TestBalance:
+    async def test_balance__result_and_the_configured_amount(self, mango: MangoClient) -> None:
+        """The shape is inferred: a third-party client reads `balance`."""
+        assert await mango.json("account/balance", {}) == {"result": 1000, "balance": 10000.0}
+        mango.state.options["mango"] = MangoOptions(balance=12.5)
+        assert await mango.json("account/balance", {}) == {"result": 1000, "balance": 12.5}
+
+    async def test_balance__is_limited_to_two_per_second(self, mango: MangoClient) -> None:
+        statuses = [(await mango.post("account/balance", {})).status for _ in range(3)]
+        assert statuses == [200, 200, 429]
+
+    async def test_balance__needs_a_signed_post(self, mango: MangoClient) -> None:
+        form = mango.form({})
+        form["sign"] = "0" * 64
+        resp = await mango.http.post("/mango/vpbx/account/balance", data=form)
+        assert (resp.status, (await resp.json())["result"]) == (401, 3102)
 
 
 def _tracked_call(mango: MangoClient) -> Call:

@@ -295,6 +295,59 @@ class TestExtendedStats:
         assert (first["status"], first["data"]) == ("work", [])
         assert second["status"] == "complete"
 
+    @staticmethod
+    def _future(mango: MangoClient) -> dict[str, Any]:
+        """Tomorrow (the clock is frozen): a window without a single call."""
+        day = mango.state.world.today() + timedelta(days=1)
+        return {
+            "start_date": day.strftime("%d.%m.%Y 00:00:00"),
+            "end_date": day.strftime("%d.%m.%Y 23:59:59"),
+            "limit": 100,
+            "offset": 0,
+        }
+
+    async def test_no_calls__no_days_by_default(self, mango: MangoClient) -> None:
+        body = await self._result(mango, self._future(mango))
+        assert (body["status"], body["data"]) == ("complete", [])
+
+    async def test_no_calls__one_empty_day_when_configured(self, mango: MangoClient) -> None:
+        mango.state.options["mango"] = MangoOptions(stats_calls_empty="empty_day")
+        body = await self._result(mango, self._future(mango))
+        day = (mango.state.world.today() + timedelta(days=1)).isoformat()
+        assert body["status"] == "complete"
+        assert body["data"] == [
+            {
+                "list": [],
+                "period": day,
+                "total_talks_duration": 0,
+                "total_calls_duration": 0,
+                "total_calls_count": 0,
+            }
+        ]
+
+    async def test_no_calls__empty_day_is_shaped_like_a_day_with_calls(
+        self, mango: MangoClient
+    ) -> None:
+        mango.state.options["mango"] = MangoOptions(
+            stats_calls_empty="empty_day", rate_limits=False
+        )
+        empty = await self._result(mango, self._future(mango))
+        full = await self._result(mango, {**self._dates(mango, 1), "limit": 100, "offset": 0})
+        assert full["data"]
+        assert list(empty["data"][0]) == list(full["data"][0])
+
+    async def test_no_calls__by_filter_gives_the_empty_day_too(self, mango: MangoClient) -> None:
+        mango.state.options["mango"] = MangoOptions(stats_calls_empty="empty_day")
+        params = {**self._dates(mango, 1), "limit": 100, "offset": 0, "search_string": "0000000000"}
+        body = await self._result(mango, params)
+        assert [(c["list"], c["total_calls_count"]) for c in body["data"]] == [([], 0)]
+
+    async def test_page_past_the_last_call__stays_empty(self, mango: MangoClient) -> None:
+        """The window has calls, so a page past them is `[]` either way (paging ends there)."""
+        mango.state.options["mango"] = MangoOptions(stats_calls_empty="empty_day")
+        body = await self._result(mango, {**self._dates(mango, 1), "limit": 100, "offset": 100_000})
+        assert body["data"] == []
+
     async def test_unknown_key__is_not_found(self, mango: MangoClient) -> None:
         body = await mango.json("stats/calls/result/", {"key": "nope"})
         assert body["status"] == "not-found"
