@@ -12,17 +12,13 @@ CSV rows and extended stats agree with each other and with the other faces.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from mockpbx.core.ids import mango_call_id as _mango_call_id
 from mockpbx.core.model import Call, CallKind, Leg, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_extension
+from mockpbx.providers.mango.ids import mango_call_id
 
 __all__ = ["MLeg", "Step", "disconnect_code", "mango_call_id", "mango_legs"]
-
-# Ids are pure functions of world ids; rendering a month of history asks for each many times.
-mango_call_id = lru_cache(maxsize=1 << 18)(_mango_call_id)
 
 
 @dataclass(slots=True)

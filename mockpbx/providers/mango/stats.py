@@ -3,6 +3,8 @@
 One CSV row per call (entry): the summary's parties, the call's times, its
 recording ids and the reason its last leg ended. The extended JSON groups
 calls per local day and details every leg (`context_calls`, `members`).
+Plain calls (most of history) are rendered by the fast twins in fastrows.py;
+the functions here are the reference, and render every other call.
 """
 
 from __future__ import annotations
@@ -13,16 +15,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from mockpbx.core.ids import mango_entry_id as _entry_id
-from mockpbx.core.ids import mango_recording_id as _recording_id
 from mockpbx.core.model import Call, CallKind, Direction, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_id
 from mockpbx.providers.mango.events import summary
+from mockpbx.providers.mango.fastrows import Fast, LocalDays
+from mockpbx.providers.mango.ids import mango_entry_id, mango_recording_id
 from mockpbx.providers.mango.legs import MLeg, mango_legs
 from mockpbx.providers.mango.options import MangoOptions
-
-mango_entry_id = lru_cache(maxsize=1 << 17)(_entry_id)
-mango_recording_id = lru_cache(maxsize=1 << 17)(_recording_id)
 
 __all__ = [
     "CSV_FIELDS",
@@ -131,14 +130,15 @@ def csv_body(
 ) -> str:
     """The stats/result body: `;` between fields, one line per call (or leg), no header."""
     lines = []
+    fast = Fast(look) if options.csv_rows == "call" else None
     for call in calls:
-        if options.csv_rows == "leg":
-            rows = csv_leg_values(call, look, options)
+        if fast is not None:
+            rows = [fast.csv_values(call, options) or csv_values(call, look, options)]
         else:
-            rows = [csv_values(call, look, options)]
+            rows = csv_leg_values(call, look, options)
         for row in rows:
-            if all(f.matches(row) for f in filters):
-                lines.append(";".join(str(row[name]) for name in fields))
+            if not filters or all(f.matches(row) for f in filters):
+                lines.append(";".join([str(row[name]) for name in fields]))
     body = options.csv_line_ending.join(lines)
     if options.csv_trailing_newline and body:
         body += options.csv_line_ending
@@ -293,8 +293,9 @@ def day_chunks(
 ) -> list[dict[str, Any]]:
     """Items grouped per local day, with that day's totals over every matching call."""
     chunks: dict[str, dict[str, Any]] = {}
+    days = LocalDays(tz)
     for call, item in items:
-        day = datetime.fromtimestamp(call.start_ts, tz).date().isoformat()
+        day = days.iso(call.start_ts)
         chunk = chunks.get(day)
         if chunk is None:
             chunk = chunks[day] = _chunk(day, totals.get(day, (0, 0, 0)))
