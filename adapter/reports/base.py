@@ -234,7 +234,7 @@ async def _provider_part(
 
 @contextmanager
 def _connection(store: SqlStore) -> Iterator[Connection]:
-    with store.engine.connect() as conn:
+    with store.engine.connect() as conn, store.read_cache(conn):
         conn.execute(text(f"DROP TABLE IF EXISTS {LIVE_TABLE}"))
         _live.create(conn)
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,8 @@ log = logging.getLogger("adapter.store")
 DEFAULT_STORE = "sqlite:///pbx-adapter.sqlite3"
 MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "adapter_schema_version"
+READ_CACHE_KIB = 32 * 1024  # reports: the rollup builds' index pages of a year stay cached
+DEFAULT_CACHE_SIZE = -2000  # SQLite's own default (KiB when negative)
 BATCH = 5000
 _CALL_KEY = ("provider", "provider_call_id")
 
@@ -131,6 +134,19 @@ class SqlStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @contextmanager
+    def read_cache(self, conn: Connection) -> Iterator[None]:
+        """A big page cache on `conn` while a report scans a year (SQLite; the
+        connection goes back to the pool with the default)."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size={DEFAULT_CACHE_SIZE}")
 
     # -- writes ------------------------------------------------------------------
     def replace_day(
@@ -377,7 +393,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA cache_size=-32768")  # 32 MiB: the hot index pages of a year stay cached
+    # The page cache stays at SQLite's default (~2 MB) for the sync: a bigger one buys it
+    # nothing and its memory would grow with the cache file; reports' scans take
+    # `READ_CACHE_KIB` on their own connection (`SqlStore.read_cache`).
     cursor.execute("PRAGMA temp_store=MEMORY")
     # Checkpoint the WAL every ~40 MiB instead of 4 MiB: an index page rewritten by
     # several days' loads is copied (and fsynced) into the file once, not each time.

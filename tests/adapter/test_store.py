@@ -17,7 +17,7 @@ from adapter.errors import ConfigError, StoreError
 from adapter.model import CallRecord
 from adapter.store import SqlStore, normalize_url
 from adapter.store.schema import metadata
-from adapter.store.sql import MIGRATIONS
+from adapter.store.sql import MIGRATIONS, READ_CACHE_KIB
 
 MSK = ZoneInfo("Europe/Moscow")
 MakeCall = Callable[..., CallRecord]
@@ -157,6 +157,23 @@ class TestSyncState:
             DAY,
         )
         assert [r.status for r in store.runs("uis:1")] == ["ok", "error"]
+
+
+class TestPageCache:
+    def test_sqlite__default_cache_and_a_big_one_for_report_scans(self, tmp_path: Path) -> None:
+        store = SqlStore(f"sqlite:///{tmp_path}/cache.sqlite3")
+        size = "PRAGMA cache_size"
+        with store.engine.connect() as conn:
+            before = conn.exec_driver_sql(size).scalar()
+            with store.read_cache(conn):
+                inside = conn.exec_driver_sql(size).scalar()
+            after = conn.exec_driver_sql(size).scalar()
+        store.close()
+        assert (before, inside, after) == (-2000, -READ_CACHE_KIB, -2000)
+
+    def test_read_cache__is_harmless_elsewhere(self, store: SqlStore) -> None:
+        with store.engine.connect() as conn, store.read_cache(conn):
+            assert conn.exec_driver_sql("SELECT COUNT(*) FROM calls").scalar() == 0
 
 
 class TestSchema:
