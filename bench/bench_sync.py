@@ -9,8 +9,8 @@ measured in the same run; ratios are against it. A warm-up pass first lets
 the mock generate and render every day, so each case sees the same server.
 
 Each case runs `--repeat` times (default 3) and the table shows the median
-run. Peak RSS is read at a quarter, half and the whole period: the store's
-page cache (32 MiB) fills in the first months, after that memory must stay flat.
+run. Peak RSS is read at a quarter, half and the whole period: it must stay
+flat over the second half.
 `--mango` adds the same year through the Mango face, which is bound by Mango's
 documented limit on `stats/calls/request` (one request per 2 s; the mock
 enforces it), so its figure measures the provider, not the adapter.
