@@ -1,4 +1,7 @@
-"""Data API v2.0 methods: auth, account, calls and legs reports, employees, SIP lines, numbers.
+"""Data API v2.0 methods: auth, account, calls and legs reports, and the directory.
+
+The directory: employees and their groups, SIP lines, numbers, routing
+scenarios, tags and media files.
 
 Deviations and choices (the docs are silent or contradict themselves):
 - report times are wall-clock in the `get.account` timezone, no offset;
@@ -10,7 +13,18 @@ Deviations and choices (the docs are silent or contradict themselves):
   have no "returned by default" column (employees, SIP lines, numbers) it is
   every field;
 - `get.account` answers with `metadata`, not the sample's `meta_data`;
-- `get.call_legs_report` lists the legs of finished calls only.
+- `get.call_legs_report` lists the legs of finished calls only;
+- where the docs' table and JSON sample disagree on a field's name or place
+  (`site_blocks`, `operator_sites`, the numbers of `get.group_employees`) both
+  readings are accepted by default; `UisOptions` narrows to one;
+- groups: one per clinic and role (the world has no groups of its own);
+  `get.group_employees` lists the groups `get.employees` names, with no
+  internal number, no queue and one channel;
+- scenarios: those the numbers use, each with its one forwarding operation
+  (the same as the calls report's `scenario_operations`; the docs give no
+  operation fields, so `id` and `name`), no sites; campaigns as in
+  `get.virtual_numbers`;
+- the world has no tags and no media files: empty lists.
 """
 
 from __future__ import annotations
@@ -18,13 +32,14 @@ from __future__ import annotations
 import calendar
 import operator
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from mockpbx.core.model import Employee
+from mockpbx.core.model import Employee, VirtualNumber
 from mockpbx.providers.uis.errors import err
 from mockpbx.providers.uis.filters import compile_filter, sort_rows
-from mockpbx.providers.uis.render import getter, render_page
+from mockpbx.providers.uis.render import getter, render_page, scenario_operation
 from mockpbx.providers.uis.rpc import Ctx, JsonRows, Method, Result
 from mockpbx.providers.uis.schemas import (
     CallsReportParams,
@@ -83,7 +98,7 @@ def get_call_legs_report(ctx: Ctx, p: ReportParams) -> Result:
 
 
 def _report(ctx: Ctx, p: GetParams, method: str, kind: str, rows: Sequence[Any]) -> Result:
-    spec = catalog(method)
+    spec = _spec(ctx, method)
     names = _fields(spec, p.fields)
     x = ctx.render_context()
 
@@ -134,6 +149,40 @@ def _limit_end(start: datetime, limit: str) -> datetime:
 
 
 # -- shared by every get.* -------------------------------------------------------------------
+# Fields the docs' tables list top-level while their JSON samples nest them.
+_TABLE_ONLY = {"get.virtual_numbers": "site_blocks", "get.employees": "operator_sites"}
+
+
+def _spec(ctx: Ctx, method: str) -> dict[str, FieldSpec]:
+    """The method's fields under the options: the catalogue, narrowed or widened."""
+    spec = catalog(method)
+    opts = ctx.opts
+    if method == "get.calls_report":
+        extra = [name for name in opts.calls_report_extra_fields if name not in spec]
+        if not extra:
+            return spec
+        return spec | {name: FieldSpec(name, "string", False, False, False) for name in extra}
+    drop: set[str] = set()
+    promote: set[str] = set()
+    table_only = _TABLE_ONLY.get(method)
+    if table_only and opts.site_fields_placement == "nested":
+        drop.add(table_only)
+    elif table_only and opts.site_fields_placement == "top_level":
+        promote.add(table_only)
+    if method == "get.group_employees" and opts.group_numbers_key == "phone_numbers":
+        drop.add("phone_number")
+    elif method == "get.group_employees" and opts.group_numbers_key == "phone_number":
+        drop.add("phone_numbers")
+        promote.add("phone_number")
+    if not drop and not promote:
+        return spec
+    return {
+        name: replace(f, default=True) if name in promote else f
+        for name, f in spec.items()
+        if name not in drop
+    }
+
+
 def _fields(spec: dict[str, FieldSpec], requested: list[str] | None) -> tuple[str, ...]:
     if not requested:
         return tuple(name for name, f in spec.items() if f.default)
@@ -181,7 +230,7 @@ def _page(ctx: Ctx, p: GetParams, rows: Sequence[Any]) -> Sequence[Any]:
 
 
 def _directory(ctx: Ctx, p: GetParams, method: str, rows: list[dict[str, Any]]) -> Result:
-    spec = catalog(method)
+    spec = _spec(ctx, method)
     names = _fields(spec, p.fields)
 
     def get(name: str) -> Callable[[Any], Any]:
@@ -194,12 +243,12 @@ def _directory(ctx: Ctx, p: GetParams, method: str, rows: list[dict[str, Any]]) 
 
 # -- directory -----------------------------------------------------------------------------------
 def get_employees(ctx: Ctx, p: GetParams) -> Result:
-    world = ctx.world
-    rows = [_employee(ctx, e) for e in world.employees]
+    rows = [_employee(ctx, e) for e in ctx.world.employees]
     return _directory(ctx, p, "get.employees", rows)
 
 
-def _employee(ctx: Ctx, e: Employee) -> dict[str, Any]:
+def _phones(ctx: Ctx, e: Employee) -> list[dict[str, Any]]:
+    """An employee's numbers: SIP lines first, then the phone numbers (at most 10)."""
     lines = ctx.world.lines_of(e.id)
     phones = [
         {
@@ -220,6 +269,11 @@ def _employee(ctx: Ctx, e: Employee) -> dict[str, Any]:
         }
         for i, number in enumerate(e.phone_numbers, start=1)
     ]
+    return phones[:10]
+
+
+def _employee(ctx: Ctx, e: Employee) -> dict[str, Any]:
+    group_id, group_name = _group_of(ctx, e)
     return {
         "id": e.id,
         "login": e.login,
@@ -241,19 +295,62 @@ def _employee(ctx: Ctx, e: Employee) -> dict[str, Any]:
         "schedule_id": None,
         "schedule_name": None,
         "coach": {},
-        "groups": [{"group_id": 100 + e.clinic_id, "group_name": _role_group(e.role)}],
-        "phone_numbers": phones[:10],
+        "groups": [{"group_id": group_id, "group_name": group_name}],
+        "phone_numbers": _phones(ctx, e),
         "extension": {
             "extension_phone_number": e.extension,
             "extension_voice_mail_enabled": False,
             "extension_queue_enabled": True,
         },
-        "operator": {},
+        "operator": {},  # not a chat operator: no operator settings, no sites
+        "operator_sites": [],
     }
 
 
-def _role_group(role: str) -> str:
-    return {"administrator": "Администраторы", "doctor": "Врачи"}.get(role, "Менеджеры")
+_ROLE_GROUPS = {"administrator": (1, "Администраторы"), "doctor": (2, "Врачи")}
+_OTHER_GROUP = (3, "Менеджеры")
+
+
+def _group_of(ctx: Ctx, e: Employee) -> tuple[int, str]:
+    """The employee's group: one per clinic and role, named by the role (and clinic if many)."""
+    index, name = _ROLE_GROUPS.get(e.role, _OTHER_GROUP)
+    clinics = ctx.world.directory.clinics
+    if len(clinics) > 1:
+        clinic = next((c.name for c in clinics if c.id == e.clinic_id), str(e.clinic_id))
+        name = f"{name} ({clinic})"
+    return 100 + 10 * e.clinic_id + index, name
+
+
+def get_group_employees(ctx: Ctx, p: GetParams) -> Result:
+    groups: dict[int, dict[str, Any]] = {}
+    for e in ctx.world.employees:
+        group_id, name = _group_of(ctx, e)
+        group = groups.setdefault(
+            group_id,
+            {
+                "id": group_id,
+                "name": name,
+                "members": [],
+                "phone_numbers": [],
+                "group_phone_number": None,
+                "queue_enabled": False,
+                "channels_count": 1,
+            },
+        )
+        group["members"].append({"employee_id": e.id, "employee_full_name": e.full_name})
+        group["phone_numbers"] += [
+            {
+                "employee_phone_number": phone["phone_number"],
+                "employee_phone_number_id": phone["phone_id"],
+                "employee_full_name": e.full_name,
+                "employee_id": e.id,
+                "available": phone["status"] == "active",
+            }
+            for phone in _phones(ctx, e)
+        ]
+    rows = [group | {"phone_number": group["phone_numbers"]} for group in groups.values()]
+    rows.sort(key=operator.itemgetter("id"))
+    return _directory(ctx, p, "get.group_employees", rows)
 
 
 def get_sip_lines(ctx: Ctx, p: GetParams) -> Result:
@@ -289,19 +386,23 @@ def get_sip_lines(ctx: Ctx, p: GetParams) -> Result:
     return _directory(ctx, p, "get.sip_lines", rows)
 
 
+def _campaign(n: VirtualNumber) -> dict[str, Any]:
+    """The ad campaign of a tracking number (one per number)."""
+    return {
+        "campaign_id": 7000 + n.id,
+        "campaign_name": n.name,
+        "site_id": 5000 + n.clinic_id,
+        "site_domain_name": "clinic.example",
+    }
+
+
 def get_virtual_numbers(ctx: Ctx, p: GetParams) -> Result:
+    nested = ctx.opts.site_fields_placement != "top_level"
     rows = []
     for n in ctx.world.numbers:
         tracking = n.type.value != "va"
-        campaigns = [
-            {
-                "campaign_id": 7000 + n.id,
-                "campaign_name": n.name,
-                "site_id": 5000 + n.clinic_id,
-                "site_domain_name": "clinic.example",
-                "site_blocks": [],
-            }
-        ]
+        site_blocks: list[dict[str, Any]] = []  # the world has no number blocks on sites
+        campaign = _campaign(n) | ({"site_blocks": site_blocks} if nested else {})
         rows.append(
             {
                 "id": n.id,
@@ -314,7 +415,8 @@ def get_virtual_numbers(ctx: Ctx, p: GetParams) -> Result:
                 "type": n.type.value,
                 "comment": None,
                 "name": n.name or None,
-                "campaigns": campaigns if tracking else [],
+                "campaigns": [campaign] if tracking else [],
+                "site_blocks": site_blocks if tracking else [],
                 "scenarios": [
                     {
                         "scenario_id": n.scenario_id,
@@ -328,6 +430,38 @@ def get_virtual_numbers(ctx: Ctx, p: GetParams) -> Result:
     return _directory(ctx, p, "get.virtual_numbers", rows)
 
 
+def get_scenarios(ctx: Ctx, p: GetParams) -> Result:
+    scenarios: dict[int, dict[str, Any]] = {}
+    for n in ctx.world.numbers:
+        if not n.scenario_id:
+            continue
+        op_id, op_name = scenario_operation(n.scenario_id)
+        row = scenarios.setdefault(
+            n.scenario_id,
+            {
+                "id": n.scenario_id,
+                "name": n.scenario_name or None,
+                "virtual_phone_numbers": [],
+                "sites": [],  # no site has a default scenario
+                "campaigns": [],
+                "operations": [{"id": op_id, "name": op_name}],
+            },
+        )
+        row["virtual_phone_numbers"].append(n.number)
+        if n.type.value != "va":
+            row["campaigns"].append(_campaign(n))
+    rows = sorted(scenarios.values(), key=operator.itemgetter("id"))
+    return _directory(ctx, p, "get.scenarios", rows)
+
+
+def get_tags(ctx: Ctx, p: GetParams) -> Result:
+    return _directory(ctx, p, "get.tags", [])  # calls carry no tags in this world
+
+
+def get_media_files(ctx: Ctx, p: GetParams) -> Result:
+    return _directory(ctx, p, "get.media_files", [])  # no uploaded or system media
+
+
 DATA_METHODS: dict[str, Method] = {
     "login.user": Method(LoginParams, login_user, auth=False),
     "logout.user": Method(LogoutParams, logout_user),
@@ -337,4 +471,8 @@ DATA_METHODS: dict[str, Method] = {
     "get.employees": Method(GetParams, get_employees),
     "get.sip_lines": Method(GetParams, get_sip_lines),
     "get.virtual_numbers": Method(GetParams, get_virtual_numbers),
+    "get.group_employees": Method(GetParams, get_group_employees),
+    "get.scenarios": Method(GetParams, get_scenarios),
+    "get.tags": Method(GetParams, get_tags),
+    "get.media_files": Method(GetParams, get_media_files),
 }

@@ -49,6 +49,18 @@ class UisOptions:
     filter_default_condition: Literal["and", "or"] = "and"
     # Budget of the cache of rendered rows of finished calls (0 disables it).
     row_cache_bytes: int = 64 * 1024 * 1024
+    # get.virtual_numbers `site_blocks` and get.employees `operator_sites`: the fields tables
+    # list them top-level, the JSON samples nest them (in `campaigns[]`, in `operator`).
+    # "both": a top-level field when asked for by name, and nested as in the samples;
+    # "nested": the top-level names are unexpected_parameters; "top_level": top-level only.
+    site_fields_placement: Literal["both", "nested", "top_level"] = "both"
+    # get.group_employees: the table names the numbers list `phone_numbers`, the sample
+    # `phone_number`. "both": either name when asked, `phone_numbers` by default.
+    group_numbers_key: Literal["both", "phone_numbers", "phone_number"] = "both"
+    # Result fields get.calls_report accepts beyond its docs table, rendered null unless the
+    # mock knows a value. Empty: no docs version we hold lists one (`utm_referrer` is a
+    # get.communications_report field; comagic-data-api-sdk asks calls for it anyway).
+    calls_report_extra_fields: tuple[str, ...] = ()
 
 
 def options_of(state: ServerState) -> UisOptions:

@@ -11,6 +11,8 @@ origin); a warm page is a join of cached bytes.
 Value choices where the docs give a field but the world has no such data:
 no address book (contact_*), no tags, no sales, no Openstat/click ids;
 `cpn_*` derive from the number's prefix; visitor fields from the web visit.
+A name outside the tables (an undocumented field `UisOptions` lets through)
+renders null.
 Members of a row come in this order: the fields that vary, then the constant
 ones (JSON objects are unordered; the real API's order is not documented).
 Rows of calls still in progress (`include_ongoing_calls`) show the call so
@@ -42,6 +44,7 @@ __all__ = [
     "RenderContext",
     "getter",
     "render_page",
+    "scenario_operation",
     "wall_clock",
 ]
 
@@ -211,6 +214,13 @@ def _region(number: str) -> tuple[Any, ...]:
     return _MOSCOW if code.startswith("9") else _RUSSIA
 
 
+def scenario_operation(scenario_id: int | None) -> tuple[int | None, str | None]:
+    """The one operation (id, name) of a routing scenario: forwarding to the employees."""
+    if not scenario_id:
+        return None, None
+    return scenario_id * 10 + 1, "Переадресация на сотрудников"
+
+
 class Facts:
     """Per-call figures several fields share, computed once per call and request."""
 
@@ -257,8 +267,7 @@ class Facts:
         )
         self.scenario_id = number.scenario_id if incoming and number else None
         self.scenario_name = (number.scenario_name or None) if incoming and number else None
-        self.action_id = self.scenario_id * 10 + 1 if self.scenario_id else None
-        self.action_name = "Переадресация на сотрудников" if self.scenario_id else None
+        self.action_id, self.action_name = scenario_operation(self.scenario_id)
         v = c.visit
         self.campaign_id = (v.campaign_id or 7000 + c.clinic_id) if v else None
         self.campaign_name = (v.campaign_name or v.utm_campaign or v.channel_key) if v else None
@@ -393,15 +402,20 @@ def wall_clock(ts: int, tz: ZoneInfo) -> str:
 _ids = itertools.count(1)
 
 
+def _expr(exprs: dict[str, str], name: str) -> str:
+    """A field's expression; a name outside the table (an accepted undocumented field) is null."""
+    return exprs.get(name, "None")
+
+
 def _source(kind: str, names: Sequence[str]) -> RowFn:
     """Compile one function building the row dict of `names` (codegen from our own table)."""
     exprs = CALL_FIELDS if kind == "call" else LEG_FIELDS
-    body = ", ".join(f"{name!r}: {exprs[name]}" for name in names)
+    body = ", ".join(f"{name!r}: {_expr(exprs, name)}" for name in names)
     lines = ["def render(r, x):"]
     lines.append("    c, l = r" if kind == "leg" else "    c = r")
     lines.append("    v = c.visit")
     lines.append("    t = x.t")
-    if any("f." in exprs[name] for name in names):
+    if any("f." in _expr(exprs, name) for name in names):
         lines.append("    f = x.facts(c)")
     lines.append(f"    return {{{body}}}")
     namespace: dict[str, Any] = {}
@@ -446,12 +460,12 @@ class Compiled:
         consts: dict[str, Any] = {}
         varying: list[str] = []
         for name in names:
-            is_const, value = _constant(exprs[name])
+            is_const, value = _constant(_expr(exprs, name))
             if is_const:
                 consts[name] = value
             else:
                 varying.append(name)
-        visit = [n for n in varying if _uses_visit(exprs[n])]
+        visit = [n for n in varying if _uses_visit(_expr(exprs, n))]
         plain = [n for n in varying if n not in visit]
         self._dump_v = _source(kind, varying)
         self._dump_nv = _source(kind, plain)

@@ -7,7 +7,10 @@ wrong JSON type -> data_type_error, anything else -> invalid_parameter_value.
 
 The field catalogue (`catalog.json`) is copied from the official docs via
 /work/shared/providers/uis-data/methods.json: name, type, returned by
-default, filterable, sortable, for every documented result field.
+default, filterable, sortable, for every documented result field. The
+methods methods.json lacks (get.scenarios, get.tags, get.media_files,
+get.group_employees) and the table's top-level `site_blocks`/`operator_sites`
+are read from the docs pages of the same commit.
 """
 
 from __future__ import annotations
