@@ -1,4 +1,4 @@
-"""Rows of `get.calls_report` and `get.call_legs_report`, rendered fast.
+"""Rows of `get.calls_report`, `get.call_legs_report` and `get.communications_report`, fast.
 
 Every documented field is one Python expression over the call `c` (and leg
 `l`), its visit `v`, per-call facts `f` and the request context `x`. For each
@@ -39,6 +39,7 @@ from mockpbx.providers.uis.schemas import finish_reason_label
 
 __all__ = [
     "CALL_FIELDS",
+    "COMM_FIELDS",
     "LEG_FIELDS",
     "Facts",
     "RenderContext",
@@ -197,6 +198,32 @@ LEG_FIELDS: dict[str, str] = {
     "group_id": "None",
     "group_name": "None",
 }
+
+# A call is the communication (обращение) it opens: the calls report's `communication_id`
+# is the call's id. Only calls: the world has no chats, goals or offline messages.
+COMM_FIELDS: dict[str, str] = {
+    name: CALL_FIELDS[name]
+    for name in (
+        "id", "communication_type", "communication_number", "communication_page_url",
+        "ua_client_id", "ym_client_id", "sale_date", "sale_cost", "search_query",
+        "search_engine", "referrer_domain", "referrer", "entrance_page", "gclid", "yclid",
+        "ymclid", "ef_id", "channel", "tags", "visitor_id", "person_id", "visitor_type",
+        "visitor_session_id", "visits_count", "visitor_first_campaign_id",
+        "visitor_first_campaign_name", "visitor_city", "visitor_region", "visitor_country",
+        "visitor_device", "visitor_custom_properties", "site_id", "site_domain_name",
+        "campaign_id", "campaign_name", "visit_other_campaign", "segments", "utm_source",
+        "utm_medium", "utm_term", "utm_content", "utm_campaign", "openstat_ad",
+        "openstat_campaign", "openstat_service", "openstat_source", "attributes",
+        "eq_utm_source", "eq_utm_medium", "eq_utm_term", "eq_utm_content", "eq_utm_campaign",
+        "eq_utm_referrer", "eq_utm_expid", "source_id", "source_name", "source_new",
+        "channel_new", "channel_code",
+    )
+} | {
+    "date_time": "t(c.start_ts)",
+    "utm_referrer": "None",  # the visit keeps no utm_referrer/utm_expid
+    "utm_expid": "None",
+}  # fmt: skip
+_TABLES = {"call": CALL_FIELDS, "leg": LEG_FIELDS, "comm": COMM_FIELDS}
 
 _MOSCOW = (77, "Москва и Московская область", "643", "Россия", "Москва")
 _PETERSBURG = (78, "Санкт-Петербург и Ленинградская область", "643", "Россия", "Санкт-Петербург")
@@ -409,7 +436,7 @@ def _expr(exprs: dict[str, str], name: str) -> str:
 
 def _source(kind: str, names: Sequence[str]) -> RowFn:
     """Compile one function building the row dict of `names` (codegen from our own table)."""
-    exprs = CALL_FIELDS if kind == "call" else LEG_FIELDS
+    exprs = _TABLES[kind]
     body = ", ".join(f"{name!r}: {_expr(exprs, name)}" for name in names)
     lines = ["def render(r, x):"]
     lines.append("    c, l = r" if kind == "leg" else "    c = r")
@@ -453,7 +480,7 @@ class Compiled:
     __slots__ = ("_dump_nv", "_dump_v", "_tail_nv", "_tail_v", "fields_id", "kind", "row")
 
     def __init__(self, kind: str, names: tuple[str, ...]) -> None:
-        exprs = CALL_FIELDS if kind == "call" else LEG_FIELDS
+        exprs = _TABLES[kind]
         self.kind = kind
         self.fields_id = next(_ids)
         self.row = _source(kind, names)
@@ -485,7 +512,7 @@ class Compiled:
 
 @lru_cache(maxsize=512)
 def _compiled(kind: str, names: tuple[str, ...]) -> Compiled:
-    """The renderers of `names` for `kind` ("call" or "leg"), compiled once."""
+    """The renderers of `names` for `kind` ("call", "leg" or "comm"), compiled once."""
     return Compiled(kind, names)
 
 

@@ -279,3 +279,62 @@ class TestGroupEmployees:
         assert all("phone_number" in g and "phone_numbers" not in g for g in groups)
         error = await _error(data, "get.group_employees", fields=["id", "phone_numbers"])
         assert error["value"] == "phone_numbers"
+
+
+SDK_COMMUNICATION = [
+    "id", "communication_type", "communication_number", "communication_page_url", "date_time",
+    "ua_client_id", "ym_client_id", "sale_date", "sale_cost", "search_query", "search_engine",
+    "referrer_domain", "referrer", "entrance_page", "gclid", "yclid", "ymclid", "ef_id",
+    "channel", "tags", "site_id", "site_domain_name", "campaign_id", "campaign_name",
+    "visit_other_campaign", "visitor_id", "person_id", "visitor_type", "visitor_session_id",
+    "visits_count", "visitor_first_campaign_id", "visitor_first_campaign_name", "visitor_city",
+    "visitor_region", "visitor_country", "visitor_device", "visitor_custom_properties",
+    "segments", "utm_source", "utm_medium", "utm_term", "utm_content", "utm_campaign",
+    "openstat_ad", "openstat_campaign", "openstat_service", "openstat_source", "eq_utm_source",
+    "eq_utm_medium", "eq_utm_term", "eq_utm_content", "eq_utm_campaign", "eq_utm_referrer",
+    "eq_utm_expid", "attributes",
+]  # fmt: skip
+
+
+class TestCommunicationsReport:
+    async def test_sdk_fields__one_communication_per_call(self, data: Rpc) -> None:
+        result = await data.ok(
+            "get.communications_report", **WEEK, limit=1000, fields=SDK_COMMUNICATION
+        )
+        rows = result["data"]
+        calls = await data.ok(
+            "get.calls_report",
+            **WEEK,
+            limit=1000,
+            fields=["communication_id", "start_time", "utm_source", "site_id", "visitor_id"],
+        )
+        assert rows
+        assert all(set(row) == set(SDK_COMMUNICATION) for row in rows)
+        assert result["metadata"]["total_items"] == calls["metadata"]["total_items"]
+        by_id = {c["communication_id"]: c for c in calls["data"]}
+        assert [r["id"] for r in rows] == list(by_id)
+        for row in rows:
+            call = by_id[row["id"]]
+            assert row["communication_type"] == "call"
+            assert row["date_time"] == call["start_time"]
+            for name in ("utm_source", "site_id", "visitor_id"):
+                assert row[name] == call[name]
+        assert any(r["utm_source"] for r in rows)  # tracked calls carry their visit
+
+    async def test_default_fields_filter_and_period(self, data: Rpc) -> None:
+        rows = (await data.ok("get.communications_report", **WEEK, limit=5))["data"]
+        defaults = [n for n, f in catalog("get.communications_report").items() if f.default]
+        assert rows
+        assert all(sorted(r) == sorted(defaults) for r in rows)
+        flt = {"field": "communication_type", "operator": "=", "value": "chat"}
+        none = await data.ok("get.communications_report", **WEEK, filter=flt)
+        assert none["data"] == []
+        error = await _error(
+            data,
+            "get.communications_report",
+            date_from="2026-01-01 00:00:00",
+            date_till="2026-05-14 00:00:00",
+        )
+        assert error["mnemonic"] == "date_interval_limit_reached"
+        error = await _error(data, "get.communications_report", fields=["id"])
+        assert (error["mnemonic"], error["field"]) == ("required_parameter_missed", "date_from")
