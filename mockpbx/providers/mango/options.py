@@ -34,6 +34,10 @@ class MangoOptions(BaseModel):
     lockout_seconds: int = Field(120, ge=1)
     # Per-method limits of doc 08 (real time); HTTP 429 with the documented body.
     rate_limits: bool = True
+    # Per-method changes to those limits: {"method": [requests, per_seconds]}, or null to
+    # lift one. Doc 08's "stats request 0.5/s" names the CSV flow; that it also covers
+    # stats/calls/request is our reading [I] (lift it: {"stats/calls/request": null}).
+    rate_limit_overrides: dict[str, tuple[int, float] | None] = Field(default_factory=dict)
 
     # -- basic statistics (CSV) -----------------------------------------------------------
     csv_line_ending: Literal["\n", "\r\n"] = "\n"

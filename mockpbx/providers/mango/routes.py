@@ -106,7 +106,7 @@ async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
         return injected
     ctx.rt.check_lockout(ctx.now)
     if ctx.opts.rate_limits:
-        ctx.rt.check_rate(method)
+        ctx.rt.check_rate(method, overrides=ctx.opts.rate_limit_overrides)
     if method == LINK_METHOD:
         if ctx.request.method != "GET":
             raise MangoError(3101, "this link is opened with GET")

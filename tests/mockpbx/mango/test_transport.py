@@ -137,6 +137,25 @@ class TestLimits:
         statuses = [(await mango.post("config/users/request", {})).status for _ in range(3)]
         assert statuses == [200, 200, 200]
 
+    async def test_rate_limit_overrides__lift_one_limit_and_change_another(
+        self, mango: MangoClient
+    ) -> None:
+        overrides = {"config/users/request": None, "incominglines": (2, 60)}
+        mango.state.options["mango"] = MangoOptions(rate_limit_overrides=overrides)
+        users = [(await mango.post("config/users/request", {})).status for _ in range(3)]
+        lines = [(await mango.post("incominglines", {})).status for _ in range(3)]
+        assert users == [200, 200, 200]
+        assert lines == [200, 200, 429]
+
+    async def test_rate_limit_overrides__set_over_the_control_plane(
+        self, mango: MangoClient
+    ) -> None:
+        """JSON has no tuples: [requests, seconds] lists and null come through the options."""
+        opts = MangoOptions.model_validate(
+            {"rate_limit_overrides": {"stats/calls/request": None, "incominglines": [1, 5]}}
+        )
+        assert opts.rate_limit_overrides == {"stats/calls/request": None, "incominglines": (1, 5)}
+
     async def test_lockout__second_bad_request_within_two_minutes_is_401(
         self, mango: MangoClient
     ) -> None:
