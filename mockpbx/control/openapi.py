@@ -49,6 +49,9 @@ def _op(
 
 
 def _paths() -> dict[str, Any]:
+    page = _op(
+        "The dashboard: an HTML page over these endpoints", errors=False, content="text/html"
+    )
     period = ["from", "to", "clinic_id"]
     return {
         "/_mockpbx/health": {"get": _op("Liveness, scenario, seed and virtual now", errors=False)},
@@ -125,6 +128,8 @@ def _paths() -> dict[str, Any]:
             "get": _op("Clinic-side truth: patients, comments, appointments, visits", query=period)
         },
         "/_mockpbx/openapi.json": {"get": _op("This document", errors=False)},
+        "/_mockpbx/": {"get": page},
+        "/_mockpbx/dashboard": {"get": page},
         "/_mockpbx/mango/webhook": {
             "get": _op("The Mango events webhook in effect", errors=False),
             "post": _op(

@@ -1,7 +1,8 @@
 """The /_mockpbx/ control plane: health, credentials, clock, reset, journal.
 
 Its other parts live next door: scenario.py (seed, scenarios), faults.py,
-truth.py, openapi.py (the document at /_mockpbx/openapi.json), mango.py.
+truth.py, openapi.py (the document at /_mockpbx/openapi.json), mango.py, and
+dashboard.py (the HTML page at /_mockpbx/ over these JSON endpoints).
 
 It speaks plain JSON of its own and never renders a provider format. Bad
 requests get 400 with `{"error": ..., "field": ...}` naming the problem.
@@ -149,6 +150,7 @@ async def server_errors(request: web.Request) -> web.Response:
 
 def create_control(state: ServerState) -> web.Application:
     from mockpbx.control.clinic import routes as clinic_routes
+    from mockpbx.control.dashboard import routes as dashboard_routes
     from mockpbx.control.faults import routes as fault_routes
     from mockpbx.control.mango import routes as mango_routes
     from mockpbx.control.openapi import routes as openapi_routes
@@ -162,6 +164,6 @@ def create_control(state: ServerState) -> web.Application:
     app.add_routes(mango_routes)
     app.add_routes(clinic_routes)
     app.add_routes(uis_routes)
-    for table in (scenario_routes, fault_routes, truth_routes, openapi_routes):
+    for table in (scenario_routes, fault_routes, truth_routes, openapi_routes, dashboard_routes):
         app.add_routes(table)
     return app
