@@ -1,5 +1,7 @@
 """GET /_mockpbx/ and /_mockpbx/dashboard: a one-page dashboard over the control plane.
 
+GET /_mockpbx (no slash) redirects to /_mockpbx/, so a typed URL finds the page.
+
 The page is rendered once per request from `templates/dashboard.html` (Jinja2,
 autoescaped); everything live on it comes from the control plane's own JSON
 endpoints through `fetch()`, so the dashboard adds no API of its own. It is
@@ -46,6 +48,11 @@ def render_dashboard() -> str:
     return _template().render(
         fault_kinds=FAULT_KINDS, fault_faces=FAULT_FACES, live_window=MAX_CALL_SECONDS
     )
+
+
+@routes.get("")  # the bare prefix: aiohttp hands /_mockpbx to this sub-app too
+async def to_dashboard(request: web.Request) -> web.Response:
+    raise web.HTTPFound(request.path + "/")
 
 
 @routes.get("/")

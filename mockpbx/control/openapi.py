@@ -128,6 +128,12 @@ def _paths() -> dict[str, Any]:
             "get": _op("Clinic-side truth: patients, comments, appointments, visits", query=period)
         },
         "/_mockpbx/openapi.json": {"get": _op("This document", errors=False)},
+        "/_mockpbx": {
+            "get": {
+                "summary": "Redirect to the dashboard",
+                "responses": {"302": {"description": "Found: Location /_mockpbx/"}},
+            }
+        },
         "/_mockpbx/": {"get": page},
         "/_mockpbx/dashboard": {"get": page},
         "/_mockpbx/mango/webhook": {

@@ -58,6 +58,10 @@ class TestServed:
         assert "default-src 'none'" in csp
         assert "connect-src 'self'" in csp
 
+    async def test_bare_prefix__redirects_to_the_page(self, client: Client) -> None:
+        resp = await client.get("/_mockpbx", allow_redirects=False)
+        assert (resp.status, resp.headers["Location"]) == (302, "/_mockpbx/")
+
     async def test_both_paths__serve_the_same_page(self, client: Client) -> None:
         first, second = [await (await client.get(p)).text() for p in PATHS]
         assert first == second
