@@ -92,6 +92,7 @@ def serve(
         f"mockpbx serving on {base}  (scenario {state.world.meta.get('scenario')}, seed {seed})"
     )
     click.echo(json.dumps(state.credentials.document(base), ensure_ascii=False, indent=2))
+    click.echo(f"dashboard: {base}/_mockpbx/  (clock, faults, live calls, journal, truth)")
     click.echo("Ctrl-C stops it.")
     with contextlib.suppress(KeyboardInterrupt):
         web.run_app(app, host=host, port=port, print=None, handle_signals=True)

@@ -88,7 +88,7 @@ def test_serve__runs_a_builtin_scenario_over_tcp() -> None:
     exe = str(Path(sys.executable).parent / "mockpbx")
     cmd = [exe, "serve", "--scenario", "midnight", "--seed", "4", "--clock-rate", "0",
            "--port", str(port)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         health = None
         for _ in range(200):
@@ -102,9 +102,12 @@ def test_serve__runs_a_builtin_scenario_over_tcp() -> None:
         assert health["scenario"] == "midnight"
         assert health["seed"] == 4
         assert "T23:30:00" in health["now"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_mockpbx/") as r:
+            assert r.headers["Content-Type"].startswith("text/html")
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        out, _ = proc.communicate(timeout=30)
+    assert f"dashboard: http://127.0.0.1:{port}/_mockpbx/" in out
 
 
 def test_serve__refuses_an_invalid_scenario_with_exit_2(tmp_path: Path) -> None:
