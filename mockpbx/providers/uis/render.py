@@ -1,10 +1,14 @@
 """Rows of `get.calls_report`, `get.call_legs_report` and `get.communications_report`, fast.
 
 Every documented field is one Python expression over the call `c` (and leg
-`l`), its visit `v`, per-call facts `f` and the request context `x`. For each
-requested field list the expressions are compiled once into one function that
-builds the row dict (codegen from this module's own table, never from input),
-and orjson serializes it. Rows of calls that have ended never change, so
+`l`), its visit `v`, per-call facts `f`, the request context `x` and `t`, the
+account's wall clock of an epoch second. For each requested field list the
+expressions are compiled once into one function that builds the row dict
+(codegen from this module's own table, never from input), and orjson
+serializes it; a cold page is mostly the cost of these expressions, so
+per-call figures several fields share are computed once (`Facts`), lookups
+are memoized per request, and the dumper evaluates each distinct expression
+once per row. Rows of calls that have ended never change, so
 their JSON is kept in a bounded cache (`RowCache`) keyed by (id, field list,
 origin); a warm page is a join of cached bytes.
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -43,6 +48,7 @@ __all__ = [
     "LEG_FIELDS",
     "Facts",
     "RenderContext",
+    "clock",
     "getter",
     "render_page",
     "scenario_operation",
@@ -53,13 +59,17 @@ Row = Any  # a Call (calls report) or a (Call, Leg) pair (legs report)
 RowFn = Callable[[Row, "RenderContext"], dict[str, Any]]
 
 _V = "v and v."  # a visit attribute, None without a visit
+EMPLOYEE = LegRole.EMPLOYEE
+# Sources of calls that came in on a number (and so ran its routing scenario).
+_INCOMING_SOURCES = ("va", "call_tracking", "dynamic_call_tracking")
+Scenario = tuple[int | None, str | None, int | None, str | None]  # id, name, operation id, name
 
 CALL_FIELDS: dict[str, str] = {
     "id": "c.id",
     "start_time": "t(c.start_ts)",
     "finish_time": "t(c.end_ts)",
     "finish_reason": "c.finish_reason",
-    "direction": "c.direction.value",
+    "direction": "c.direction._value_",
     "cpn_region_id": "f.region[0]",
     "cpn_region_name": "f.region[1]",
     "cpn_country_name": "f.region[3]",
@@ -168,7 +178,7 @@ LEG_FIELDS: dict[str, str] = {
     "call_records": "f.leg_records(l)",
     "wav_call_records": "f.leg_records(l)",
     "start_time": "t(l.start_ts)",
-    "connect_time": "t(l.answer_ts)",
+    "connect_time": "None if l.answer_ts is None else t(l.answer_ts)",
     "duration": "0 if l.answer_ts is None else l.end_ts - l.answer_ts",
     "total_duration": "l.end_ts - l.start_ts",
     "finish_reason": "l.finish_reason",
@@ -176,7 +186,7 @@ LEG_FIELDS: dict[str, str] = {
     "virtual_phone_number": "c.virtual_number",
     "calling_phone_number": "l.calling_number",
     "called_phone_number": "l.called_number",
-    "direction": "c.direction.value",
+    "direction": "c.direction._value_",
     "is_transfered": "l.is_transferred",
     "is_operator": "l.role is EMPLOYEE",
     "employee_id": "l.employee_id",
@@ -277,24 +287,20 @@ class Facts:
     def __init__(self, c: Call, x: RenderContext) -> None:
         self._call, self._ctx = c, x
         self.region = _region(c.contact_number)
-        answered = [
-            leg for leg in c.legs if leg.role is LegRole.EMPLOYEE and leg.answer_ts is not None
-        ]
-        talked = answered if c.answer_ts is not None else []
-        self.fa_id, self.fa_name = _who(answered[:1], x)
-        self.la_id, self.la_name = _who(answered[-1:], x)
-        self.ft_id, self.ft_name = _who(talked[:1], x)
-        self.lt_id, self.lt_name = _who(talked[-1:], x)
-        self.operator_phone = x.leg_phone(answered[-1]) if answered else None
-        number = x.world.number(c.virtual_number) if c.virtual_number else None
-        incoming = number is not None and c.source in (
-            "va",
-            "call_tracking",
-            "dynamic_call_tracking",
+        first = last = None  # the first and last employee legs that answered
+        for leg in c.legs:
+            if leg.role is EMPLOYEE and leg.answer_ts is not None:
+                first = leg if first is None else first
+                last = leg
+        self.fa_id, self.fa_name = x.who(first)
+        self.la_id, self.la_name = x.who(last)
+        talked = c.answer_ts is not None
+        self.ft_id, self.ft_name = (self.fa_id, self.fa_name) if talked else (None, None)
+        self.lt_id, self.lt_name = (self.la_id, self.la_name) if talked else (None, None)
+        self.operator_phone = x.leg_phone(last) if last else None
+        self.scenario_id, self.scenario_name, self.action_id, self.action_name = x.scenario_of(
+            c.virtual_number, c.source
         )
-        self.scenario_id = number.scenario_id if incoming and number else None
-        self.scenario_name = (number.scenario_name or None) if incoming and number else None
-        self.action_id, self.action_name = scenario_operation(self.scenario_id)
         v = c.visit
         self.campaign_id = (v.campaign_id or 7000 + c.clinic_id) if v else None
         self.campaign_name = (v.campaign_name or v.utm_campaign or v.channel_key) if v else None
@@ -313,7 +319,7 @@ class Facts:
         c, x = self._call, self._ctx
         out: dict[int, dict[str, Any]] = {}
         for leg in c.legs:
-            if leg.role is not LegRole.EMPLOYEE or leg.employee_id is None:
+            if leg.role is not EMPLOYEE or leg.employee_id is None:
                 continue
             row = out.setdefault(
                 leg.employee_id,
@@ -338,12 +344,6 @@ class Facts:
         return ["lost"] if self._call.answer_ts is None else ["target"]
 
 
-def _who(legs: Sequence[Leg], x: RenderContext) -> tuple[int | None, str | None]:
-    if not legs or legs[0].employee_id is None:
-        return None, None
-    return legs[0].employee_id, x.employee_name(legs[0].employee_id)
-
-
 class RenderContext:
     """What rendering needs from the request: the world, the clock reading, the origin."""
 
@@ -359,6 +359,7 @@ class RenderContext:
         self.world = world
         self.now = world.now()
         self.tz: ZoneInfo = world.tz
+        self.t = clock(self.tz)  # `YYYY-MM-DD hh:mm:ss` of an epoch second in the account's zone
         self.origin = origin
         self.origin_id = origin_id
         self.url_style = url_style
@@ -366,10 +367,7 @@ class RenderContext:
         self._facts: dict[int, Facts] = {}
         self._names = {e.id: e.full_name for e in world.employees}
         self._logins = {s.id: s.login for s in world.sip_lines}
-
-    def t(self, ts: int | None) -> str | None:
-        """`YYYY-MM-DD hh:mm:ss` of `ts` in the account's zone."""
-        return None if ts is None else wall_clock(ts, self.tz)
+        self._scenarios: dict[tuple[str | None, str], Scenario] = {}
 
     def facts(self, c: Call) -> Facts:
         got = self._facts.get(id(c))
@@ -390,9 +388,29 @@ class RenderContext:
     def employee_name(self, employee_id: int | None) -> str | None:
         return None if employee_id is None else self._names.get(employee_id)
 
+    def who(self, leg: Leg | None) -> tuple[int | None, str | None]:
+        """(employee id, full name) of an employee leg; (None, None) for none."""
+        if leg is None or leg.employee_id is None:
+            return None, None
+        return leg.employee_id, self._names.get(leg.employee_id)
+
+    def scenario_of(self, virtual_number: str | None, source: str) -> Scenario:
+        """(scenario id, name, operation id, name) of an incoming call's number, else Nones."""
+        key = (virtual_number, source)
+        found = self._scenarios.get(key)
+        if found is None:
+            number = self.world.number(virtual_number) if virtual_number else None
+            if number is None or source not in _INCOMING_SOURCES:
+                found = (None, None, None, None)
+            else:
+                action_id, action_name = scenario_operation(number.scenario_id)
+                found = (number.scenario_id, number.scenario_name or None, action_id, action_name)
+            self._scenarios[key] = found
+        return found
+
     def leg_phone(self, leg: Leg) -> str | None:
         """The number an employee leg rang: its SIP line login, else the number dialled."""
-        if leg.role is not LegRole.EMPLOYEE:
+        if leg.role is not EMPLOYEE:
             return None
         if leg.sip_line_id is not None and leg.sip_line_id in self._logins:
             return self._logins[leg.sip_line_id]
@@ -417,13 +435,24 @@ def _day_text(day_number: int) -> str:
 _EPOCH = date(1970, 1, 1)
 
 
+_HOURS_MINUTES = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECONDS = tuple(f"{s:02d}" for s in range(60))
+
+
+def clock(tz: ZoneInfo) -> Callable[[int], str]:
+    """`wall_clock` in one zone as a one-argument function (rows call it for every time)."""
+
+    def text(ts: int) -> str:
+        local = ts + _offset(ts // 900, tz)
+        day, second = divmod(local, 86_400)
+        return _day_text(day) + _HOURS_MINUTES[second // 60] + _SECONDS[second % 60]
+
+    return text
+
+
 def wall_clock(ts: int, tz: ZoneInfo) -> str:
     """`YYYY-MM-DD hh:mm:ss` of epoch second `ts` in `tz` (faster than datetime for pages)."""
-    local = ts + _offset(ts // 900, tz)
-    day, second = divmod(local, 86_400)
-    hours, rest = divmod(second, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{_day_text(day)}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return clock(tz)(ts)
 
 
 _ids = itertools.count(1)
@@ -447,7 +476,7 @@ def _source(kind: str, names: Sequence[str]) -> RowFn:
     lines.append(f"    return {{{body}}}")
     namespace: dict[str, Any] = {}
     code = compile("\n".join(lines), f"<uis {kind} row>", "exec")
-    exec(code, {"EMPLOYEE": LegRole.EMPLOYEE}, namespace)  # our own table, never input
+    exec(code, {"EMPLOYEE": EMPLOYEE}, namespace)  # our own table, never input
     fn: RowFn = namespace["render"]
     return fn
 
@@ -468,16 +497,54 @@ def _members(values: dict[str, Any]) -> bytes:
     return orjson.dumps(values)[1:-1] if values else b""
 
 
+class _WithVisit(ast.NodeTransformer):
+    """Simplifies an expression for a row that has a visit: `v and E` is E, `A if v else B` is A."""
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.And) and _is_visit(node.values[0]):
+            rest = node.values[1:]
+            return rest[0] if len(rest) == 1 else ast.BoolOp(op=ast.And(), values=rest)
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
+        self.generic_visit(node)
+        return node.body if _is_visit(node.test) else node
+
+
+def _is_visit(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id == "v"
+
+
+def _with_visit(expr: str) -> str:
+    return ast.unparse(_WithVisit().visit(ast.parse(expr, mode="eval")))
+
+
+def _build(fields: Sequence[tuple[str, str]], tail: str) -> list[str]:
+    """Lines that build the dict of `fields` (name, expression) and return its JSON + `tail`.
+
+    An expression several fields share (`v.channel`, `f.records()`, ...) is
+    evaluated once into a local first.
+    """
+    counts = Counter(expr for _, expr in fields)
+    shared = {expr: f"_{i}" for i, expr in enumerate(e for e, n in counts.items() if n > 1)}
+    lines = [f"    {local} = {expr}" for expr, local in shared.items()]
+    body = ", ".join(f"{name!r}: {shared.get(expr, expr)}" for name, expr in fields)
+    return [*lines, f"    return dumps({{{body}}})[:-1] + {tail}"]
+
+
 class Compiled:
     """The renderers of one field list: a dict builder and a fast JSON dumper.
 
     The dumper builds a dict of the fields that vary only; fields that are
     constant (and, for calls without a web visit, the visit's fields, all null)
     are spliced in as pre-serialized JSON after them, so a row's members come
-    in the order: varying fields first. JSON objects are unordered.
+    in the order: varying fields first. JSON objects are unordered. It is one
+    generated function with a branch per case (with or without a visit); the
+    visit branch drops the expressions' `v and ...` guards.
     """
 
-    __slots__ = ("_dump_nv", "_dump_v", "_tail_nv", "_tail_v", "fields_id", "kind", "row")
+    __slots__ = ("dump", "fields_id", "kind", "row")
 
     def __init__(self, kind: str, names: tuple[str, ...]) -> None:
         exprs = _TABLES[kind]
@@ -493,21 +560,29 @@ class Compiled:
             else:
                 varying.append(name)
         visit = [n for n in varying if _uses_visit(_expr(exprs, n))]
-        plain = [n for n in varying if n not in visit]
-        self._dump_v = _source(kind, varying)
-        self._dump_nv = _source(kind, plain)
-        self._tail_v = self._tail(bool(varying), _members(consts))
-        self._tail_nv = self._tail(bool(plain), _members({**dict.fromkeys(visit), **consts}))
+        plain = [(n, _expr(exprs, n)) for n in varying if n not in visit]
+        with_visit = [(n, _with_visit(_expr(exprs, n))) for n in varying]
+        namespace: dict[str, Any] = {
+            "EMPLOYEE": EMPLOYEE,
+            "dumps": orjson.dumps,
+            "TAIL_V": self._tail(bool(varying), _members(consts)),
+            "TAIL_NV": self._tail(bool(plain), _members({**dict.fromkeys(visit), **consts})),
+        }
+        lines = ["def dump(r, x):"]
+        lines.append("    c, l = r" if kind == "leg" else "    c = r")
+        lines += ["    v = c.visit", "    t = x.t"]
+        if any("f." in _expr(exprs, name) for name in varying):
+            lines.append("    f = x.facts(c)")
+        lines.append("    if v is None:")
+        lines += ["    " + line for line in _build(plain, "TAIL_NV")]
+        lines += _build(with_visit, "TAIL_V")
+        code = compile("\n".join(lines), f"<uis {kind} row dump>", "exec")
+        exec(code, namespace)  # our own table, never input
+        self.dump: Callable[[Row, RenderContext], bytes] = namespace["dump"]
 
     @staticmethod
     def _tail(after_members: bool, members: bytes) -> bytes:
         return (b"," if after_members and members else b"") + members + b"}"
-
-    def dump(self, row: Row, x: RenderContext) -> bytes:
-        """The row's JSON object (its dict, serialized, with constants spliced in)."""
-        if _call_of(row).visit is None:
-            return orjson.dumps(self._dump_nv(row, x))[:-1] + self._tail_nv
-        return orjson.dumps(self._dump_v(row, x))[:-1] + self._tail_v
 
 
 @lru_cache(maxsize=512)
@@ -562,7 +637,12 @@ def render_page(
 ) -> list[bytes]:
     """The JSON of each row with the fields `names`; rows of ended calls come from the cache."""
     compiled = _compiled(kind, names)
-    cache, now = x.cache, x.now
+    cache, now, dump = x.cache, x.now, compiled.dump
+    if not cache.enabled:  # cold: render every row, nothing to look up or keep
+        return [
+            dump(row, x) if _call_of(row).end_ts <= now else _ongoing_json(compiled, row, x)
+            for row in rows
+        ]
     slot = cache.slot(compiled.fields_id, x.origin_id)
     get = cache.get
     if kind == "leg":
@@ -575,18 +655,18 @@ def render_page(
         row = rows[i]
         call = _call_of(row)
         if call.end_ts > now:
-            parts[i] = orjson.dumps(_ongoing_row(compiled.row, row, x, names))
+            parts[i] = _ongoing_json(compiled, row, x)
             continue
-        data = parts[i] = compiled.dump(row, x)
+        data = parts[i] = dump(row, x)
         cache.put((row[1].id if kind == "leg" else call.id) << 10 | slot, data)
     return parts  # type: ignore[return-value]
 
 
-def _ongoing_row(fn: RowFn, row: Row, x: RenderContext, names: tuple[str, ...]) -> dict[str, Any]:
-    out = fn(_ongoing(row, x.now), x)
-    if isinstance(row, tuple):
-        return out
-    for name, value in _ONGOING_OVERRIDES.items():
-        if name in out:
-            out[name] = value
-    return out
+def _ongoing_json(compiled: Compiled, row: Row, x: RenderContext) -> bytes:
+    """A row of a call still in progress (never cached: it changes until the call ends)."""
+    out = compiled.row(_ongoing(row, x.now), x)
+    if not isinstance(row, tuple):
+        for name, value in _ONGOING_OVERRIDES.items():
+            if name in out:
+                out[name] = value
+    return orjson.dumps(out)

@@ -77,6 +77,11 @@ class RowCache:
         self._slots: dict[tuple[int, int], int] = {}
         self.get = self._rows.get
 
+    @property
+    def enabled(self) -> bool:
+        """Whether rows are kept at all (a budget of 0 turns the cache off)."""
+        return self.budget > 0
+
     def slot(self, fields_id: int, origin_id: int) -> int:
         key = (fields_id, origin_id)
         found = self._slots.get(key)
