@@ -46,7 +46,8 @@ _SECRET_PARAMS = ("access_token", "password")
 
 @dataclass(slots=True)
 class JsonRows:
-    """`result.data` given as the serialized JSON of each row (spliced in without a copy)."""
+    """`result.data` as serialized JSON parts, each one row or several rows joined by
+    commas (spliced into the body with commas between parts, without a copy)."""
 
     parts: list[bytes]
 
