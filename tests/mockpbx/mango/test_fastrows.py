@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,6 @@ import pytest
 from mockpbx.app import create_state
 from mockpbx.core.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.core.model import Call
-from mockpbx.providers.mango import ids
 from mockpbx.providers.mango.directory import Lookup
 from mockpbx.providers.mango.fastrows import PLAIN_IN, PLAIN_OUT, Fast, LocalDays, plain_kind
 from mockpbx.providers.mango.options import MangoOptions
@@ -98,11 +98,16 @@ async def test_callbacks__are_left_to_the_reference(mango: MangoClient) -> None:
     assert fast.call_item(call, frozenset()) is None
 
 
-def test_ids__equal_core_ids() -> None:
+def test_ids__are_base64_of_the_documented_shapes() -> None:
+    """The cached ids (asked for many times per call) equal base64 of Mango's shapes."""
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode()).decode()
+
     for n in (*range(0, 2000, 7), 10**9 + 12345, DEFAULT_START.toordinal()):
-        assert ids.mango_entry_id(n) == mango_entry_id(n)
-        assert ids.mango_call_id(n) == mango_call_id(n)
-        assert ids.mango_recording_id(n) == mango_recording_id(n)
+        assert mango_entry_id(n) == b64(f"{n}:101")
+        assert mango_call_id(n) == b64(f"1:{n}:221:1")
+        assert mango_recording_id(n) == b64(f"1:{n}:5009:1")
 
 
 @pytest.mark.parametrize(
