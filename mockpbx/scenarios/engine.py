@@ -21,8 +21,7 @@ import copy
 import gc
 import random
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any
@@ -30,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from mockpbx.core.calls import Target, add_transfer, build_incoming, build_outgoing
 from mockpbx.core.clock import VirtualClock
+from mockpbx.core.gcpause import paused_gc
 from mockpbx.core.ids import Seeds, name_parts
 from mockpbx.core.model import (
     Account,
@@ -253,7 +253,10 @@ class Engine:
 
     def day(self, day: date) -> list[Call]:
         """Every call of `day` (past, present and still-future ones), deterministically."""
-        with _no_gc():  # a day allocates thousands of acyclic objects: skip GC passes
+        # A day allocates thousands of acyclic objects that live as long as the world:
+        # no GC passes, then frozen (`build_world` unfreezes, so cycles frozen along the
+        # way are collected after a reset).
+        with paused_gc(freeze=True):
             return self._day(day)
 
     def _day(self, day: date) -> list[Call]:
@@ -362,28 +365,6 @@ class Engine:
     # -- plans seen by the clinic side (truth) ---------------------------------------
     def plan(self, clinic_id: int) -> ClinicPlan:
         return self._plans[clinic_id]
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Generate without GC passes, then exempt the new (acyclic, long-lived) calls from GC.
-
-    A day is tens of thousands of objects that live as long as the world and
-    hold no reference cycles. Left to the cyclic collector, every one of them
-    would be traversed again and again as the heap grows (a quarter of the
-    generation time). `gc.freeze()` moves everything alive now to the
-    permanent generation; objects are still freed by reference counting when
-    dropped. `build_world` unfreezes, so cycles frozen along the way are
-    collected after a reset.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _renumber_all(calls: list[Call], day: date) -> None:

@@ -14,14 +14,12 @@ stays `[]` either way: the window does have calls).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
+from mockpbx.core.gcpause import paused_gc
 from mockpbx.core.model import Call, Direction, LegRole
 from mockpbx.providers.mango import schemas as s
 from mockpbx.providers.mango.context import Ctx, json_response
@@ -115,23 +113,6 @@ def _ready(ctx: Ctx, job: StatsJob, polls_first: int) -> bool:
     return job.polls > polls_first and ctx.now >= job.requested_at + ctx.opts.stats_ready_after
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic-GC passes while a body is built (synchronously: nothing else runs).
-
-    A month of JSON is hundreds of thousands of fresh, acyclic dicts and lists;
-    the collector would traverse them again and again as they pile up (about a
-    third of the build time). Reference counting still frees them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _history(ctx: Ctx, ts_from: int, ts_to: int, as_of: int) -> list[Call]:
     """Calls of [ts_from, ts_to) that history showed at `as_of`."""
     # Call.in_history(as_of), inlined: a month is tens of thousands of calls
@@ -147,7 +128,7 @@ async def stats_result(ctx: Ctx) -> web.Response:
         return web.Response(status=204)
     if job.body is None:
         p = job.params
-        with _gc_paused():
+        with paused_gc():  # a body is many fresh acyclic objects
             calls = _history(ctx, p["from"], p["to"] + 1, job.requested_at)
             job.body = csv_body(calls, ctx.lookup(), p["fields"], p["filters"], ctx.opts)
     return web.Response(text=job.body, content_type="text/plain", charset="utf-8")
@@ -182,7 +163,7 @@ async def stats_calls_result(ctx: Ctx) -> web.Response:
     if not _ready(ctx, job, ctx.opts.stats_calls_work_polls):
         return json_response({"result": ctx.result(1000), "status": "work", "data": []})
     if job.body is None:
-        with _gc_paused():
+        with paused_gc():  # a body is many fresh acyclic objects
             job.body = _calls_data(ctx, job)
     return json_response({"result": ctx.result(1000), "status": "complete", "data": job.body})
 
