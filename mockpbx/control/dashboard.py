@@ -2,7 +2,7 @@
 
 GET /_mockpbx (no slash) redirects to /_mockpbx/, so a typed URL finds the page.
 
-The page is rendered once per request from `templates/dashboard.html` (Jinja2,
+The page is rendered once (it is the same for every world) from `templates/dashboard.html` (Jinja2,
 autoescaped); everything live on it comes from the control plane's own JSON
 endpoints through `fetch()`, so the dashboard adds no API of its own. It is
 self-contained: inline CSS and JavaScript, no external assets, and a
@@ -15,7 +15,7 @@ import functools
 from pathlib import Path
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from mockpbx.core.calls import MAX_CALL_SECONDS
 from mockpbx.scenarios.model import FAULT_KINDS
@@ -35,17 +35,14 @@ CSP = (
 
 
 @functools.cache
-def _template() -> Template:
+def render_dashboard() -> str:
+    """The dashboard page as HTML, rendered once: the same for every world (the page
+    loads its data itself)."""
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
-    return env.get_template("dashboard.html")
-
-
-def render_dashboard() -> str:
-    """The dashboard page as HTML (the same for every world: it loads its data itself)."""
-    return _template().render(
+    return env.get_template("dashboard.html").render(
         fault_kinds=FAULT_KINDS, fault_faces=FAULT_FACES, live_window=MAX_CALL_SECONDS
     )
 
