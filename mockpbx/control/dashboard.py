@@ -3,10 +3,11 @@
 GET /_mockpbx (no slash) redirects to /_mockpbx/, so a typed URL finds the page.
 
 The page is rendered once (it is the same for every world) from
-`templates/dashboard.html` (Jinja2, autoescaped); everything live on it comes from the control plane's own JSON
-endpoints through `fetch()`, so the dashboard adds no API of its own. It is
-self-contained: inline CSS and JavaScript, no external assets, and a
-Content-Security-Policy that lets it talk only to this server.
+`templates/dashboard.html` (Jinja2, autoescaped); everything live on it comes
+from the control plane's own JSON endpoints through `fetch()`, so the dashboard
+adds no API of its own. It is self-contained: inline CSS and JavaScript, no
+external assets, and a Content-Security-Policy that lets it talk only to this
+server.
 """
 
 from __future__ import annotations
