@@ -1,5 +1,5 @@
-"""`python -m adapter` runs its CLI."""
+"""`python -m adapter` runs its CLI (or says which extra to install)."""
 
-from adapter.cli import main
+from adapter.entry import main
 
 main()

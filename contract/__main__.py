@@ -1,5 +1,5 @@
-"""`python -m contract` runs its CLI."""
+"""`python -m contract` runs its CLI (or says which extra to install)."""
 
-from contract.cli import main
+from contract.entry import main
 
 main()

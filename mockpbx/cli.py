@@ -111,9 +111,32 @@ def serve(
 @click.option("--keep", is_flag=True, help="Keep an existing cache file (default: start fresh).")
 def demo(store: Path, seed: int, keep: bool) -> None:
     """Run the main job end to end: mock, background sync, report, check against the truth."""
+    _require_adapter()
     from mockpbx.demo import run_demo
 
     run_demo(store, seed, keep)
+
+
+# the `adapter` extra `mockpbx demo` runs (found, never imported: mockpbx never imports it)
+ADAPTER_MODULES = ("adapter", "httpx", "tenacity", "sqlalchemy", "alembic", "psycopg", "rich")
+
+
+def _require_adapter() -> None:
+    """Exit 2 with the pip command when the `adapter` extra is not installed."""
+    from importlib.util import find_spec
+
+    for name in ADAPTER_MODULES:
+        try:
+            found = find_spec(name) is not None
+        except ImportError:
+            found = False
+        if not found:
+            click.echo(
+                f"mockpbx demo needs the adapter extra ({name} is not installed): "
+                "pip install 'mockpbx[adapter]'",
+                err=True,
+            )
+            raise SystemExit(EXIT_INVALID)
 
 
 @main.group()

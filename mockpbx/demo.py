@@ -29,7 +29,7 @@ __all__ = ["run_demo"]
 
 
 def _adapter(*args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-c", "from adapter.cli import main; main()", *args]
+    cmd = [sys.executable, "-c", "from adapter.entry import main; main()", *args]
     return subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=600)
 
 
