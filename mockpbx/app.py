@@ -17,6 +17,7 @@ from datetime import datetime
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.core.world import World
 from mockpbx.state import STATE, Credentials, ServerState
 
@@ -90,20 +91,20 @@ async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse
         status = exc.status
         raise
     finally:
-        face = request.get("face")
+        face = request.get(keys.FACE)
         if face is not None:
             state = request.config_dict[STATE]
             state.journal.record(
                 time=state.world.clock.now().isoformat(),
                 face=face,
-                method=request.get("method", request.path),
+                method=request.get(keys.METHOD, request.path),
                 http_method=request.method,
                 path=request.path,
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                error=request.get("error"),
-                params=request.get("journal_params"),
-                fault=request.get("fault"),
+                error=request.get(keys.ERROR),
+                params=request.get(keys.JOURNAL_PARAMS),
+                fault=request.get(keys.FAULT),
             )
 
 

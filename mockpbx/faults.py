@@ -13,14 +13,14 @@ and one method (or "*"), for the next `count` requests, with a
                     to buffered answers (JSON, CSV), not to streamed recording files
     provider_error  raise `ProviderErrorFault(code, message)`: the face renders its own error
     expire_token    raise `TokenExpiredFault`: the face answers as for an expired token
-    duplicate_rows  set `request["fault_duplicate_rows"] = rows`: pages overlap by `rows`
+    duplicate_rows  set `request[keys.FAULT_DUPLICATE_ROWS] = rows`: pages overlap by `rows`
     late_rows       world-level: calls *ending* in the window reach history only
                     `delay_seconds` after they end (`Call.history_delay`)
 
 Latency and hangs are awaited inside `intercept`, so a slow request never
 blocks another. Randomness comes from the server's seed (`Seeds(seed)`), so a
 run with the same seed and requests hits the same requests. Every request a
-fault hits gets `request["fault"] = kind`, which the journal records.
+fault hits gets `request[keys.FAULT] = kind`, which the journal records.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.core.calls import MAX_CALL_SECONDS
 from mockpbx.core.ids import Seeds
 from mockpbx.core.model import Call
@@ -184,7 +185,7 @@ class FaultRegistry:
             await asyncio.sleep(self._latency(spec))
         elif kind == "hang":
             await self._hang(spec.seconds if spec.seconds is not None else DEFAULT_HANG_SECONDS)
-            request["fault_reset"] = True
+            request[keys.FAULT_RESET] = True
             return web.Response(status=504)
         elif kind == "http_status":
             return _gateway_response(spec.status or 503)
@@ -193,12 +194,12 @@ class FaultRegistry:
             response.headers["Retry-After"] = str(spec.retry_after)
             return response
         elif kind == "reset":
-            request["fault_reset"] = True
+            request[keys.FAULT_RESET] = True
             return web.Response(status=502)
         elif kind == "truncate":
-            request["fault_truncate"] = -1 if spec.keep_bytes is None else spec.keep_bytes
+            request[keys.FAULT_TRUNCATE] = -1 if spec.keep_bytes is None else spec.keep_bytes
         elif kind == "duplicate_rows":
-            request["fault_duplicate_rows"] = spec.rows
+            request[keys.FAULT_DUPLICATE_ROWS] = spec.rows
         elif kind == "provider_error":
             raise ProviderErrorFault(spec.code, spec.message)
         elif kind == "expire_token":
@@ -267,8 +268,8 @@ def _undelay(fault: ActiveFault) -> None:
 
 
 def _mark(request: web.Request, kind: str) -> None:
-    previous = request.get("fault")
-    request["fault"] = kind if not previous else f"{previous},{kind}"
+    previous = request.get(keys.FAULT)
+    request[keys.FAULT] = kind if not previous else f"{previous},{kind}"
 
 
 def _gateway_response(status: int) -> web.Response:
@@ -290,10 +291,10 @@ _REASONS = {
 async def fault_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     """Reset connections and truncate bodies that `intercept` marked."""
     response: web.StreamResponse = await handler(request)
-    if request.get("fault_reset"):
+    if request.get(keys.FAULT_RESET):
         _reset_connection(request)
         return response
-    keep = request.get("fault_truncate")
+    keep = request.get(keys.FAULT_TRUNCATE)
     if keep is not None and isinstance(response, web.Response) and response.body is not None:
         return await _truncated(request, response, keep)
     return response

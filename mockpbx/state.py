@@ -166,7 +166,7 @@ class FaultHook(Protocol):
     - a returned response is sent as is (HTTP 5xx, 429 + Retry-After);
     - an `InjectedFault` raised is rendered by the face in its provider's shape;
     - latency and hangs are awaited inside `intercept` (never blocking others);
-    - paging faces honour `request.get("fault_duplicate_rows", 0)`: a page
+    - paging faces honour `request.get(keys.FAULT_DUPLICATE_ROWS, 0)`: a page
       also carries the n rows before `offset` at its start, so rows repeat
       across pages and none is lost;
     - body truncation and connection resets are done by the fault layer itself.

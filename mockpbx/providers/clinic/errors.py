@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.state import STATE, InjectedFault, ProviderErrorFault, TokenExpiredFault
 
 __all__ = [
@@ -106,16 +107,16 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ClinicError as exc:
-        request["error"] = exc.message
+        request[keys.ERROR] = exc.message
         return error_body(exc.code, exc.message, exc.status)
     except InjectedFault as exc:
-        request["fault"] = exc.kind
+        request[keys.FAULT] = exc.kind
         return _fault_response(exc)
     except web.HTTPNotFound:
-        request["face"] = "clinic"
+        request[keys.FACE] = "clinic"
         return error_body("not_found", f"no endpoint {request.path}", 404)
     except web.HTTPMethodNotAllowed as exc:
-        request["face"] = "clinic"
+        request[keys.FACE] = "clinic"
         allowed = ", ".join(sorted(exc.allowed_methods))
         return error_body("method_not_allowed", f"use {allowed} for {request.path}", 405)
     except Exception as exc:  # never a traceback to the client; the harness still sees it

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.core.errors import EmployeeNotFound, NoActivePhone
 from mockpbx.core.model import Employee
 from mockpbx.core.world import World
@@ -66,9 +67,9 @@ async def entry_middleware(request: web.Request, handler: Handler) -> web.Stream
     method = request.match_info.route.name
     if method is None:  # aiohttp's own 404/405: rendered by error_middleware
         return await handler(request)
-    request["face"] = "clinic"
-    request["method"] = method
-    request["journal_params"] = dict(request.query)
+    request[keys.FACE] = "clinic"
+    request[keys.METHOD] = method
+    request[keys.JOURNAL_PARAMS] = dict(request.query)
     state = request.config_dict[STATE]
     response = await state.faults.intercept(request, "clinic", method)
     if response is not None:
@@ -92,7 +93,7 @@ def _window(request: web.Request, options: ClinicOptions, world: World) -> tuple
     period = Period(max(period.ts_from, oldest), period.ts_to)
     # duplicate_rows fault: the page starts n rows early and keeps its end, so rows
     # repeat across pages and none is lost
-    start = max(0, page.offset - int(request.get("fault_duplicate_rows", 0)))
+    start = max(0, page.offset - int(request.get(keys.FAULT_DUPLICATE_ROWS, 0)))
     return period, Page(page.limit + page.offset - start, start)
 
 

@@ -16,6 +16,7 @@ import re
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.core.ids import mango_recording_id, unb64_int
 from mockpbx.core.model import Call
 from mockpbx.core.recordings import make_recording
@@ -87,7 +88,7 @@ async def serve_file(request: web.Request, state: ServerState, rt: MangoRuntime)
     link = rt.links.get(request.match_info["token"])
     call = state.world.store.get(link.call_id) if link is not None else None
     if link is None or call is None or link.used or state.world.now() > link.expires:
-        request["error"] = "unknown, used or expired recording link"
+        request[keys.ERROR] = "unknown, used or expired recording link"
         return web.Response(status=404, text="Not Found")
     audio = make_recording(opts.recording_format, mango_recording_id(call.id), call.talk_duration)
     span = _range(request.headers.get("Range"), audio.size)

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.providers.mango.commands import COMMANDS
 from mockpbx.providers.mango.context import Ctx, Handler
 from mockpbx.providers.mango.dispatcher import Dispatcher
@@ -83,7 +84,7 @@ async def vpbx(request: web.Request) -> web.StreamResponse:
     state = request.config_dict[STATE]
     path = request.match_info["method"].strip("/")
     method = LINK_METHOD if path.startswith(LINK_METHOD + "/") else path
-    request["face"], request["method"] = "mango", method
+    request[keys.FACE], request[keys.METHOD] = "mango", method
     ctx = Ctx(request, state, options(state), runtime(state))
     try:
         response = await _dispatch(ctx, path, method)
@@ -114,7 +115,7 @@ async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
     if ctx.request.method != "POST":
         raise MangoError(3101, "methods are called with POST")
     ctx.params = _authenticate(ctx.state, await _form(ctx.request))
-    ctx.request["journal_params"] = ctx.params
+    ctx.request[keys.JOURNAL_PARAMS] = ctx.params
     assert handler is not None
     return await handler(ctx)
 
@@ -127,7 +128,7 @@ def _fault_error(fault: InjectedFault) -> MangoError:
 
 
 def _error(ctx: Ctx, exc: MangoError) -> web.Response:
-    ctx.request["error"] = f"{exc.code}: {exc.message}"
+    ctx.request[keys.ERROR] = f"{exc.code}: {exc.message}"
     bad = 3000 <= exc.code < 4000 and not isinstance(exc, LockedOut)
     if bad and ctx.rt.note_bad_request(ctx.now, ctx.opts):
         exc = LockedOut()
@@ -136,7 +137,7 @@ def _error(ctx: Ctx, exc: MangoError) -> web.Response:
 
 async def files(request: web.Request) -> web.StreamResponse:
     state = request.config_dict[STATE]
-    request["face"], request["method"] = "mango", "files"
+    request[keys.FACE], request[keys.METHOD] = "mango", "files"
     return await serve_file(request, state, runtime(state))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.core.gcpause import paused_gc
 from mockpbx.core.model import Call, Direction, LegRole
 from mockpbx.providers.mango import schemas as s
@@ -122,7 +123,7 @@ def _history(ctx: Ctx, ts_from: int, ts_to: int, as_of: int) -> list[Call]:
 async def stats_result(ctx: Ctx) -> web.Response:
     _, job = _job(ctx, "csv")
     if job is None:
-        ctx.request["error"] = "unknown or expired key"
+        ctx.request[keys.ERROR] = "unknown or expired key"
         return web.Response(status=404)
     if not _ready(ctx, job, ctx.opts.stats_not_ready_polls):
         return web.Response(status=204)

@@ -18,6 +18,7 @@ import re
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.core.errors import RecordingNotFound
 from mockpbx.core.recordings import RecordingFormat, make_recording
 from mockpbx.providers.uis.options import options_of
@@ -58,14 +59,14 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 
 async def recording(request: web.Request) -> web.StreamResponse:
-    request["face"] = "uis"
-    request["method"] = "media.recording"
+    request[keys.FACE] = "uis"
+    request[keys.METHOD] = "media.recording"
     state = request.config_dict[STATE]
     world = state.world
     try:
         call = world.find_recording(int(request.match_info["call_id"]), request.match_info["token"])
     except (RecordingNotFound, ValueError):
-        request["error"] = "not_found"
+        request[keys.ERROR] = "not_found"
         raise web.HTTPNotFound(text="recording not found") from None
     token = request.match_info["token"].lower().strip("/")
     wav_link = request.match_info.get("kind") == "wav"

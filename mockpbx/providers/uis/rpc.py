@@ -24,6 +24,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel
 
+from mockpbx import keys
 from mockpbx.core.errors import WorldError
 from mockpbx.core.world import World
 from mockpbx.providers.uis.errors import UisError, code_of_mnemonic, err
@@ -82,7 +83,7 @@ class Ctx:
     @property
     def duplicate_rows(self) -> int:
         """Rows to repeat at the start of a page (the fault layer's late/duplicate rows)."""
-        value = self.request.get("fault_duplicate_rows", 0)
+        value = self.request.get(keys.FAULT_DUPLICATE_ROWS, 0)
         return value if isinstance(value, int) and value > 0 else 0
 
     def render_context(self) -> RenderContext:
@@ -119,7 +120,7 @@ class Endpoint:
         self.methods = methods
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        request["face"] = "uis"
+        request[keys.FACE] = "uis"
         state = request.config_dict[STATE]
         ctx = Ctx(request, state, options_of(state), runtime_of(state), self.api)
         rpc_id: Any = None
@@ -127,8 +128,9 @@ class Endpoint:
             doc = _parse(await _read(request))
             rpc_id = doc["id"]
             name, params = _members(doc)
-            request["method"] = name
-            request["journal_params"] = {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
+            request[keys.METHOD] = name
+            shown = {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
+            request[keys.JOURNAL_PARAMS] = shown
             method = self.methods.get(name)
             if method is None:
                 raise err("method_not_found", field="method", value=name)
@@ -139,7 +141,7 @@ class Endpoint:
         except UisError as exc:
             return _error(ctx, rpc_id, exc)
         except InjectedFault as fault:
-            request["fault"] = fault.kind
+            request[keys.FAULT] = fault.kind
             return _error(ctx, rpc_id, _fault_error(fault))
 
     def _run(self, ctx: Ctx, method: Method, rpc_id: Any, params: dict[str, Any]) -> web.Response:
@@ -264,7 +266,7 @@ def _splice(rpc_id: Any, parts: list[bytes], meta: dict[str, Any] | None) -> byt
 
 
 def _error(ctx: Ctx, rpc_id: Any, exc: UisError) -> web.Response:
-    ctx.request["error"] = exc.mnemonic
+    ctx.request[keys.ERROR] = exc.mnemonic
     data = exc.data()
     meta = _metadata(ctx, None)
     if meta is not None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.state import ProviderErrorFault, ServerState, TokenExpiredFault
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class _Hook:
         if isinstance(self.action, Exception):
             raise self.action
         if isinstance(self.action, int):
-            request["fault_duplicate_rows"] = self.action
+            request[keys.FAULT_DUPLICATE_ROWS] = self.action
             return None
         response: web.StreamResponse = self.action
         return response
