@@ -11,18 +11,34 @@ Fixtures:
     mockpbx_truth     what really happened: calls(start, end), clinic(start, end)
     mockpbx_scenario  load a scenario mid-test: mockpbx_scenario("clinic_day", seed=3)
 
-Per-test settings with a marker (scenario: a built-in name, a file or a `Scenario`):
-    @pytest.mark.mockpbx(scenario="clinic_day", seed=7, start=datetime(...), rate=0)
+Per-test settings with a marker (scenario: a built-in name, a file or a `Scenario`;
+start: an aware datetime or an ISO 8601 string with an offset):
+    @pytest.mark.mockpbx(scenario="clinic_day", seed=7, start="2026-05-14T09:00+03:00",
+                         rate=0, mango_webhook="http://127.0.0.1:9000/mango/")
+
+Defaults: seed 1, the default scenario, the clock frozen (rate 0) at
+`mockpbx.testing.DEFAULT_START` (Thursday 2026-05-14 10:30 Moscow time).
+
+The plugin loads in every pytest process of a project that depends on
+mockpbx, so this module imports only pytest at load time: the server
+(aiohttp, the world) is imported when a test first asks for a fixture.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mockpbx.testing import ClockControl, FaultsControl, JournalView, MockPBXServer, TruthView
+if TYPE_CHECKING:
+    from mockpbx.testing import (
+        ClockControl,
+        FaultsControl,
+        JournalView,
+        MockPBXServer,
+        TruthView,
+    )
 
 __all__ = [
     "mockpbx",
@@ -34,16 +50,21 @@ __all__ = [
     "mockpbx_truth",
 ]
 
+MARKER_OPTIONS = ("seed", "scenario", "start", "rate", "mango_webhook")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mockpbx(seed=..., scenario=..., start=..., rate=...): world of the test"
+        "markers",
+        "mockpbx(seed=, scenario=, start=, rate=, mango_webhook=): the world of the test",
     )
 
 
 @pytest.fixture(scope="session")
 def mockpbx_server() -> Iterator[MockPBXServer]:
     """A mockpbx server shared by the session (each xdist worker has its own)."""
+    from mockpbx.testing import MockPBXServer
+
     with MockPBXServer() as server:
         yield server
 
@@ -52,10 +73,13 @@ def mockpbx_server() -> Iterator[MockPBXServer]:
 def mockpbx(
     request: pytest.FixtureRequest, mockpbx_server: MockPBXServer
 ) -> Iterator[MockPBXServer]:
-    """The session's server, reset for this test (seed/scenario from the marker)."""
+    """The session's server, reset for this test (seed/scenario/start/rate from the marker)."""
     marker = request.node.get_closest_marker("mockpbx")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    webhook = options.pop("mango_webhook", None)
     mockpbx_server.reset(**_reset_options(mockpbx_server, options))
+    if webhook is not None:
+        mockpbx_server.set_mango_webhook(webhook)
     yield mockpbx_server
     mockpbx_server.check_errors()
 
@@ -90,38 +114,48 @@ def mockpbx_scenario(mockpbx: MockPBXServer) -> Callable[..., MockPBXServer]:
     """Load a scenario into the test's server: `mockpbx_scenario("midnight", seed=2)`."""
 
     def load(scenario: Any, **options: Any) -> MockPBXServer:
-        mockpbx.load_scenario(scenario, **options)
+        mockpbx.load_scenario(_scenario(scenario), **options)
         return mockpbx
 
     return load
 
 
 def _reset_options(server: MockPBXServer, options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - {"seed", "scenario", "start", "rate"}
+    from mockpbx.testing import _at_start_time, as_datetime
+
+    unknown = set(options) - set(MARKER_OPTIONS)
     if unknown:
         raise pytest.UsageError(f"unknown mockpbx marker options: {', '.join(sorted(unknown))}")
     state = server.state
     assert state is not None
     defaults = server._kwargs
-    state.start = options.get("start", defaults["start"])
+    try:
+        start = options.get("start", defaults["start"])
+        state.start = None if start is None else as_datetime(start)
+    except ValueError as exc:
+        pytest.fail(f"@pytest.mark.mockpbx(start=...): {exc}", pytrace=False)
     state.rate = options.get("rate", defaults["rate"])
     scenario = options.get("scenario") or defaults["scenario"]
     if scenario is None:
         from mockpbx.scenarios.model import Scenario
 
         scenario = Scenario()
-    elif not _is_scenario(scenario):
-        from mockpbx.scenarios.loader import load_scenario
-
-        scenario = load_scenario(scenario)
+    else:
+        scenario = _scenario(scenario)
         if "start" not in options and scenario.start_time and state.start is not None:
-            from mockpbx.testing import _at_start_time
-
             state.start = _at_start_time(state.start, scenario)
     return {"seed": options.get("seed", defaults["seed"]), "scenario": scenario}
 
 
-def _is_scenario(value: Any) -> bool:
+def _scenario(value: Any) -> Any:
+    """A `Scenario` as is, or one loaded by name or path; a bad file fails the test
+    with the loader's `file: field.path: expected` lines (as `mockpbx scenarios validate`)."""
+    from mockpbx.scenarios.loader import ScenarioError, load_scenario
     from mockpbx.scenarios.model import Scenario
 
-    return isinstance(value, Scenario)
+    if isinstance(value, Scenario):
+        return value
+    try:
+        return load_scenario(value)
+    except ScenarioError as exc:
+        pytest.fail(str(exc), pytrace=False)

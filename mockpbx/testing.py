@@ -11,13 +11,22 @@ over TCP. The pytest plugin (`mockpbx.pytest_plugin`) wraps it in fixtures.
         pbx.load_scenario("clinic_day", seed=3)
         with pbx.faults.inject("uis", "rate_limit", method="get.calls_report", count=1):
             ...
-        pbx.truth.calls(start, end)
+        pbx.truth.calls(start, end)      # datetimes or ISO 8601 strings with an offset
+
+Times: every datetime these helpers return is aware and in the account's
+timezone (the scenario's `timezone`, Europe/Moscow by default), the same
+instant and offset `GET /_mockpbx/clock` shows, because that is what a client
+sees from the provider (UIS and Mango speak the account's local time). Every
+time they take is an aware datetime or an ISO 8601 string with an offset.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import urllib.request
+from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -41,6 +50,7 @@ __all__ = [
     "MockPBXServer",
     "ServerError",
     "TruthView",
+    "as_datetime",
 ]
 
 T = TypeVar("T")
@@ -53,6 +63,26 @@ class ServerError(AssertionError):
     """An exception was raised inside the server while a test talked to it."""
 
 
+def as_datetime(value: datetime | str) -> datetime:
+    """An aware datetime, or an ISO 8601 string with a UTC offset parsed into one."""
+    when = value
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not ISO 8601: {value!r}") from None
+    if not isinstance(when, datetime):
+        raise ValueError(f"expected a datetime or an ISO 8601 string, got {value!r}")
+    if when.tzinfo is None:
+        raise ValueError(f"must carry a UTC offset, e.g. +03:00: {value!r}")
+    return when
+
+
+def _local(state: ServerState, when: datetime) -> datetime:
+    """`when` in the account's timezone (what the provider and /_mockpbx/clock show)."""
+    return when.astimezone(state.world.tz)
+
+
 class ClockControl:
     """The server's virtual clock, driven from the test's thread."""
 
@@ -60,13 +90,15 @@ class ClockControl:
         self._server = server
 
     def now(self) -> datetime:
-        return self._server.call(lambda s: s.world.clock.now())
+        """The virtual time, in the account's timezone (as GET /_mockpbx/clock shows it)."""
+        return self._server.call(lambda s: _local(s, s.world.clock.now()))
 
     def advance(self, seconds: float) -> datetime:
-        return self._server.call(lambda s: s.world.clock.advance(seconds))
+        return self._server.call(lambda s: _local(s, s.world.clock.advance(seconds)))
 
-    def set(self, when: datetime) -> datetime:
-        return self._server.call(lambda s: s.world.clock.set(when))
+    def set(self, when: datetime | str) -> datetime:
+        at = as_datetime(when)
+        return self._server.call(lambda s: _local(s, s.world.clock.set(at)))
 
     def set_rate(self, rate: float) -> None:
         self._server.call(lambda s: s.world.clock.set_rate(rate))
@@ -75,15 +107,17 @@ class ClockControl:
     def rate(self) -> float:
         return self._server.call(lambda s: s.world.clock.rate)
 
-    def advance_to(self, when: datetime) -> datetime:
+    def advance_to(self, when: datetime | str) -> datetime:
         """Jump to `when` (a no-op if it has passed)."""
-        return self._server.call(lambda s: s.world.clock.advance_to(when))
+        at = as_datetime(when)
+        return self._server.call(lambda s: _local(s, s.world.clock.advance_to(at)))
 
-    def run_through(self, until: datetime, step: float = 60.0) -> int:
+    def run_through(self, until: datetime | str, step: float = 60.0) -> int:
         """Advance in `step`-second jumps until `until`; returns how many jumps it took.
 
         Each jump wakes clock listeners (webhook dispatchers) as a running clock would.
         """
+        until = as_datetime(until)
         jumps = 0
         while self.now() < until:
             left = (until - self.now()).total_seconds()
@@ -110,7 +144,17 @@ class JournalView:
         n = self.count(face=face, method=method)
         if (times is None and n == 0) or (times is not None and n != times):
             want = "at least once" if times is None else f"{times} time(s)"
-            raise AssertionError(f"expected {face}/{method} {want}, journal has {n}")
+            raise AssertionError(
+                f"expected {face or '*'}/{method or '*'} {want}, journal has {n}; " + self.summary()
+            )
+
+    def summary(self) -> str:
+        """What the journal holds, by face/method with counts (for assertion messages)."""
+        entries = self.entries()
+        if not entries:
+            return "the journal is empty"
+        held = Counter(f"{e.face}/{e.method}" for e in entries)
+        return "it holds: " + ", ".join(f"{key} x{n}" for key, n in sorted(held.items()))
 
     def clear(self) -> None:
         self._server.call(lambda s: s.journal.clear())
@@ -118,13 +162,18 @@ class JournalView:
     def assert_not_called(self, *, face: str | None = None, method: str | None = None) -> None:
         n = self.count(face=face, method=method)
         if n:
-            raise AssertionError(f"expected no {face}/{method} request, journal has {n}")
+            raise AssertionError(
+                f"expected no {face or '*'}/{method or '*'} request, journal has {n}; "
+                + self.summary()
+            )
 
     def last(self, *, face: str | None = None, method: str | None = None) -> JournalEntry:
         """The most recent matching entry (AssertionError if there is none)."""
         entries = self.entries(face=face, method=method)
         if not entries:
-            raise AssertionError(f"no {face}/{method} request in the journal")
+            raise AssertionError(
+                f"no {face or '*'}/{method or '*'} request in the journal; " + self.summary()
+            )
         return entries[-1]
 
     def faulted(self, kind: str | None = None) -> list[JournalEntry]:
@@ -172,17 +221,23 @@ class TruthView:
     def __init__(self, server: MockPBXServer) -> None:
         self._server = server
 
-    def calls(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    def calls(self, start: datetime | str, end: datetime | str) -> list[dict[str, Any]]:
+        """Calls that started in [start, end): aware datetimes or ISO 8601 with an offset."""
         from mockpbx.scenarios.truth import calls_truth
 
-        a, b = int(start.timestamp()), int(end.timestamp())
+        a, b = _epoch(start), _epoch(end)
         return self._server.call(lambda s: calls_truth(s.world, a, b))
 
-    def clinic(self, start: datetime, end: datetime) -> dict[str, Any]:
+    def clinic(self, start: datetime | str, end: datetime | str) -> dict[str, Any]:
+        """The clinic side of [start, end): aware datetimes or ISO 8601 with an offset."""
         from mockpbx.scenarios.truth import clinic_truth
 
-        a, b = int(start.timestamp()), int(end.timestamp())
+        a, b = _epoch(start), _epoch(end)
         return self._server.call(lambda s: clinic_truth(s.world, a, b))
+
+
+def _epoch(when: datetime | str) -> int:
+    return int(as_datetime(when).timestamp())
 
 
 def _registry(state: ServerState) -> FaultRegistry:
@@ -312,7 +367,7 @@ class MockPBXServer:
         scenario: Any,
         *,
         seed: int | None = None,
-        start: datetime | None = None,
+        start: datetime | str | None = None,
         rate: float | None = None,
     ) -> None:
         """Rebuild the world from a scenario (a name, a file path or a `Scenario`)."""
@@ -320,10 +375,11 @@ class MockPBXServer:
         from mockpbx.scenarios.model import Scenario
 
         sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        at = None if start is None else as_datetime(start)
 
         def configure(state: ServerState) -> None:
-            if start is not None:
-                state.start = start
+            if at is not None:
+                state.start = at
             elif sc.start_time and state.start is not None:
                 state.start = _at_start_time(state.start, sc)
             if rate is not None:
@@ -331,6 +387,21 @@ class MockPBXServer:
 
         self.call(configure)
         self.reset(seed=seed, scenario=sc)
+
+    def set_mango_webhook(self, url: str | None) -> dict[str, Any]:
+        """Where Mango events go (`<url>events/call`, ...) until the next reset; None stops them.
+
+        The same as `POST /_mockpbx/mango/webhook {"url": ...}` (an invalid URL raises
+        `urllib.error.HTTPError` 400); returns its answer (`url`, `source`, `now`).
+        """
+        request = urllib.request.Request(
+            f"{self.url}/_mockpbx/mango/webhook",
+            data=json.dumps({"url": url}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            answer: dict[str, Any] = json.loads(resp.read())
+        return answer
 
     def check_errors(self) -> None:
         """Raise ServerError if anything blew up inside the server."""
