@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
@@ -392,15 +393,20 @@ class MockPBXServer:
         """Where Mango events go (`<url>events/call`, ...) until the next reset; None stops them.
 
         The same as `POST /_mockpbx/mango/webhook {"url": ...}` (an invalid URL raises
-        `urllib.error.HTTPError` 400); returns its answer (`url`, `source`, `now`).
+        ValueError with the control plane's message); returns its answer (`url`, `source`, `now`).
         """
         request = urllib.request.Request(
             f"{self.url}/_mockpbx/mango/webhook",
             data=json.dumps({"url": url}).encode(),
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            answer: dict[str, Any] = json.loads(resp.read())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as resp:
+                answer: dict[str, Any] = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            with exc:
+                message = json.loads(exc.read()).get("error", exc.reason)
+            raise ValueError(f"mango webhook {url!r}: {message}") from None
         return answer
 
     def check_errors(self) -> None:
