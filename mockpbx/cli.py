@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
+import socket
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 from aiohttp import web
@@ -72,6 +76,13 @@ def main() -> None:
     metavar="NAME|FILE",
     help="A built-in scenario (see `mockpbx scenarios list`) or a scenario file.",
 )
+@click.option(
+    "--ready-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Once listening, write {url, host, port, pid, credentials} as JSON here "
+    "(atomically; removed on exit).",
+)
 def serve(
     host: str,
     port: int,
@@ -80,23 +91,65 @@ def serve(
     start: str | None,
     mango_webhook: str | None,
     scenario_name: str | None,
+    ready_file: Path | None,
 ) -> None:
-    """Serve the mock until Ctrl-C."""
+    """Serve the mock until Ctrl-C (--port 0: a free port, printed in every URL)."""
     scenario = _load(scenario_name) if scenario_name else None
     state = create_state(seed=seed, start=_parse_start(start), rate=clock_rate, scenario=scenario)
     if mango_webhook:
         state.options["mango"] = {"webhook_url": mango_webhook}
     app = create_app(state)
-    base = f"http://{host}:{port}"
-    click.echo(
-        f"mockpbx serving on {base}  (scenario {state.world.meta.get('scenario')}, seed {seed})"
-    )
-    click.echo(json.dumps(state.credentials.document(base), ensure_ascii=False, indent=2))
-    click.echo(f"dashboard: {base}/_mockpbx/  (clock, faults, live calls, journal, truth)")
-    click.echo("Ctrl-C stops it.")
-    with contextlib.suppress(KeyboardInterrupt):
-        web.run_app(app, host=host, port=port, print=None, handle_signals=True)
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)  # a stale file must not read as ready
+    sock = _bind(host, port)  # before any banner: a port in use exits 2 here
+    base = _base_url(host, sock.getsockname()[1])
+
+    def announce(_aiohttp_banner: str) -> None:  # run_app calls it once the socket listens
+        document = state.credentials.document(base)
+        if ready_file is not None:
+            _write_ready_file(ready_file, base, sock.getsockname()[1], document)
+        scenario_of = state.world.meta.get("scenario")
+        click.echo(f"mockpbx serving on {base}  (scenario {scenario_of}, seed {seed})")
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(f"dashboard: {base}/_mockpbx/  (clock, faults, live calls, journal, truth)")
+        click.echo("Ctrl-C stops it.")
+
+    with sock, contextlib.suppress(KeyboardInterrupt):
+        web.run_app(app, sock=sock, print=announce, handle_signals=True)
+    if ready_file is not None:
+        ready_file.unlink(missing_ok=True)
     click.echo("mockpbx stopped.")
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port, or exit 2 with one line naming the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp's own sites do
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            reason = f"port {port} on {host} is in use (--port 0 picks a free one)"
+        else:
+            reason = f"cannot listen on {host} port {port}: {exc.strerror or exc}"
+        click.echo(f"mockpbx serve: {reason}", err=True)
+        raise SystemExit(EXIT_INVALID) from None
+    return sock
+
+
+def _base_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _write_ready_file(path: Path, base: str, port: int, credentials: dict[str, object]) -> None:
+    """Write the ready document atomically: readers see the whole file or none."""
+    body = {"url": base, "host": urlsplit(base).hostname, "port": port, "pid": os.getpid(),
+            "credentials": credentials}  # fmt: skip
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 @main.command()
