@@ -143,3 +143,14 @@ def test_marker__bad_scenario_file_fails_with_the_validate_message(tmp_path: Pat
     for line in expected:
         assert line in out, run.stdout
     assert "Traceback" not in run.stdout
+
+
+def test_plugin__loads_without_importing_the_server() -> None:
+    """Loading the plugin (what every pytest process of a user's project does) imports
+    neither aiohttp nor the world: the server is imported on the first fixture use."""
+    heavy = ("aiohttp", "mockpbx.testing", "mockpbx.app", "pydantic", "faker", "orjson", "yaml")
+    code = f"import sys, mockpbx.pytest_plugin\nprint([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"
