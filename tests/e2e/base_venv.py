@@ -36,11 +36,13 @@ def build_base_venv(dest: Path, *packages: str) -> Path:
         [sys.executable, "-m", "venv", "--without-pip", str(dest)], check=True, timeout=300
     )
     python = dest / "bin" / "python"
-    subprocess.run(
+    pip = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
          "--disable-pip-version-check", str(src), *packages],
-        check=True, timeout=900, capture_output=True, text=True,
+        check=False, timeout=900, capture_output=True, text=True,
     )  # fmt: skip
+    if pip.returncode != 0:
+        raise RuntimeError(f"pip install of the base package failed:\n{pip.stderr[-4000:]}")
     return python
 
 
