@@ -10,6 +10,7 @@ requests get 400 with `{"error": ..., "field": ...}` naming the problem.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from aiohttp import web
 from mockpbx.core.errors import ClockError
 from mockpbx.state import STATE, ServerState
 
-__all__ = ["bad_request", "create_control", "read_json"]
+__all__ = ["bad_request", "create_control", "int_param", "read_json"]
 
 routes = web.RouteTableDef()
 
@@ -28,6 +29,16 @@ def bad_request(message: str, field: str | None = None) -> web.HTTPBadRequest:
     if field is not None:
         body["field"] = field
     return web.HTTPBadRequest(text=web.json_response(body).text, content_type="application/json")
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def int_param(raw: str, field: str, what: str = "an integer") -> int:
+    """A non-negative integer written in ASCII digits (not "³", "٣" or 5,000 nines), or a 400."""
+    if _DIGITS.fullmatch(raw) is None:
+        raise bad_request(f"{field} must be {what}, got {raw[:40]!r}", field)
+    return int(raw)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:

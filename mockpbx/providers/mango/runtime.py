@@ -58,6 +58,7 @@ class Link:
     action: str  # play | download
     expires: int  # virtual time
     used: bool = False
+    client: str | None = None  # the peer address of the playback it serves (single use)
 
 
 @dataclass

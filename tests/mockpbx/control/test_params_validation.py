@@ -1,0 +1,35 @@
+"""Control-plane query and path integers: only ASCII digits, refused with 400 in the control shape."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+BAD = ["³", "٣", "1²", "-1", "1.5", "x", "9" * 5000, ""]
+
+
+@pytest.mark.parametrize("raw", BAD)
+@pytest.mark.parametrize("path", ["/_mockpbx/truth/calls", "/_mockpbx/truth/clinic"])
+async def test_truth_clinic_id__non_ascii_digits_are_400(
+    client: TestClient,  # type: ignore[type-arg]
+    path: str,
+    raw: str,
+) -> None:
+    """`"³".isdigit()` is true but int("³") raises: the answer is 400 naming clinic_id, not 500."""
+    resp = await client.get(path, params={"clinic_id": raw})
+    assert resp.status == 400
+    assert resp.content_type == "application/json"
+    assert (await resp.json())["field"] == "clinic_id"
+
+
+async def test_truth_clinic_id__ascii_digits_filter(client: TestClient) -> None:  # type: ignore[type-arg]
+    resp = await client.get("/_mockpbx/truth/calls", params={"clinic_id": "1"})
+    assert resp.status == 200
+    assert {c["clinic_id"] for c in (await resp.json())["calls"]} <= {1}
+
+
+@pytest.mark.parametrize("raw", ["%C2%B3", "%D9%A3", "9" * 5000])
+async def test_fault_id__non_ascii_digits_are_400(client: TestClient, raw: str) -> None:  # type: ignore[type-arg]
+    resp = await client.delete(f"/_mockpbx/faults/{raw}")
+    assert resp.status == 400
+    assert (await resp.json())["field"] == "id"
