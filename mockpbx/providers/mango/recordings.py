@@ -4,7 +4,8 @@
 lives `recording_link_ttl` virtual seconds and, by default, serves one
 playback (the doc: "single-use, do not store it"): a GET without Range uses
 it up; Range requests (a browser's audio player seeking) are served to the
-client that opened it until it expires; another client gets 404. The file is real audio with HTTP Range support: MP3
+client that opened it until it expires; another client gets 404. The file
+is real audio with HTTP Range support: MP3
 (`Mp3Recording`, `audio/mpeg`, `<recording_id>.mp3` when downloaded) like
 Mango's, or PCM WAV when the option `recording_format` is "wav";
 `recording_content_type` relabels it (DOC17 shows `audio/mp3`).

@@ -1,4 +1,4 @@
-"""Control-plane query and path integers: only ASCII digits, refused with 400 in the control shape."""
+"""Control-plane integers in queries and paths: ASCII digits only, else 400 in the control shape."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 16 on the Mango face: non-ASCII signs, auth before the rate limit, one playback per link."""
+"""Mango face hardening: non-ASCII signs, auth before the rate limit, one playback per link."""
 
 from __future__ import annotations
 
@@ -103,9 +103,7 @@ class TestOnePlaybackPerLink:
         assert (await mango.http.get(path)).status == 200
         assert (await mango.http.get(path, headers={"Range": "bytes=0-9"})).status == 404
 
-    async def test_another_client__gets_404_once_a_playback_began(
-        self, mango: MangoClient
-    ) -> None:
+    async def test_another_client__gets_404_once_a_playback_began(self, mango: MangoClient) -> None:
         """The link is bound to the first client's address: a second one cannot share it."""
         path = await _file_path(mango)
         assert (await mango.http.get(path, headers={"Range": "bytes=0-9"})).status == 206
