@@ -18,11 +18,10 @@ from datetime import datetime
 from aiohttp import web
 
 from mockpbx.core.world import World
+from mockpbx.limits import MAX_BODY, MAX_FIELD, MAX_LINE, limits_middleware
 from mockpbx.state import STATE, Credentials, ServerState
 
 __all__ = ["create_app", "create_state", "default_world_factory"]
-
-MAX_BODY = 4 * 1024 * 1024  # larger request bodies are refused with 413
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -118,7 +117,9 @@ def create_app(state: ServerState) -> web.Application:
     from mockpbx.providers.uis.routes import create_face as uis_face
 
     app = web.Application(
-        middlewares=[_journal, _guard, fault_middleware], client_max_size=MAX_BODY
+        middlewares=[_journal, limits_middleware, _guard, fault_middleware],
+        client_max_size=MAX_BODY,
+        handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_FIELD},
     )
     app[STATE] = state
     install_faults(app, state)
