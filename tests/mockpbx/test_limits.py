@@ -1,9 +1,8 @@
-"""Size limits of every face over TCP: refused in the face's own shape, never aiohttp's HTML page."""
+"""Size limits of every face over TCP: refused in the face's own shape, not aiohttp's page."""
 
 from __future__ import annotations
 
 import io
-
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -33,21 +32,25 @@ async def _chunks() -> AsyncIterator[bytes]:
 
 
 def _check_uis(body: Any) -> None:
-    assert body["jsonrpc"] == "2.0" and body["id"] is None
+    assert body["jsonrpc"] == "2.0"
+    assert body["id"] is None
     assert body["error"]["code"] == -32600
     assert body["error"]["data"]["mnemonic"] == "invalid_request"
 
 
 def _check_mango(body: Any) -> None:
-    assert body["result"] == 3109 and body["message"]
+    assert body["result"] == 3109
+    assert body["message"]
 
 
 def _check_clinic(body: Any) -> None:
-    assert body["error"] in ("payload_too_large", "uri_too_long") and body["message"]
+    assert body["error"] in ("payload_too_large", "uri_too_long")
+    assert body["message"]
 
 
 def _check_control(body: Any) -> None:
-    assert body["field"] in ("body", "query") and body["error"]
+    assert body["field"] in ("body", "query")
+    assert body["error"]
 
 
 FACES = {
