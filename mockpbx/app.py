@@ -42,23 +42,31 @@ def create_state(
     rate: float = 0.0,
     scenario: object | None = None,
     world: World | None = None,
+    secret_key: str | None = None,
 ) -> ServerState:
-    """A server state for a scenario (default: the small default clinic) and seed."""
+    """A server state for a scenario (default: the small default clinic) and seed.
+
+    Secrets come from `secret_key` when given (golden runs), else from the
+    scenario's `secret_key`, else from a random key of this server.
+    """
     from mockpbx.scenarios.engine import build_world
     from mockpbx.scenarios.model import Scenario
 
     sc = scenario if isinstance(scenario, Scenario) else Scenario()
     if world is None:
         world = build_world(sc, seed=seed, start=start, rate=rate)
-    return ServerState(
+    state = ServerState(
         world=world,
         world_factory=default_world_factory,
         seed=seed,
-        credentials=Credentials.from_seed(seed),
+        credentials=Credentials.from_key(""),  # replaced by apply_secrets below
         start=world.clock.now() if start is None else start,
         rate=rate,
         scenario=sc,
+        secret_key=secret_key or None,
     )
+    state.apply_secrets()
+    return state
 
 
 @web.middleware

@@ -13,6 +13,12 @@ Fixtures:
 
 Per-test settings with a marker (scenario: a built-in name, a file or a `Scenario`):
     @pytest.mark.mockpbx(scenario="clinic_day", seed=7, start=datetime(...), rate=0)
+    @pytest.mark.mockpbx(secret_key="golden")   # fixed secrets: byte-identical links, tokens
+
+Options: `--mockpbx-secret-key KEY` (ini `mockpbx_secret_key`) fixes the secrets of
+the session's server (default: a random key per server); `--mockpbx-control-token
+TOKEN` (ini `mockpbx_control_token`) makes its /_mockpbx/ endpoints ask for a token
+(`mockpbx.control_headers` carries it).
 """
 
 from __future__ import annotations
@@ -35,16 +41,37 @@ __all__ = [
 ]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockpbx")
+    for name, help_text in (
+        ("secret-key", "fixed secret key of the mockpbx server (default: random per server)"),
+        ("control-token", "token the mockpbx server's /_mockpbx/ endpoints ask for"),
+    ):
+        group.addoption(f"--mockpbx-{name}", default=None, help=help_text)
+        parser.addini(f"mockpbx_{name.replace('-', '_')}", help_text, default=None)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mockpbx(seed=..., scenario=..., start=..., rate=...): world of the test"
+        "markers",
+        "mockpbx(seed=..., scenario=..., start=..., rate=..., secret_key=...): world of the test",
     )
 
 
+def _setting(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(f"--mockpbx-{name}") or config.getini(
+        f"mockpbx_{name.replace('-', '_')}"
+    )
+    return str(value) if value else None
+
+
 @pytest.fixture(scope="session")
-def mockpbx_server() -> Iterator[MockPBXServer]:
+def mockpbx_server(pytestconfig: pytest.Config) -> Iterator[MockPBXServer]:
     """A mockpbx server shared by the session (each xdist worker has its own)."""
-    with MockPBXServer() as server:
+    with MockPBXServer(
+        secret_key=_setting(pytestconfig, "secret-key"),
+        control_token=_setting(pytestconfig, "control-token"),
+    ) as server:
         yield server
 
 
@@ -97,7 +124,7 @@ def mockpbx_scenario(mockpbx: MockPBXServer) -> Callable[..., MockPBXServer]:
 
 
 def _reset_options(server: MockPBXServer, options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - {"seed", "scenario", "start", "rate"}
+    unknown = set(options) - {"seed", "scenario", "start", "rate", "secret_key"}
     if unknown:
         raise pytest.UsageError(f"unknown mockpbx marker options: {', '.join(sorted(unknown))}")
     state = server.state
@@ -105,6 +132,7 @@ def _reset_options(server: MockPBXServer, options: dict[str, Any]) -> dict[str, 
     defaults = server._kwargs
     state.start = options.get("start", defaults["start"])
     state.rate = options.get("rate", defaults["rate"])
+    state.secret_key = options.get("secret_key", defaults["secret_key"])
     scenario = options.get("scenario") or defaults["scenario"]
     if scenario is None:
         from mockpbx.scenarios.model import Scenario

@@ -44,7 +44,7 @@ def _recording_call(ctx: Ctx, recording_id: str) -> Call:
 
 
 def _redirect(ctx: Ctx, call: Call, action: str) -> web.Response:
-    token = ctx.rt.new_token(ctx.state.seed)
+    token = ctx.rt.new_token(ctx.state.effective_secret_key())
     ctx.rt.links[token] = Link(call.id, action, ctx.now + ctx.opts.recording_link_ttl)
     location = f"{ctx.request.url.origin()}/mango/files/{token}"
     return web.Response(status=302, headers={"Location": location})
