@@ -6,11 +6,18 @@ dashboard.py (the HTML page at /_mockpbx/ over these JSON endpoints).
 
 It speaks plain JSON of its own and never renders a provider format. Bad
 requests get 400 with `{"error": ..., "field": ...}` naming the problem.
+
+With a control token (`mockpbx serve --control-token`, MOCKPBX_CONTROL_TOKEN),
+every endpoint asks for `Authorization: Bearer <token>` (401 without it) but
+GET /health, the dashboard page and /openapi.json, which reveal nothing; the
+page's own fetch() calls send the token (taken from /_mockpbx/#token=...).
 """
 
 from __future__ import annotations
 
+import hmac
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +26,7 @@ from aiohttp import web
 from mockpbx.core.errors import ClockError
 from mockpbx.state import STATE, ServerState
 
-__all__ = ["bad_request", "create_control", "int_param", "read_json"]
+__all__ = ["bad_request", "create_control", "int_param", "read_json", "require_token"]
 
 routes = web.RouteTableDef()
 
@@ -54,6 +61,35 @@ async def read_json(request: web.Request) -> dict[str, Any]:
 
 def _state(request: web.Request) -> ServerState:
     return request.config_dict[STATE]
+
+
+PUBLIC = frozenset({"", "/", "/dashboard", "/health", "/openapi.json"})  # GET/HEAD only
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """401 in the control plane's shape unless the request carries the control token."""
+    token = _state(request).control_token
+    if token is None or _is_public(request) or _has_token(request, token):
+        return await handler(request)
+    body = {"error": "this endpoint needs the control token: Authorization: Bearer <token>",
+            "field": "Authorization"}  # fmt: skip
+    return web.json_response(
+        body, status=401, headers={"WWW-Authenticate": 'Bearer realm="mockpbx control"'}
+    )
+
+
+def _is_public(request: web.Request) -> bool:
+    sub = request.path.removeprefix("/_mockpbx")
+    return request.method in ("GET", "HEAD") and sub in PUBLIC
+
+
+def _has_token(request: web.Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode())
 
 
 @routes.get("/health")
@@ -169,7 +205,7 @@ def create_control(state: ServerState) -> web.Application:
     from mockpbx.control.truth import routes as truth_routes
     from mockpbx.control.uis import routes as uis_routes
 
-    app = web.Application()
+    app = web.Application(middlewares=[require_token])
     app[STATE] = state
     app.add_routes(routes)
     app.add_routes(mango_routes)

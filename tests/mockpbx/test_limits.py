@@ -57,7 +57,7 @@ FACES = {
     "uis": ("/uis/dataapi/v2.0", _check_uis),
     "mango": ("/mango/vpbx/incominglines", _check_mango),
     "mango-root": ("/vpbx/incominglines", _check_mango),
-    "clinic": ("/clinic/v1/calls", _check_clinic),
+    "clinic": ("/clinic/v1/GetFinishedCalls", _check_clinic),
     "control": ("/_mockpbx/clock", _check_control),
 }
 
@@ -116,7 +116,7 @@ async def test_body_at_the_limit__reaches_the_face(client: TestClient) -> None: 
 
 
 async def test_refusals__are_journaled_under_their_face(client: TestClient) -> None:  # type: ignore[type-arg]
-    await client.post("/clinic/v1/calls", data=io.BytesIO(BIG))
+    await client.post("/clinic/v1/GetFinishedCalls", data=io.BytesIO(BIG))
     state = client.server.app[STATE]
     (entry,) = state.journal.entries(face="clinic")
     assert (entry.status, entry.error) == (413, f"the request body is over {MAX_BODY} bytes")
