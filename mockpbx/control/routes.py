@@ -134,17 +134,24 @@ async def post_clock(request: web.Request) -> web.Response:
         if "set" in body:
             clock.set(_parse_time(body["set"], "set"))
         if "advance_seconds" in body:
-            clock.advance(_number(body["advance_seconds"], "advance_seconds"))
+            clock.advance(_number(body["advance_seconds"], "advance_seconds", MAX_ADVANCE))
         if "rate" in body:
-            clock.set_rate(_number(body["rate"], "rate"))
+            clock.set_rate(_number(body["rate"], "rate", MAX_RATE))
     except ClockError as exc:
         raise bad_request(str(exc)) from None
     return web.json_response(_clock_body(state))
 
 
-def _number(value: Any, field: str) -> float:
+MAX_RATE = 100_000.0  # a faster clock would leave the calendar within hours
+MAX_ADVANCE = 10 * 366 * 86400.0  # ten years in one step
+LATEST = datetime(2100, 1, 1).astimezone()  # the clock is never set beyond this
+
+
+def _number(value: Any, field: str, maximum: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_request(f"{field} must be a number", field)
+    if not value <= maximum:  # also refuses NaN; the clock itself refuses going backwards
+        raise bad_request(f"{field} must be at most {maximum:g}", field)
     return float(value)
 
 
@@ -157,6 +164,8 @@ def _parse_time(value: Any, field: str) -> datetime:
         raise bad_request(f"{field} is not ISO 8601: {value!r}", field) from None
     if when.tzinfo is None:
         raise bad_request(f"{field} must carry a UTC offset: {value!r}", field)
+    if when >= LATEST:
+        raise bad_request(f"{field} must be before 2100: {value!r}", field)
     return when
 
 

@@ -33,3 +33,22 @@ async def test_fault_id__non_ascii_digits_are_400(client: TestClient, raw: str) 
     resp = await client.delete(f"/_mockpbx/faults/{raw}")
     assert resp.status == 400
     assert (await resp.json())["field"] == "id"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"rate": 1e300}, {"advance_seconds": 1e300}, {"set": "9999-12-31T00:00:00+00:00"},
+     {"rate": float("nan")}, {"rate": -1}],
+)  # fmt: skip
+async def test_clock__out_of_range_values_are_400_and_the_clock_survives(
+    client: TestClient,  # type: ignore[type-arg]
+    body: dict[str, object],
+) -> None:
+    """A clock of rate 1e300 or in year 9999 would overflow every later request."""
+    import json
+
+    resp = await client.post(
+        "/_mockpbx/clock", data=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert resp.status == 400
+    assert (await client.get("/_mockpbx/clock")).status == 200
