@@ -52,7 +52,7 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 400 that says why not."""
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         raise bad_request("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")

@@ -158,7 +158,7 @@ async def files(request: web.Request) -> web.StreamResponse:
     return await serve_file(request, state, runtime(state))
 
 
-VPBX_ROUTE = "/vpbx/{method:.+}"
+VPBX_ROUTE = r"/vpbx/{method:[\s\S]+}"  # any method name, newlines too: its 404 is Mango's
 
 
 def add_root_routes(app: web.Application) -> None:
