@@ -42,15 +42,22 @@ def http() -> Iterator[requests.Session]:
         yield session
 
 
-def no_server_error(resp: requests.Response, what: str) -> None:
+def no_server_error(resp: Any, what: str) -> None:
     """The invariant every answer keeps: below 500, no Python traceback in it."""
     assert resp.status_code < 500, f"{what} -> {resp.status_code}: {resp.text[:300]}"
     assert "Traceback (most recent call last)" not in resp.text, what
 
 
-def json_of(resp: requests.Response, what: str) -> Any:
-    assert resp.headers.get("Content-Type", "").startswith("application/json"), (
-        f"{what} -> {resp.status_code} {resp.headers.get('Content-Type')}: {resp.text[:200]}"
+def content_type(resp: Any) -> str:
+    """The Content-Type of a `requests` or a Schemathesis response (lists of values)."""
+    value = resp.headers.get("Content-Type") or resp.headers.get("content-type") or ""
+    return str(value[0] if isinstance(value, list) else value)
+
+
+def json_of(resp: Any, what: str) -> Any:
+    ctype = content_type(resp)
+    assert ctype.startswith("application/json"), (
+        f"{what} -> {resp.status_code} {ctype}: {resp.text[:200]}"
     )
     return resp.json()
 

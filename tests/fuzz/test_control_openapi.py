@@ -129,7 +129,7 @@ def test_generated_requests__get_documented_answers(
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
         @settings(
-            max_examples=EXAMPLES.get(label, 12),
+            max_examples=EXAMPLES.get(label, 8),
             derandomize=True,
             database=None,
             deadline=None,
