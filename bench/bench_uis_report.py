@@ -50,7 +50,7 @@ def _serve(calls: int, queue: Any) -> None:
     from mockpbx.providers.uis.options import UisOptions
 
     proc = psutil.Process()
-    state = create_state(seed=1, start=START, scenario=_scenario(calls))
+    state = create_state(seed=1, start=START, scenario=_scenario(calls), secret_key="1")
     state.options["uis"] = UisOptions(day_limit=10**9, minute_limit=10**9)
     world = state.world
     rss0 = proc.memory_info().rss
@@ -138,7 +138,7 @@ async def _run(args: argparse.Namespace, info: dict[str, Any]) -> None:
     from mockpbx.state import Credentials
 
     base = f"http://127.0.0.1:{info['port']}"
-    token = Credentials.from_seed(1).uis_access_token
+    token = Credentials.from_key("1").uis_access_token  # the server runs with secret_key="1"
     fields = list(catalog("get.calls_report"))
     days = [START.date() - timedelta(days=d) for d in range(2, 2 + args.pages)]
     bodies = [_page_body(token, day, 0, fields) for day in days]

@@ -19,11 +19,10 @@ from aiohttp import web
 
 from mockpbx import keys
 from mockpbx.core.world import World
+from mockpbx.limits import MAX_BODY, MAX_FIELD, MAX_LINE, limits_middleware
 from mockpbx.state import STATE, Credentials, ServerState
 
 __all__ = ["create_app", "create_state", "default_world_factory"]
-
-MAX_BODY = 4 * 1024 * 1024  # larger request bodies are refused with 413
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,23 +43,31 @@ def create_state(
     rate: float = 0.0,
     scenario: object | None = None,
     world: World | None = None,
+    secret_key: str | None = None,
 ) -> ServerState:
-    """A server state for a scenario (default: the small default clinic) and seed."""
+    """A server state for a scenario (default: the small default clinic) and seed.
+
+    Secrets come from `secret_key` when given (golden runs), else from the
+    scenario's `secret_key`, else from a random key of this server.
+    """
     from mockpbx.scenarios.engine import build_world
     from mockpbx.scenarios.model import Scenario
 
     sc = scenario if isinstance(scenario, Scenario) else Scenario()
     if world is None:
         world = build_world(sc, seed=seed, start=start, rate=rate)
-    return ServerState(
+    state = ServerState(
         world=world,
         world_factory=default_world_factory,
         seed=seed,
-        credentials=Credentials.from_seed(seed),
+        credentials=Credentials.from_key(""),  # replaced by apply_secrets below
         start=world.clock.now() if start is None else start,
         rate=rate,
         scenario=sc,
+        secret_key=secret_key or None,
     )
+    state.apply_secrets()
+    return state
 
 
 @web.middleware
@@ -119,7 +126,9 @@ def create_app(state: ServerState) -> web.Application:
     from mockpbx.providers.uis.routes import create_face as uis_face
 
     app = web.Application(
-        middlewares=[_journal, _guard, fault_middleware], client_max_size=MAX_BODY
+        middlewares=[_journal, limits_middleware, _guard, fault_middleware],
+        client_max_size=MAX_BODY,
+        handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_FIELD},
     )
     app[STATE] = state
     install_faults(app, state)

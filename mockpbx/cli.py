@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import json
 import os
 import socket
@@ -45,6 +46,32 @@ def _parse_start(value: str | None) -> datetime | None:
     return when
 
 
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_exposure(host: str, token: str | None, insecure: bool) -> None:
+    """Beyond loopback the control plane needs a token, or an explicit --insecure-control."""
+    if token is not None and not token.strip():
+        raise click.BadParameter("must not be empty", param_hint="--control-token")
+    if insecure:
+        click.echo(
+            "WARNING: --insecure-control: anyone who reaches this port can reset the world, "
+            "inject faults, read the credentials and make the mock post to any URL.",
+            err=True,
+        )
+    elif not _is_loopback(host) and token is None:
+        raise click.UsageError(
+            f"--host {host} is reachable beyond this machine: give --control-token TOKEN "
+            "(or MOCKPBX_CONTROL_TOKEN), or --insecure-control to run without one."
+        )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mockpbx")
 def main() -> None:
@@ -83,6 +110,36 @@ def main() -> None:
     help="Once listening, write {url, host, port, pid, credentials} as JSON here "
     "(atomically; removed on exit).",
 )
+@click.option(
+    "--control-token",
+    envvar="MOCKPBX_CONTROL_TOKEN",
+    default=None,
+    metavar="TOKEN",
+    help="Every /_mockpbx/ endpoint but health asks for `Authorization: Bearer TOKEN` "
+    "(env MOCKPBX_CONTROL_TOKEN). Required to bind beyond loopback.",
+)
+@click.option(
+    "--insecure-control",
+    is_flag=True,
+    help="Bind beyond loopback without a control token, webhooks to any host (warns).",
+)
+@click.option(
+    "--webhook-allow",
+    "webhook_allow",
+    multiple=True,
+    envvar="MOCKPBX_WEBHOOK_ALLOW",
+    metavar="HOST",
+    help="A host name, IP or network webhooks may be posted to (repeatable; "
+    "default: loopback only).",
+)
+@click.option(
+    "--secret-key",
+    envvar="MOCKPBX_SECRET_KEY",
+    default=None,
+    metavar="KEY",
+    help="Fixed key of the secrets (credentials, link hashes) for byte-identical runs "
+    "(env MOCKPBX_SECRET_KEY); default: random per server.",
+)
 def serve(
     host: str,
     port: int,
@@ -92,10 +149,24 @@ def serve(
     mango_webhook: str | None,
     scenario_name: str | None,
     ready_file: Path | None,
+    control_token: str | None,
+    insecure_control: bool,
+    webhook_allow: tuple[str, ...],
+    secret_key: str | None,
 ) -> None:
     """Serve the mock until Ctrl-C (--port 0: a free port, printed in every URL)."""
+    _check_exposure(host, control_token, insecure_control)
     scenario = _load(scenario_name) if scenario_name else None
-    state = create_state(seed=seed, start=_parse_start(start), rate=clock_rate, scenario=scenario)
+    state = create_state(
+        seed=seed,
+        start=_parse_start(start),
+        rate=clock_rate,
+        scenario=scenario,
+        secret_key=secret_key,
+    )
+    state.control_token, state.insecure_control = control_token or None, insecure_control
+    if webhook_allow:
+        state.webhook_allow = (*state.webhook_allow, *webhook_allow)
     if mango_webhook:
         state.options["mango"] = {"webhook_url": mango_webhook}
     app = create_app(state)

@@ -15,6 +15,7 @@ Per-test settings with a marker (scenario: a built-in name, a file or a `Scenari
 start: an aware datetime or an ISO 8601 string with an offset):
     @pytest.mark.mockpbx(scenario="clinic_day", seed=7, start="2026-05-14T09:00+03:00",
                          rate=0, mango_webhook="http://127.0.0.1:9000/mango/")
+    @pytest.mark.mockpbx(secret_key="golden")   # fixed secrets: byte-identical links, tokens
 
 Defaults: seed 1, the default scenario, the clock frozen (rate 0) at
 `mockpbx.testing.DEFAULT_START` (Thursday 2026-05-14 10:30 Moscow time).
@@ -22,6 +23,11 @@ Defaults: seed 1, the default scenario, the clock frozen (rate 0) at
 The plugin loads in every pytest process of a project that depends on
 mockpbx, so this module imports only pytest at load time: the server
 (aiohttp, the world) is imported when a test first asks for a fixture.
+
+Options: `--mockpbx-secret-key KEY` (ini `mockpbx_secret_key`) fixes the secrets of
+the session's server (default: a random key per server); `--mockpbx-control-token
+TOKEN` (ini `mockpbx_control_token`) makes its /_mockpbx/ endpoints ask for a token
+(`mockpbx.control_headers` carries it).
 """
 
 from __future__ import annotations
@@ -50,22 +56,42 @@ __all__ = [
     "mockpbx_truth",
 ]
 
-MARKER_OPTIONS = ("seed", "scenario", "start", "rate", "mango_webhook")
+MARKER_OPTIONS = ("seed", "scenario", "start", "rate", "mango_webhook", "secret_key")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockpbx")
+    for name, help_text in (
+        ("secret-key", "fixed secret key of the mockpbx server (default: random per server)"),
+        ("control-token", "token the mockpbx server's /_mockpbx/ endpoints ask for"),
+    ):
+        group.addoption(f"--mockpbx-{name}", default=None, help=help_text)
+        parser.addini(f"mockpbx_{name.replace('-', '_')}", help_text, default=None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockpbx(seed=, scenario=, start=, rate=, mango_webhook=): the world of the test",
+        "mockpbx(seed, scenario, start, rate, mango_webhook, secret_key): the test's world",
     )
 
 
+def _setting(config: pytest.Config, name: str) -> str | None:
+    value = config.getoption(f"--mockpbx-{name}") or config.getini(
+        f"mockpbx_{name.replace('-', '_')}"
+    )
+    return str(value) if value else None
+
+
 @pytest.fixture(scope="session")
-def mockpbx_server() -> Iterator[MockPBXServer]:
+def mockpbx_server(pytestconfig: pytest.Config) -> Iterator[MockPBXServer]:
     """A mockpbx server shared by the session (each xdist worker has its own)."""
     from mockpbx.testing import MockPBXServer
 
-    with MockPBXServer() as server:
+    with MockPBXServer(
+        secret_key=_setting(pytestconfig, "secret-key"),
+        control_token=_setting(pytestconfig, "control-token"),
+    ) as server:
         yield server
 
 
@@ -135,6 +161,7 @@ def _reset_options(server: MockPBXServer, options: dict[str, Any]) -> dict[str, 
     except ValueError as exc:
         pytest.fail(f"@pytest.mark.mockpbx(start=...): {exc}", pytrace=False)
     state.rate = options.get("rate", defaults["rate"])
+    state.secret_key = options.get("secret_key", defaults["secret_key"])
     scenario = options.get("scenario") or defaults["scenario"]
     if scenario is None:
         from mockpbx.scenarios.model import Scenario

@@ -8,6 +8,7 @@ journal) but keeps the object, so faces never hold a stale world.
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 import traceback
 from collections import deque
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
-from mockpbx.core.ids import Seeds
+from mockpbx.core.ids import Secrets
 from mockpbx.core.world import World
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ WorldFactory = Callable[["ServerState"], World]
 
 @dataclass(slots=True)
 class Credentials:
-    """Credentials every face accepts; derived from the seed so runs are repeatable."""
+    """Credentials every face accepts; derived from the server's secret key, never the seed."""
 
     uis_access_token: str
     uis_login: str
@@ -52,8 +53,7 @@ class Credentials:
     clinic_key: str
 
     @classmethod
-    def from_seed(cls, seed: int) -> Credentials:
-        s = Seeds(seed)
+    def from_secrets(cls, s: Secrets) -> Credentials:
         return cls(
             uis_access_token=s.token_hex("uis-access-token", nbytes=20),
             uis_login="clinic_admin",
@@ -62,6 +62,11 @@ class Credentials:
             mango_api_salt=s.token_hex("mango-salt", nbytes=16),
             clinic_key=s.token_hex("clinic-key", nbytes=16),
         )
+
+    @classmethod
+    def from_key(cls, key: str) -> Credentials:
+        """The credentials of a fixed secret key (str(seed) gives those of earlier versions)."""
+        return cls.from_secrets(Secrets(key))
 
     def document(self, base: str) -> dict[str, Any]:
         """Absolute URLs and credentials of every face under `base` (scheme://host:port)."""
@@ -202,6 +207,30 @@ class ServerState:
     server_errors: list[str] = field(default_factory=list)
     on_reset: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # per-face runtime state
+    # Secrets: a fixed key (`--secret-key`, MOCKPBX_SECRET_KEY, a marker) wins over the
+    # scenario's `secret_key`, which wins over this server's own random key.
+    secret_key: str | None = None
+    credentials_key: str | None = None  # the key `credentials` were derived from
+    random_key: str = field(default_factory=lambda: secrets.token_hex(16))
+    # Exposure: a token every /_mockpbx/ endpoint but health, the dashboard page and the
+    # OpenAPI document asks for (None: no token); insecure: no token on purpose, any
+    # webhook target; otherwise webhook targets must match `webhook_allow`.
+    control_token: str | None = None
+    insecure_control: bool = False
+    webhook_allow: tuple[str, ...] = ("localhost", "127.0.0.0/8", "::1")
+
+    def effective_secret_key(self) -> str:
+        """The key the secrets of the current world derive from."""
+        from_scenario = getattr(self.scenario, "secret_key", None)
+        return self.secret_key or from_scenario or self.random_key
+
+    def apply_secrets(self) -> None:
+        """Give the world and the credentials the secrets of `effective_secret_key()`."""
+        key = self.effective_secret_key()
+        self.world.secrets = Secrets(key)
+        if key != self.credentials_key:  # credentials a test set by hand stay until the key changes
+            self.credentials = Credentials.from_key(key)
+            self.credentials_key = key
 
     def record_error(self, exc: BaseException) -> None:
         """Keep an unexpected server error for the test harness (never sent to clients)."""
@@ -213,10 +242,10 @@ class ServerState:
         """Rebuild the world from the scenario and seed; clock back to the start."""
         if seed is not None:
             self.seed = seed
-            self.credentials = Credentials.from_seed(seed)
         if scenario is not None:
             self.scenario = scenario
         self.world = self.world_factory(self)
+        self.apply_secrets()
         self.journal.clear()
         self.extras.clear()
         for hook in self.on_reset:

@@ -250,7 +250,12 @@ def _registry(state: ServerState) -> FaultRegistry:
 
 
 class MockPBXServer:
-    """A mockpbx server in a background thread on 127.0.0.1 and a free port."""
+    """A mockpbx server in a background thread on 127.0.0.1 and a free port.
+
+    `secret_key` fixes its secrets (credentials, link hashes: byte-identical
+    runs); without it they come from a random key of this server.
+    `control_token` guards its /_mockpbx/ endpoints; `control_headers` carry it.
+    """
 
     def __init__(
         self,
@@ -262,13 +267,22 @@ class MockPBXServer:
         host: str = "127.0.0.1",
         port: int = 0,
         configure: Callable[[ServerState], None] | None = None,
+        secret_key: str | None = None,
+        control_token: str | None = None,
     ) -> None:
         if scenario is not None and not hasattr(scenario, "model_dump"):
             from mockpbx.scenarios.loader import load_scenario
 
             scenario = load_scenario(scenario)  # a built-in name or a file path
-        self._kwargs = {"seed": seed, "start": start, "rate": rate, "scenario": scenario}
+        self._kwargs = {
+            "seed": seed,
+            "start": start,
+            "rate": rate,
+            "scenario": scenario,
+            "secret_key": secret_key,
+        }
         self._configure = configure
+        self.control_token = control_token
         self.host = host
         self.port = port
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -302,6 +316,7 @@ class MockPBXServer:
 
     async def _start(self, ready: Future[None]) -> None:
         self.state = create_state(**self._kwargs)
+        self.state.control_token = self.control_token
         if self._configure is not None:
             self._configure(self.state)
         self._runner = web.AppRunner(create_app(self.state), handle_signals=False)
@@ -332,6 +347,13 @@ class MockPBXServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """Headers a client of /_mockpbx/ sends: the control token when the server has one."""
+        if self.control_token is None:
+            return {}
+        return {"Authorization": f"Bearer {self.control_token}"}
 
     @property
     def credentials(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from mockpbx.control.params import validation_error
-from mockpbx.control.routes import bad_request, read_json
+from mockpbx.control.routes import bad_request, int_param, read_json
 from mockpbx.faults import FaultError, registry_of
 from mockpbx.scenarios.model import FaultSpec
 
@@ -45,9 +45,7 @@ async def list_faults(request: web.Request) -> web.Response:
 @routes.delete("/faults/{id}")
 async def delete_fault(request: web.Request) -> web.Response:
     raw = request.match_info["id"]
-    if not raw.isdigit():
-        raise bad_request(f"a fault id is an integer, got {raw!r}", "id")
-    if not registry_of(request).remove(int(raw)):
+    if not registry_of(request).remove(int_param(raw, "id", "a fault id (an integer)")):
         raise web.HTTPNotFound(
             text=web.json_response({"error": f"no fault with id {raw}"}).text,
             content_type="application/json",

@@ -17,10 +17,18 @@ __all__ = ["document", "routes"]
 routes = web.RouteTableDef()
 
 _OBJ: dict[str, Any] = {"type": "object"}
-_ERROR = {
-    "description": "Bad request: the body names the problem",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+_ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+_ERROR = {"description": "Bad request: the body names the problem", "content": _ERROR_BODY}
+_LIMITS = {
+    "414": {"description": "The query string is over 8 KiB", "content": _ERROR_BODY},
+    "413": {"description": "The body is over 1 MiB", "content": _ERROR_BODY},
 }
+_UNAUTHORIZED = {
+    "description": "The server has a control token and the request did not carry it",
+    "content": _ERROR_BODY,
+}
+PUBLIC_PATHS = ("/_mockpbx/health", "/_mockpbx/openapi.json", "/_mockpbx/", "/_mockpbx/dashboard",
+                "/_mockpbx")  # fmt: skip
 
 
 def _op(
@@ -38,6 +46,8 @@ def _op(
     }
     if errors:
         op["responses"]["400"] = _ERROR
+    op["responses"]["401"] = _UNAUTHORIZED
+    op["responses"].update(_LIMITS)
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if query:
@@ -64,8 +74,8 @@ def _paths() -> dict[str, Any]:
                     "type": "object",
                     "additionalProperties": False,
                     "properties": {
-                        "advance_seconds": {"type": "number", "minimum": 0},
-                        "rate": {"type": "number", "minimum": 0},
+                        "advance_seconds": {"type": "number", "minimum": 0, "maximum": 316224000},
+                        "rate": {"type": "number", "minimum": 0, "maximum": 100000},
                         "set": {"type": "string", "format": "date-time"},
                     },
                 },
@@ -118,6 +128,10 @@ def _paths() -> dict[str, Any]:
         "/_mockpbx/faults/{id}": {
             "delete": {
                 **_op("Remove one fault"),
+                "responses": {
+                    **_op("Remove one fault")["responses"],
+                    "404": {"description": "No fault with that id", "content": _ERROR_BODY},
+                },
                 "parameters": [
                     {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
                 ],
@@ -163,9 +177,19 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _public(paths: dict[str, Any]) -> dict[str, Any]:
+    """Health, the page and this document answer without the control token."""
+    for path in PUBLIC_PATHS:
+        for op in paths[path].values():
+            op["security"] = []
+            op["responses"].pop("401", None)
+    return paths
+
+
 def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the control plane."""
-    fault = FaultSpec.model_json_schema(by_alias=True)
+    fault = FaultSpec.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    fault_defs = fault.pop("$defs", {})  # FaultWindow, Distribution...: components of their own
     fault.setdefault("properties", {}).setdefault("kind", {})["enum"] = list(FAULT_KINDS)
     return {
         "openapi": "3.1.0",
@@ -173,11 +197,17 @@ def document() -> dict[str, Any]:
             "title": "mockpbx control plane",
             "version": "1",
             "description": "Drive the mock: clock, scenario, seed, faults, journal, truth. "
-            "Plain JSON of its own; errors are 400 with {error, field}.",
+            "Plain JSON of its own; errors are 400 with {error, field}. With a control "
+            "token every operation but health, the dashboard and this document asks for "
+            "`Authorization: Bearer <token>` (401 without it).",
         },
-        "paths": _paths(),
+        "paths": _public(_paths()),
+        # the token is asked for only when the server has one (`serve --control-token`)
+        "security": [{"controlToken": []}, {}],
         "components": {
+            "securitySchemes": {"controlToken": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                **fault_defs,
                 "Error": {
                     "type": "object",
                     "required": ["error"],
@@ -198,7 +228,7 @@ def document() -> dict[str, Any]:
                         "rate": {"type": "number", "minimum": 0},
                     },
                 },
-            }
+            },
         },
     }
 

@@ -6,10 +6,18 @@ dashboard.py (the HTML page at /_mockpbx/ over these JSON endpoints).
 
 It speaks plain JSON of its own and never renders a provider format. Bad
 requests get 400 with `{"error": ..., "field": ...}` naming the problem.
+
+With a control token (`mockpbx serve --control-token`, MOCKPBX_CONTROL_TOKEN),
+every endpoint asks for `Authorization: Bearer <token>` (401 without it) but
+GET /health, the dashboard page and /openapi.json, which reveal nothing; the
+page's own fetch() calls send the token (taken from /_mockpbx/#token=...).
 """
 
 from __future__ import annotations
 
+import hmac
+import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +26,7 @@ from aiohttp import web
 from mockpbx.core.errors import ClockError
 from mockpbx.state import STATE, ServerState
 
-__all__ = ["bad_request", "create_control", "read_json"]
+__all__ = ["bad_request", "create_control", "int_param", "read_json", "require_token"]
 
 routes = web.RouteTableDef()
 
@@ -30,11 +38,21 @@ def bad_request(message: str, field: str | None = None) -> web.HTTPBadRequest:
     return web.HTTPBadRequest(text=web.json_response(body).text, content_type="application/json")
 
 
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def int_param(raw: str, field: str, what: str = "an integer") -> int:
+    """A non-negative integer written in ASCII digits (not "³", "٣" or 5,000 nines), or a 400."""
+    if _DIGITS.fullmatch(raw) is None:
+        raise bad_request(f"{field} must be {what}, got {raw[:40]!r}", field)
+    return int(raw)
+
+
 async def read_json(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a 400 that says why not."""
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         raise bad_request("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")
@@ -43,6 +61,35 @@ async def read_json(request: web.Request) -> dict[str, Any]:
 
 def _state(request: web.Request) -> ServerState:
     return request.config_dict[STATE]
+
+
+PUBLIC = frozenset({"", "/", "/dashboard", "/health", "/openapi.json"})  # GET/HEAD only
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """401 in the control plane's shape unless the request carries the control token."""
+    token = _state(request).control_token
+    if token is None or _is_public(request) or _has_token(request, token):
+        return await handler(request)
+    body = {"error": "this endpoint needs the control token: Authorization: Bearer <token>",
+            "field": "Authorization"}  # fmt: skip
+    return web.json_response(
+        body, status=401, headers={"WWW-Authenticate": 'Bearer realm="mockpbx control"'}
+    )
+
+
+def _is_public(request: web.Request) -> bool:
+    sub = request.path.removeprefix("/_mockpbx")
+    return request.method in ("GET", "HEAD") and sub in PUBLIC
+
+
+def _has_token(request: web.Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode())
 
 
 @routes.get("/health")
@@ -87,17 +134,24 @@ async def post_clock(request: web.Request) -> web.Response:
         if "set" in body:
             clock.set(_parse_time(body["set"], "set"))
         if "advance_seconds" in body:
-            clock.advance(_number(body["advance_seconds"], "advance_seconds"))
+            clock.advance(_number(body["advance_seconds"], "advance_seconds", MAX_ADVANCE))
         if "rate" in body:
-            clock.set_rate(_number(body["rate"], "rate"))
+            clock.set_rate(_number(body["rate"], "rate", MAX_RATE))
     except ClockError as exc:
         raise bad_request(str(exc)) from None
     return web.json_response(_clock_body(state))
 
 
-def _number(value: Any, field: str) -> float:
+MAX_RATE = 100_000.0  # a faster clock would leave the calendar within hours
+MAX_ADVANCE = 10 * 366 * 86400.0  # ten years in one step
+LATEST = datetime(2100, 1, 1).astimezone()  # the clock is never set beyond this
+
+
+def _number(value: Any, field: str, maximum: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise bad_request(f"{field} must be a number", field)
+    if not value <= maximum:  # also refuses NaN; the clock itself refuses going backwards
+        raise bad_request(f"{field} must be at most {maximum:g}", field)
     return float(value)
 
 
@@ -110,6 +164,8 @@ def _parse_time(value: Any, field: str) -> datetime:
         raise bad_request(f"{field} is not ISO 8601: {value!r}", field) from None
     if when.tzinfo is None:
         raise bad_request(f"{field} must carry a UTC offset: {value!r}", field)
+    if when >= LATEST:
+        raise bad_request(f"{field} must be before 2100: {value!r}", field)
     return when
 
 
@@ -158,7 +214,7 @@ def create_control(state: ServerState) -> web.Application:
     from mockpbx.control.truth import routes as truth_routes
     from mockpbx.control.uis import routes as uis_routes
 
-    app = web.Application()
+    app = web.Application(middlewares=[require_token])
     app[STATE] = state
     app.add_routes(routes)
     app.add_routes(mango_routes)

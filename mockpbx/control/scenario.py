@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from mockpbx.control.mango import check_webhook
 from mockpbx.control.routes import bad_request, read_json
 from mockpbx.scenarios.loader import (
     ScenarioError,
@@ -100,6 +101,8 @@ async def post_scenario(request: web.Request) -> web.Response:
         scenario = _from_json(body)
         options = {k: v for k, v in body.items() if k not in ("name", "scenario")}
     seed, start, rate = _options(options, state, scenario)
+    if scenario.mango_webhook is not None:
+        check_webhook(state, scenario.mango_webhook, "mango_webhook")
     state.start, state.rate = start, rate
     await state.reset(seed=seed, scenario=scenario)
     return web.json_response(_summary(state))

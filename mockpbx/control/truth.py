@@ -15,7 +15,7 @@ import orjson
 from aiohttp import web
 
 from mockpbx.control.params import period
-from mockpbx.control.routes import bad_request
+from mockpbx.control.routes import int_param
 from mockpbx.scenarios.truth import calls_truth, clinic_truth
 from mockpbx.state import STATE
 
@@ -32,9 +32,7 @@ def _clinic_filter(request: web.Request) -> int | None:
     raw = request.query.get("clinic_id")
     if raw is None:
         return None
-    if not raw.isdigit():
-        raise bad_request(f"clinic_id must be an integer, got {raw!r}", "clinic_id")
-    return int(raw)
+    return int_param(raw, "clinic_id")
 
 
 @routes.get("/truth/calls")

@@ -7,6 +7,10 @@ are materialized in:
     seeds.random("day", "2026-11-27")   # a random.Random for that day only
     seeds.faker("staff")                 # a seeded ru_RU Faker
 
+Secrets (credentials, recording link hashes, session and file tokens) are not
+drawn from the seed, which anyone may know: `Secrets(key)` derives them from
+a per-server key.
+
 Names and phone numbers come from Faker's ru_RU locale. Faker is slow per
 call, so bulk generators draw from pools built once (`name_parts`).
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import secrets
 from binascii import b2a_base64
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -22,6 +27,7 @@ from typing import Any
 
 __all__ = [
     "NameParts",
+    "Secrets",
     "Seeds",
     "mango_call_id",
     "mango_entry_id",
@@ -30,6 +36,28 @@ __all__ = [
     "phone_from",
     "unb64_int",
 ]
+
+
+class Secrets:
+    """Derives the server's secrets (tokens, keys, link hashes) by name from one secret key.
+
+    The key is random per server by default; a fixed key makes secrets repeat
+    (golden runs). A key equal to str(seed) gives what `Seeds(seed).token_hex`
+    gave before secrets had a key of their own.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    @classmethod
+    def random(cls) -> Secrets:
+        """Secrets from a fresh 128-bit random key."""
+        return cls(secrets.token_hex(16))
+
+    def token_hex(self, *names: object, nbytes: int = 16) -> str:
+        """An unguessable hex token (default 128 bits) for `names`."""
+        key = ":".join(["token", self.key, *map(str, names)]).encode()
+        return hashlib.blake2b(key, digest_size=nbytes).hexdigest()
 
 
 class Seeds:

@@ -25,7 +25,7 @@ from mockpbx.core.errors import (
     NoActivePhone,
     RecordingNotFound,
 )
-from mockpbx.core.ids import Seeds
+from mockpbx.core.ids import Secrets, Seeds
 from mockpbx.core.model import (
     Account,
     Call,
@@ -76,6 +76,7 @@ class World:
         self.account = directory.account
         self.clock = clock
         self.seeds = seeds
+        self.secrets = Secrets.random()  # the server sets its own (ServerState.apply_secrets)
         self.tz = ZoneInfo(self.account.timezone)
         self.meta: dict[str, Any] = dict(meta or {})
         self.store = CallStore(
@@ -183,7 +184,7 @@ class World:
         """The 128-bit hex id of the call's recording (the secret in its URL)."""
         if not call.has_recording:
             return None
-        return self.seeds.token_hex("recording", call.id)
+        return self.secrets.token_hex("recording", call.id)
 
     def find_recording(self, call_id: int, token: str) -> Call:
         """The finished, recorded call whose recording is `token`."""

@@ -430,6 +430,10 @@ class Scenario(_Strict):
     callback: dict[str, float] = Field(default_factory=dict)  # API callbacks' answer rates
     # Mango: the integrator's base URL that events/* and result/* are POSTed to
     mango_webhook: str | None = Field(None, pattern=r"^https?://[^\s/]+")
+    # A fixed key for the server's secrets (credentials, link hashes, tokens): byte-identical
+    # golden runs; without one each server draws a random key. `mockpbx serve --secret-key`
+    # and the pytest marker's `secret_key` win over it.
+    secret_key: str | None = Field(None, min_length=1, max_length=200)
 
     @field_validator("timezone")
     @classmethod

@@ -142,7 +142,7 @@ async def get_tickets(request: web.Request) -> web.Response:
 async def _json_body(request: web.Request) -> Any:
     try:
         return await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the stack
         raise BadParameter("body", "is not valid JSON") from None
 
 

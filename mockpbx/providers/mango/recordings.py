@@ -1,8 +1,11 @@
 """Recordings: queries/recording/post, the signed GET link, and the short-lived file links.
 
 `queries/recording/post` answers 302 to `/mango/files/<token>`: a link that
-lives `recording_link_ttl` virtual seconds and, by default, serves once (the
-doc: "do not store it"). The file is real audio with HTTP Range support: MP3
+lives `recording_link_ttl` virtual seconds and, by default, serves one
+playback (the doc: "single-use, do not store it"): a GET without Range uses
+it up; Range requests (a browser's audio player seeking) are served to the
+client that opened it until it expires; another client gets 404. The file
+is real audio with HTTP Range support: MP3
 (`Mp3Recording`, `audio/mpeg`, `<recording_id>.mp3` when downloaded) like
 Mango's, or PCM WAV when the option `recording_format` is "wav";
 `recording_content_type` relabels it (DOC17 shows `audio/mp3`).
@@ -27,7 +30,7 @@ from mockpbx.providers.mango.runtime import Link, MangoRuntime
 from mockpbx.providers.mango.signing import link_sign, verify
 from mockpbx.state import ServerState
 
-__all__ = ["RECORDINGS", "recording_link", "serve_file"]
+__all__ = ["RECORDINGS", "link_target", "recording_link", "serve_file"]
 
 
 def _recording_call(ctx: Ctx, recording_id: str) -> Call:
@@ -42,7 +45,7 @@ def _recording_call(ctx: Ctx, recording_id: str) -> Call:
 
 
 def _redirect(ctx: Ctx, call: Call, action: str) -> web.Response:
-    token = ctx.rt.new_token(ctx.state.seed)
+    token = ctx.rt.new_token(ctx.state.effective_secret_key())
     ctx.rt.links[token] = Link(call.id, action, ctx.now + ctx.opts.recording_link_ttl)
     location = f"{ctx.request.url.origin()}/mango/files/{token}"
     return web.Response(status=302, headers={"Location": location})
@@ -58,8 +61,9 @@ _LINK = re.compile(
 )
 
 
-async def recording_link(ctx: Ctx, path: str) -> web.Response:
-    """GET queries/recording/link/{recording_id}/{action}/{key}/{timestamp}/{sign}."""
+def link_target(ctx: Ctx, path: str) -> tuple[str, str]:
+    """(recording_id, action) of an authentic, unexpired signed GET link:
+    queries/recording/link/{recording_id}/{action}/{key}/{timestamp}/{sign}."""
     if not ctx.opts.recording_get_link_enabled:
         raise MangoError(4001, "recording links are not enabled for this product")
     match = _LINK.match(path)
@@ -74,6 +78,11 @@ async def recording_link(ctx: Ctx, path: str) -> web.Response:
         raise AuthError(3102, "sign does not match")
     if int(timestamp) < ctx.now:
         raise MangoError(4301, "the link has expired")
+    return recording_id, action
+
+
+def recording_link(ctx: Ctx, recording_id: str, action: str) -> web.Response:
+    """The 302 of a signed GET link (checked by `link_target`) to a temporary file link."""
     return _redirect(ctx, _recording_call(ctx, recording_id), action)
 
 
@@ -87,7 +96,14 @@ async def serve_file(request: web.Request, state: ServerState, rt: MangoRuntime)
     opts = options(state)
     link = rt.links.get(request.match_info["token"])
     call = state.world.store.get(link.call_id) if link is not None else None
-    if link is None or call is None or link.used or state.world.now() > link.expires:
+    client = request.remote or ""
+    if (
+        link is None
+        or call is None
+        or link.used
+        or state.world.now() > link.expires
+        or link.client not in (None, client)
+    ):
         request[keys.ERROR] = "unknown, used or expired recording link"
         return web.Response(status=404, text="Not Found")
     audio = make_recording(opts.recording_format, mango_recording_id(call.id), call.talk_duration)
@@ -95,7 +111,7 @@ async def serve_file(request: web.Request, state: ServerState, rt: MangoRuntime)
     if span is None:
         return web.Response(status=416, headers={"Content-Range": f"bytes */{audio.size}"})
     if opts.recording_link_single_use:
-        link.used = True
+        _use(link, client, ranged="Range" in request.headers)
     start, end = span
     headers = {"Accept-Ranges": "bytes"}
     if link.action == "download":
@@ -110,6 +126,14 @@ async def serve_file(request: web.Request, state: ServerState, rt: MangoRuntime)
         headers=headers,
         content_type=opts.recording_content_type or audio.content_type,
     )
+
+
+def _use(link: Link, client: str, *, ranged: bool) -> None:
+    """One playback per link: the first request binds it to its client, whose Range
+    requests it serves until it expires; a whole-file GET uses it up at once."""
+    link.client = client
+    if not ranged:
+        link.used = True
 
 
 def _range(header: str | None, size: int) -> tuple[int, int] | None:

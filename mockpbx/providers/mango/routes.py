@@ -2,8 +2,10 @@
 
 Transport (doc 14, 19-21): form fields `vpbx_api_key`, `sign`, `json`, sent
 urlencoded or multipart; `sign` = sha256(key + json + salt) over the raw
-`json` string. Order of checks: rate limit and lock-out, POST (3101), the
-three fields (3103), key (3105), sign (3102), JSON (3400), then the method.
+`json` string. Order of checks: lock-out, POST (3101), the three fields
+(3103), key (3105), sign (3102), then the per-method rate limit (429: only
+authenticated requests count, so a stranger's bad request never throttles
+the integrator), JSON (3400), then the method.
 Trailing slashes are ignored (`stats/calls/result/` as in the doc).
 
 Mounted twice: at `/mango/vpbx/<method>` (the base `GET /_mockpbx/credentials`
@@ -29,7 +31,7 @@ from mockpbx.providers.mango.dispatcher import Dispatcher
 from mockpbx.providers.mango.errors import AuthError, LockedOut, MangoError, render_error
 from mockpbx.providers.mango.handlers import QUERIES
 from mockpbx.providers.mango.options import MangoOptions
-from mockpbx.providers.mango.recordings import RECORDINGS, recording_link, serve_file
+from mockpbx.providers.mango.recordings import RECORDINGS, link_target, recording_link, serve_file
 from mockpbx.providers.mango.runtime import options, runtime
 from mockpbx.providers.mango.signing import sign, verify
 from mockpbx.providers.mango.stats_handlers import STATS
@@ -61,7 +63,7 @@ async def _form(request: web.Request) -> dict[str, str]:
     return out
 
 
-def _authenticate(state: ServerState, form: dict[str, str]) -> dict[str, Any]:
+def _authenticate(state: ServerState, form: dict[str, str]) -> None:
     missing = [n for n in ("vpbx_api_key", "sign", "json") if not form.get(n)]
     if missing:
         raise MangoError(3103, f"missing required form field {missing[0]}")
@@ -71,6 +73,9 @@ def _authenticate(state: ServerState, form: dict[str, str]) -> dict[str, Any]:
     expected = sign(creds.mango_api_key, form["json"], creds.mango_api_salt)
     if not verify(expected, form["sign"]):
         raise AuthError(3102, "sign does not match key + json + salt")
+
+
+def _params(form: dict[str, str]) -> dict[str, Any]:
     try:
         params = orjson.loads(form["json"])
     except orjson.JSONDecodeError:
@@ -106,23 +111,36 @@ async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
     if injected is not None:
         return injected
     ctx.rt.check_lockout(ctx.now)
-    if ctx.opts.rate_limits:
-        ctx.rt.check_rate(method, overrides=ctx.opts.rate_limit_overrides)
     if method == LINK_METHOD:
         if ctx.request.method != "GET":
             raise MangoError(3101, "this link is opened with GET")
-        return await recording_link(ctx, path)
+        recording_id, action = link_target(ctx, path)
+        _check_rate(ctx, method)
+        return recording_link(ctx, recording_id, action)
     if ctx.request.method != "POST":
         raise MangoError(3101, "methods are called with POST")
-    ctx.params = _authenticate(ctx.state, await _form(ctx.request))
+    form = await _form(ctx.request)
+    _authenticate(ctx.state, form)
+    _check_rate(ctx, method)
+    ctx.params = _params(form)
     ctx.request[keys.JOURNAL_PARAMS] = ctx.params
     assert handler is not None
     return await handler(ctx)
 
 
+def _check_rate(ctx: Ctx, method: str) -> None:
+    """Count an authenticated request against its method's limit (429 when over it)."""
+    if ctx.opts.rate_limits:
+        ctx.rt.check_rate(method, overrides=ctx.opts.rate_limit_overrides)
+
+
 def _fault_error(fault: InjectedFault) -> MangoError:
     if isinstance(fault, ProviderErrorFault):
-        code = int(fault.code) if fault.code is not None and str(fault.code).isdigit() else 5000
+        code = (
+            int(fault.code)
+            if fault.code is not None and str(fault.code).isascii() and str(fault.code).isdigit()
+            else 5000
+        )
         return MangoError(code, fault.message or "injected provider error")
     return AuthError(3105, "invalid vpbx_api_key (injected: expired credentials)")
 
@@ -141,7 +159,7 @@ async def files(request: web.Request) -> web.StreamResponse:
     return await serve_file(request, state, runtime(state))
 
 
-VPBX_ROUTE = "/vpbx/{method:.+}"
+VPBX_ROUTE = r"/vpbx/{method:[\s\S]+}"  # any method name, newlines too: its 404 is Mango's
 
 
 def add_root_routes(app: web.Application) -> None:

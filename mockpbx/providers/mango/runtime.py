@@ -58,6 +58,7 @@ class Link:
     action: str  # play | download
     expires: int  # virtual time
     used: bool = False
+    client: str | None = None  # the peer address of the playback it serves (single use)
 
 
 @dataclass
@@ -82,9 +83,9 @@ class MangoRuntime:
         raw = f"{kind}:{seed}:{next(self._keys)}".encode()
         return base64.b64encode(hashlib.blake2b(raw, digest_size=16).digest()).decode()
 
-    def new_token(self, seed: int) -> str:
-        """An unguessable-looking (192-bit) token of a file link, seeded."""
-        raw = f"link:{seed}:{next(self._keys)}".encode()
+    def new_token(self, secret_key: str) -> str:
+        """An unguessable (192-bit) token of a file link, from the server's secret key."""
+        raw = f"link:{secret_key}:{next(self._keys)}".encode()
         return base64.urlsafe_b64encode(hashlib.blake2b(raw, digest_size=24).digest()).decode()
 
     # -- limits ------------------------------------------------------------------------------

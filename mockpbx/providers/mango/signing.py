@@ -27,8 +27,9 @@ def link_sign(api_key: str, timestamp: str, recording_id: str, salt: str) -> str
 
 
 def verify(expected: str, given: str) -> bool:
-    """Constant-time comparison; the hex case of `given` does not matter."""
-    return hmac.compare_digest(expected, given.strip().lower())
+    """Constant-time comparison; the hex case of `given` does not matter, nor does any
+    non-ASCII text in it (compared as UTF-8 bytes, it simply does not match)."""
+    return hmac.compare_digest(expected.encode(), given.strip().lower().encode("utf-8", "replace"))
 
 
 def compact_json(payload: object) -> str:

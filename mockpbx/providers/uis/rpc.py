@@ -99,7 +99,7 @@ class Ctx:
     def new_session(self) -> tuple[str, int]:
         """A new session key and when it expires (virtual epoch seconds)."""
         self.rt.session_seq += 1
-        token = self.world.seeds.token_hex("uis-session", self.rt.session_seq, nbytes=32)
+        token = self.world.secrets.token_hex("uis-session", self.rt.session_seq, nbytes=32)
         expires = self.world.now() + self.opts.session_seconds
         self.rt.sessions[token] = expires
         return token, expires

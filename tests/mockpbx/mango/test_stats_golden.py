@@ -80,7 +80,7 @@ GOLDEN = {
 
 
 async def _bodies(aiohttp_client: ClientFactory, scenario: Any) -> dict[str, bytes]:
-    state = create_state(seed=1, start=START, scenario=scenario)
+    state = create_state(seed=1, secret_key="1", start=START, scenario=scenario)
     mango = MangoClient(await aiohttp_client(create_app(state)), state)
     world = state.world
     ts_from, ts_to = world.day_start(FIRST), world.day_start(LAST) + 86399

@@ -1,7 +1,8 @@
 """Same scenario and seed give byte-identical API responses in two separate processes.
 
 Recording links carry the server's own (free, so different) port; the test
-puts a placeholder there and compares every other byte.
+puts a placeholder there and compares every other byte. Secrets (the link
+hashes) repeat only with a fixed secret key, which both processes use.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ SCRIPT = r"""
 import hashlib, json, urllib.request
 from mockpbx.scenarios.loader import load_scenario
 from mockpbx.testing import MockPBXServer
-with MockPBXServer(seed=11, scenario=load_scenario("ad_campaign")) as pbx:
+with MockPBXServer(seed=11, scenario=load_scenario("ad_campaign"), secret_key="k") as pbx:
     creds = pbx.credentials
     def get(path):
         with urllib.request.urlopen(pbx.url + path, timeout=30) as r:
