@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockpbx.scenarios.fault_targets import FAULT_METHODS
 from mockpbx.scenarios.model import FAULT_KINDS, FaultSpec
 
 __all__ = ["document", "routes"]
@@ -167,6 +168,7 @@ def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the control plane."""
     fault = FaultSpec.model_json_schema(by_alias=True)
     fault.setdefault("properties", {}).setdefault("kind", {})["enum"] = list(FAULT_KINDS)
+    fault["properties"].setdefault("face", {})["enum"] = ["*", *sorted(FAULT_METHODS)]
     return {
         "openapi": "3.1.0",
         "info": {

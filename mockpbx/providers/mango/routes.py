@@ -106,7 +106,9 @@ async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
         return injected
     ctx.rt.check_lockout(ctx.now)
     if ctx.opts.rate_limits:
-        ctx.rt.check_rate(method, overrides=ctx.opts.rate_limit_overrides)
+        virtual = ctx.opts.rate_limit_clock == "virtual"
+        now = ctx.state.world.clock.timestamp() if virtual else None
+        ctx.rt.check_rate(method, now, overrides=ctx.opts.rate_limit_overrides)
     if method == LINK_METHOD:
         if ctx.request.method != "GET":
             raise MangoError(3101, "this link is opened with GET")
@@ -123,7 +125,9 @@ def _fault_error(fault: InjectedFault) -> MangoError:
     if isinstance(fault, ProviderErrorFault):
         code = int(fault.code) if fault.code is not None and str(fault.code).isdigit() else 5000
         return MangoError(code, fault.message or "injected provider error")
-    return AuthError(3105, "invalid vpbx_api_key (injected: expired credentials)")
+    # expire_token: Mango keys do not expire; the nearest documented answer is the key's
+    # refusal, 3105, and it stays until the fault is removed
+    return AuthError(3105, "invalid vpbx_api_key (injected: the key has expired)")
 
 
 def _error(ctx: Ctx, exc: MangoError) -> web.Response:
