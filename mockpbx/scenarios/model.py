@@ -527,7 +527,7 @@ def _check_references(sc: Scenario) -> None:
         if clinic not in clinic_ids:
             raise ValueError(f"{where}: no clinic with id {clinic}")
     for i, n in enumerate(sc.numbers):
-        if n.channel and sc.channels and n.channel not in channel_keys:
+        if n.channel and n.channel not in channel_keys:
             raise ValueError(f"numbers[{i}].channel: no channel {n.channel!r}")
     for i, r in enumerate(sc.routes):
         if r.number != "*" and r.number not in number_keys:
