@@ -182,14 +182,14 @@ class FaultRegistry:
         shifting: list[ActiveFault] = []
         for fault in list(self._faults):
             kind = fault.spec.kind
-            if not fault.aims_at(face, method):
+            if kind == "expire_token":  # an expired key is refused on every method
+                self._expire(request, fault, face, method, now)
+            elif not fault.aims_at(face, method):
                 continue
-            if kind == "late_rows":
+            elif kind == "late_rows":
                 self._note_late(request, fault, now)
             elif kind == "duplicate_rows":
                 shifting.append(fault)
-            elif kind == "expire_token":
-                self._expire(request, fault, face, method, now)
             elif fault.matches(face, method, now) and self._fires(fault):
                 _mark(request, kind)
                 answer = await self._apply(request, fault.spec)
