@@ -142,6 +142,31 @@ class TestDuplicateRows:
         again = await self._page(client, key, 0, 5)
         assert (await self._page(client, key, 5, 5))[0] not in again
 
+    async def _mango_page(self, client: Client, state: ServerState, offset: int) -> list[str]:
+        creds = state.credentials
+        window = {"start_date": "13.05.2026 00:00:00", "end_date": "13.05.2026 23:59:59",
+                  "limit": 5, "offset": offset}  # fmt: skip
+        pages = []
+        for method, payload in (("stats/calls/request", window), ("stats/calls/result", None)):
+            _, body = form_body(creds.mango_api_key, creds.mango_api_salt, payload or pages[-1])
+            resp = await client.post(f"/mango/vpbx/{method}", data=body, headers=FORM)
+            pages.append(await resp.json())
+        return [item["entry_id"] for day in pages[-1]["data"] for item in day["list"]]
+
+    async def test_mango_stats_calls__pages_shift_the_same_way(
+        self, client: Client, state: ServerState
+    ) -> None:
+        """stats/calls/request pages by limit/offset: the fault shifts its page too."""
+        state.options["mango"] = {"rate_limits": False}
+        plain = await self._mango_page(client, state, 5)
+        await _add(client, face="mango", method="stats/calls/request", kind="duplicate_rows",
+                   rows=2, count=1)  # fmt: skip
+        first = await self._mango_page(client, state, 0)
+        second = await self._mango_page(client, state, 5)
+        assert len(second) == 5
+        assert second[:2] == first[3:]
+        assert second[2:] == plain[:3]
+
 
 class TestLateRows:
     async def test_hits_count_requests_and_delayed_calls_are_apart(

@@ -193,8 +193,8 @@ LESSONS: dict[str, Lesson] = {
     "truncate": Lesson(OUTAGE),
     # a hung request needs a timeout shorter than the hang, then the same backing off
     "hang": Lesson(
-        {"seconds": 1.0, "window": {"from": "+0s", "to": "+3s"}},
-        correct=replace(CORRECT, timeout=0.5),
+        {"seconds": 1.2, "window": {"from": "+0s", "to": "+3s"}},
+        correct=replace(CORRECT, timeout=0.7),
     ),
     # 429: wait as long as Retry-After says
     "rate_limit": Lesson({"retry_after": 30, **OUTAGE}),
