@@ -43,7 +43,7 @@ import socket
 import struct
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
@@ -53,9 +53,6 @@ from mockpbx.core.model import Call
 from mockpbx.scenarios.daygen import sampler
 from mockpbx.scenarios.model import FaultSpec, parse_offset
 from mockpbx.state import STATE, ProviderErrorFault, ServerState, TokenExpiredFault
-
-if TYPE_CHECKING:
-    from collections.abc import Iterable
 
 __all__ = ["FaultRegistry", "fault_middleware", "install_faults"]
 
@@ -311,7 +308,7 @@ class _Shift:
     request: web.Request
     face: str
     method: str
-    faults: Iterable[ActiveFault]
+    faults: list[ActiveFault]
 
     def start(self, offset: int, limit: int, listing: str) -> int:
         now = self.registry.state.world.clock.timestamp()

@@ -9,7 +9,6 @@ import pytest
 from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 
-from mockpbx.app import create_app
 from mockpbx.cli import main
 from mockpbx.providers.clinic.routes import create_face
 from mockpbx.providers.mango.routes import LINK_METHOD, METHODS
@@ -18,7 +17,6 @@ from mockpbx.providers.uis.dataapi import DATA_METHODS
 from mockpbx.scenarios.fault_targets import FAULT_METHODS
 from mockpbx.scenarios.model import FAULT_FIELDS, FAULT_KINDS, FaultKind
 from mockpbx.state import ServerState
-from tests.mockpbx.conftest import ClientFactory
 
 Client = TestClient  # type: ignore[type-arg]
 
@@ -35,11 +33,6 @@ def test_fault_methods__are_the_faces_own_method_tables(state: ServerState) -> N
     assert set(FAULT_METHODS["uis"]) == set(DATA_METHODS) | set(CALL_METHODS)
     assert set(FAULT_METHODS["mango"]) == set(METHODS) | {LINK_METHOD}
     assert set(FAULT_METHODS["clinic"]) == clinic_names
-
-
-@pytest.fixture
-async def client(aiohttp_client: ClientFactory, state: ServerState) -> Client:
-    return await aiohttp_client(create_app(state))
 
 
 @pytest.mark.parametrize(
