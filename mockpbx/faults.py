@@ -12,15 +12,27 @@ and one method (or "*"), for the next `count` requests, with a
     truncate        send the face's answer cut after `keep_bytes` (default half); applies
                     to buffered answers (JSON, CSV), not to streamed recording files
     provider_error  raise `ProviderErrorFault(code, message)`: the face renders its own error
-    expire_token    raise `TokenExpiredFault`: the face answers as for an expired token
-    duplicate_rows  set `request[keys.FAULT_DUPLICATE_ROWS] = rows`: pages overlap by `rows`
+    expire_token    raise `TokenExpiredFault`: the request's credential expires for good. A
+                    session (`request[keys.FAULT_CREDENTIAL] == "session"`) is ended by the
+                    face: every later request with it fails until the client logs in again.
+                    A static key stays expired, on every method of the face, until the fault
+                    is removed. A request without a credential (login) is not hit.
+    duplicate_rows  rows arrive at the head of a listing while the client pages: after each
+                    page the fault hits, `rows` (at most limit - 1) new rows push the rest
+                    down, so the next page starts that many rows earlier and repeats the
+                    last rows of the page before. A page never exceeds `limit`, no row is
+                    lost, and a new pass (offset 0) sees the list settled. Faces page
+                    through `mockpbx.state.page_start`.
     late_rows       world-level: calls *ending* in the window reach history only
-                    `delay_seconds` after they end (`Call.history_delay`)
+                    `delay_seconds` after they end (`Call.history_delay`); `count` and
+                    `probability` pick calls. Its `hits` are the requests made while one
+                    of its calls was missing from history; `delayed_calls` the calls.
 
 Latency and hangs are awaited inside `intercept`, so a slow request never
 blocks another. Randomness comes from the server's seed (`Seeds(seed)`), so a
 run with the same seed and requests hits the same requests. Every request a
-fault hits gets `request[keys.FAULT] = kind`, which the journal records.
+fault hits gets `request[keys.FAULT] = kind`, which the journal records, and
+counts in the fault's `hits`.
 """
 
 from __future__ import annotations
@@ -47,6 +59,7 @@ __all__ = ["FaultRegistry", "fault_middleware", "install_faults"]
 
 DEFAULT_HANG_SECONDS = 300.0
 MAX_LATE_WINDOW = 31 * 86400  # a late_rows window longer than this is cut (days materialize)
+MAX_LISTINGS = 1024  # duplicate_rows: listings whose shift a fault remembers
 _GATEWAY_BODY = (
     "<html><head><title>{status}</title></head><body><center><h1>{status}</h1></center>"
     "<hr><center>nginx</center></body></html>\n"
@@ -66,10 +79,15 @@ class ActiveFault:
     remaining: int | None
     hits: int = 0
     delayed: list[tuple[Call, int]] = field(default_factory=list)  # late_rows: (call, old)
+    expired_faces: set[str] = field(default_factory=set)  # expire_token: static keys expired
+    shifts: dict[tuple[str, str, str], int] = field(default_factory=dict)  # duplicate_rows
+
+    def aims_at(self, face: str, method: str) -> bool:
+        spec = self.spec
+        return spec.face in ("*", face) and spec.method in ("*", method)
 
     def matches(self, face: str, method: str, now: float) -> bool:
-        spec = self.spec
-        if spec.face not in ("*", face) or spec.method not in ("*", method):
+        if not self.aims_at(face, method):
             return False
         if self.remaining is not None and self.remaining <= 0:
             return False
@@ -78,7 +96,7 @@ class ActiveFault:
         return self.ts_to is None or now < self.ts_to
 
     def describe(self) -> dict[str, Any]:
-        body = self.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+        body = self.spec.used_fields()
         body["id"] = self.id
         body["hits"] = self.hits
         body["remaining"] = self.remaining
@@ -159,16 +177,52 @@ class FaultRegistry:
     ) -> web.StreamResponse | None:
         """Apply every fault that hits this request (see the module docstring)."""
         now = self.state.world.clock.timestamp()
+        shifting: list[ActiveFault] = []
         for fault in list(self._faults):
-            if fault.spec.kind == "late_rows" or not fault.matches(face, method, now):
+            kind = fault.spec.kind
+            if kind == "expire_token":  # an expired key is refused on every method
+                self._expire(request, fault, face, method, now)
+            elif not fault.aims_at(face, method):
                 continue
-            if not self._fires(fault):
-                continue
-            _mark(request, fault.spec.kind)
-            answer = await self._apply(request, fault.spec)
-            if answer is not None:
-                return answer
+            elif kind == "late_rows":
+                self._note_late(request, fault, now)
+            elif kind == "duplicate_rows":
+                shifting.append(fault)
+            elif fault.matches(face, method, now) and self._fires(fault):
+                _mark(request, kind)
+                answer = await self._apply(request, fault.spec)
+                if answer is not None:
+                    return answer
+        if shifting:
+            request[keys.FAULT_DUPLICATE_ROWS] = _Shift(self, request, face, method, shifting)
         return None
+
+    def _expire(
+        self, request: web.Request, fault: ActiveFault, face: str, method: str, now: float
+    ) -> None:
+        """expire_token: raise for a static key it expired, or expire the request's credential."""
+        credential = request.get(keys.FAULT_CREDENTIAL, "static")
+        if credential == "static" and face in fault.expired_faces:
+            self._hit(request, fault)
+            raise TokenExpiredFault("injected: the key has expired", static=True)
+        if not credential or not fault.matches(face, method, now):
+            return
+        if not self._fires(fault):
+            return
+        _mark(request, "expire_token")
+        if credential == "static":
+            fault.expired_faces.add(face)
+            raise TokenExpiredFault("injected: the key has expired", static=True)
+        raise TokenExpiredFault("injected: the session has expired", static=False)
+
+    def _note_late(self, request: web.Request, fault: ActiveFault, now: float) -> None:
+        """late_rows: a request made while one of the fault's calls is missing is a hit."""
+        if any(c.end_ts <= now < c.end_ts + c.history_delay for c, _ in fault.delayed):
+            self._hit(request, fault)
+
+    def _hit(self, request: web.Request, fault: ActiveFault) -> None:
+        fault.hits += 1
+        _mark(request, fault.spec.kind)
 
     def _fires(self, fault: ActiveFault) -> bool:
         p = fault.spec.probability
@@ -198,12 +252,8 @@ class FaultRegistry:
             return web.Response(status=502)
         elif kind == "truncate":
             request[keys.FAULT_TRUNCATE] = -1 if spec.keep_bytes is None else spec.keep_bytes
-        elif kind == "duplicate_rows":
-            request[keys.FAULT_DUPLICATE_ROWS] = spec.rows
         elif kind == "provider_error":
             raise ProviderErrorFault(spec.code, spec.message)
-        elif kind == "expire_token":
-            raise TokenExpiredFault("injected: the token has expired")
         return None
 
     def _latency(self, spec: FaultSpec) -> float:
@@ -239,7 +289,6 @@ class FaultRegistry:
             fault.remaining -= 1
         fault.delayed.append((call, call.history_delay))
         call.history_delay = max(call.history_delay, fault.spec.delay_seconds)
-        fault.hits += 1
 
     def _watch_new_calls(self) -> None:
         """Calls made through the APIs (callbacks) get late rows too."""
@@ -250,6 +299,33 @@ class FaultRegistry:
                     self._maybe_delay(fault, call)
 
         self._unsubscribe = self.state.world.on_call_created(on_call)
+
+
+@dataclass(slots=True)
+class _Shift:
+    """The duplicate_rows faults over one request: implements `mockpbx.state.PageShift`."""
+
+    registry: FaultRegistry
+    request: web.Request
+    face: str
+    method: str
+    faults: list[ActiveFault]
+
+    def start(self, offset: int, limit: int, listing: str) -> int:
+        now = self.registry.state.world.clock.timestamp()
+        key = (self.face, self.method, listing)
+        arrived = 0
+        for fault in self.faults:
+            if offset == 0:  # a new pass: the list as it is now
+                fault.shifts.pop(key, None)
+            arrived += fault.shifts.get(key, 0)
+            if fault.matches(self.face, self.method, now) and self.registry._fires(fault):
+                _mark(self.request, "duplicate_rows")
+                more = min(fault.spec.rows, max(limit - 1, 0))  # the client always moves on
+                fault.shifts[key] = fault.shifts.get(key, 0) + more
+                while len(fault.shifts) > MAX_LISTINGS:
+                    del fault.shifts[next(iter(fault.shifts))]
+        return max(offset - arrived, 0)
 
 
 def _when(value: str | None, base: float) -> float | None:

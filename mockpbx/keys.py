@@ -16,6 +16,7 @@ __all__ = [
     "ERROR",
     "FACE",
     "FAULT",
+    "FAULT_CREDENTIAL",
     "FAULT_DUPLICATE_ROWS",
     "FAULT_RESET",
     "FAULT_TRUNCATE",
@@ -28,6 +29,7 @@ METHOD = web.RequestKey("method", str)  # the provider method (journal; default:
 ERROR = web.RequestKey("error", str)  # the provider error the request got (journal)
 JOURNAL_PARAMS = web.RequestKey[Any]("journal_params")  # the parameters the journal shows
 FAULT = web.RequestKey("fault", str)  # comma-joined kinds of the faults that hit the request
-FAULT_DUPLICATE_ROWS = web.RequestKey("fault_duplicate_rows", int)  # rows repeated on a page
+FAULT_DUPLICATE_ROWS = web.RequestKey[Any]("fault_duplicate_rows")  # a state.PageShift (paging)
+FAULT_CREDENTIAL = web.RequestKey("fault_credential", str)  # "static" | "session" | "" (expiry)
 FAULT_RESET = web.RequestKey("fault_reset", bool)  # reset the connection instead of answering
 FAULT_TRUNCATE = web.RequestKey("fault_truncate", int)  # cut the body (-1: at half)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.core.ids import Secrets
 from mockpbx.core.world import World
 
@@ -32,10 +33,12 @@ __all__ = [
     "InjectedFault",
     "Journal",
     "JournalEntry",
+    "PageShift",
     "ProviderErrorFault",
     "ServerState",
     "TokenExpiredFault",
     "WorldFactory",
+    "page_start",
 ]
 
 WorldFactory = Callable[["ServerState"], World]
@@ -159,9 +162,33 @@ class ProviderErrorFault(InjectedFault):
 
 
 class TokenExpiredFault(InjectedFault):
-    """Answer as if the client's token or session had expired (the client must re-login)."""
+    """Answer as if the client's credential had expired.
+
+    `static`: the face's static key (it stays expired while the fault exists);
+    otherwise the request's session, which the face must end for good (the
+    client has to log in again).
+    """
 
     kind = "expire_token"
+
+    def __init__(self, message: str = "injected: the token has expired", *, static: bool = True):
+        super().__init__(message)
+        self.static = static
+
+
+class PageShift(Protocol):
+    """Rows arriving at the head of a listing while a client pages (duplicate_rows)."""
+
+    def start(self, offset: int, limit: int, listing: str) -> int: ...
+
+
+def page_start(request: web.Request, offset: int, limit: int, listing: str) -> int:
+    """Where the page asked for at `offset` really starts: rows that arrived at the head
+    since the client's first page push the rest down, so the page starts that many rows
+    earlier (and still holds at most `limit` rows). `listing` names the list being paged
+    (the method's parameters without the offset)."""
+    shift = request.get(keys.FAULT_DUPLICATE_ROWS)
+    return offset if shift is None else shift.start(offset, limit, listing)
 
 
 class FaultHook(Protocol):
@@ -171,9 +198,12 @@ class FaultHook(Protocol):
     - a returned response is sent as is (HTTP 5xx, 429 + Retry-After);
     - an `InjectedFault` raised is rendered by the face in its provider's shape;
     - latency and hangs are awaited inside `intercept` (never blocking others);
-    - paging faces honour `request.get(keys.FAULT_DUPLICATE_ROWS, 0)`: a page
-      also carries the n rows before `offset` at its start, so rows repeat
-      across pages and none is lost;
+    - paging faces start a page at `page_start(request, offset, limit, listing)`:
+      under duplicate_rows, rows that arrived at the head since the first page
+      push the rest down, so rows repeat across pages, none is lost and no
+      page exceeds `limit`;
+    - faces with session keys set `request[keys.FAULT_CREDENTIAL]` before calling:
+      "static" (the default), "session" or "" (no credential to expire);
     - body truncation and connection resets are done by the fault layer itself.
     """
 

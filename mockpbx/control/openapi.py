@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from mockpbx.scenarios.fault_targets import FAULT_METHODS
 from mockpbx.scenarios.model import FAULT_KINDS, FaultSpec
 
 __all__ = ["document", "routes"]
@@ -191,6 +192,7 @@ def document() -> dict[str, Any]:
     fault = FaultSpec.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
     fault_defs = fault.pop("$defs", {})  # FaultWindow, Distribution...: components of their own
     fault.setdefault("properties", {}).setdefault("kind", {})["enum"] = list(FAULT_KINDS)
+    fault["properties"].setdefault("face", {})["enum"] = ["*", *sorted(FAULT_METHODS)]
     return {
         "openapi": "3.1.0",
         "info": {

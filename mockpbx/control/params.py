@@ -48,7 +48,8 @@ def validation_error(exc: ValidationError, source: str = "body") -> web.HTTPBadR
     problems: list[dict[str, Any]] = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        problems.append({"field": loc, "error": str(err.get("msg", "invalid"))})
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append({"field": loc, "error": message})
     first = problems[0] if problems else {"field": None, "error": "invalid"}
     body = {"error": f"{source}: {first['field']}: {first['error']}", "field": first["field"],
             "problems": problems}  # fmt: skip

@@ -82,7 +82,7 @@ class Engine:
         self.answer_rates: dict[int, float] = {}
         self.staff_keys: dict[str, Target] = {}
         self.specialties: dict[int, str] = {}
-        self.channels = list(scenario.channels or _default_channels())
+        self.channels = _channels(scenario)
         self.directory = self._build_directory()
         self._routes_by_key: dict[str, list[Route]] = {}
         self._channel_cum = cumulative([c.weight for c in self.channels])
@@ -353,7 +353,7 @@ class Engine:
     def _visit_source(self, kind: NumberType, channel: Channel | None) -> VisitSource | None:
         """Where the web visits behind a number's calls come from (None: no visit)."""
         if kind is NumberType.DYNAMIC_CALL_TRACKING:
-            return self._compiled, self._channel_cum
+            return (self._compiled, self._channel_cum) if self._compiled else None
         if kind is NumberType.VA or channel is None:
             return None
         return (self._compiled_by_key[channel.key],), None
@@ -423,6 +423,15 @@ def _default_numbers() -> list[NumberSpec]:
         NumberSpec(key="yandex", type="call_tracking", name="Яндекс Директ", channel="yandex"),
         NumberSpec(key="site", type="call_tracking", name="Сайт", channel="seo"),
     ]
+
+
+def _channels(scenario: Scenario) -> list[Channel]:
+    """The scenario's channels: its own, or the default clinic's two, which come with the
+    default numbers only (a scenario declaring its numbers gets no channel it did not
+    declare, so its truth holds no ad channels or spend it never asked for)."""
+    if scenario.channels or scenario.numbers:
+        return list(scenario.channels)
+    return _default_channels()
 
 
 def _default_channels() -> list[Channel]:

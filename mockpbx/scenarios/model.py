@@ -13,9 +13,18 @@ from __future__ import annotations
 import functools
 import re
 from datetime import datetime, time
-from typing import Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from mockpbx.scenarios.fault_targets import FAULT_METHODS, listed
 
 __all__ = [
     "Channel",
@@ -42,18 +51,6 @@ DEFAULT_NUMBER_KEYS = ("main", "yandex", "site")  # and its numbers
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-FAULT_KINDS = (
-    "latency",
-    "provider_error",
-    "http_status",
-    "rate_limit",
-    "reset",
-    "hang",
-    "truncate",
-    "duplicate_rows",
-    "late_rows",
-    "expire_token",
-)
 FaultKind = Literal[
     "latency",
     "provider_error",
@@ -66,6 +63,21 @@ FaultKind = Literal[
     "late_rows",
     "expire_token",
 ]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)  # one source: the literal
+# The fields each kind uses beyond face, method, kind, count, probability and window.
+FAULT_FIELDS: dict[str, tuple[str, ...]] = {
+    "latency": ("seconds", "distribution"),
+    "provider_error": ("code", "message"),
+    "http_status": ("status",),
+    "rate_limit": ("retry_after",),
+    "reset": (),
+    "hang": ("seconds",),
+    "truncate": ("keep_bytes",),
+    "duplicate_rows": ("rows",),
+    "late_rows": ("delay_seconds",),
+    "expire_token": (),
+}
+FAULT_COMMON = ("face", "method", "kind", "count", "probability", "window")
 
 
 class _Strict(BaseModel):
@@ -402,9 +414,45 @@ class FaultSpec(_Strict):
     retry_after: int = Field(1, ge=0)  # rate_limit
     code: int | str | None = None  # provider_error
     message: str | None = None  # provider_error
-    rows: int = Field(1, ge=1)  # duplicate_rows: rows repeated at each page edge
+    rows: int = Field(1, ge=1)  # duplicate_rows: rows arriving at the head per hit
     delay_seconds: int = Field(600, ge=0)  # late_rows
     keep_bytes: int | None = Field(None, ge=0)  # truncate: bytes sent (default: half)
+
+    @field_validator("face")
+    @classmethod
+    def _known_face(cls, value: str) -> str:
+        if value != "*" and value not in FAULT_METHODS:
+            raise ValueError(f"Input should be {listed(['*', *sorted(FAULT_METHODS)])}")
+        return value
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, value: str, info: ValidationInfo) -> str:
+        face = info.data.get("face")
+        if value == "*" or face is None:  # an unknown face is refused on its own
+            return value
+        faces = sorted(FAULT_METHODS) if face == "*" else [face]
+        known = sorted({m for f in faces for m in FAULT_METHODS[f]})
+        if value not in known:
+            whose = "a method of any face" if face == "*" else f"a {face} method"
+            raise ValueError(f"Input should be '*' or {whose}: {listed(known)}")
+        return value
+
+    @field_validator(*{f for fields in FAULT_FIELDS.values() for f in fields})
+    @classmethod
+    def _used_by_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if kind is None or info.field_name in FAULT_FIELDS[kind]:
+            return value
+        uses = FAULT_FIELDS[kind]
+        what = f"it uses {listed(uses)}" if uses else "it takes no other fields"
+        raise ValueError(f"a {kind} fault does not use {info.field_name} ({what})")
+
+    def used_fields(self) -> dict[str, Any]:
+        """The fault as JSON with only the fields its kind uses (the API's echo)."""
+        keep = {*FAULT_COMMON, *FAULT_FIELDS[self.kind]}
+        body = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return {k: v for k, v in body.items() if k in keep}
 
 
 class Scenario(_Strict):
@@ -483,7 +531,7 @@ def _check_references(sc: Scenario) -> None:
         if clinic not in clinic_ids:
             raise ValueError(f"{where}: no clinic with id {clinic}")
     for i, n in enumerate(sc.numbers):
-        if n.channel and sc.channels and n.channel not in channel_keys:
+        if n.channel and n.channel not in channel_keys:
             raise ValueError(f"numbers[{i}].channel: no channel {n.channel!r}")
     for i, r in enumerate(sc.routes):
         if r.number != "*" and r.number not in number_keys:

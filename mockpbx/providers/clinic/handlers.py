@@ -32,7 +32,7 @@ from mockpbx.providers.clinic.schemas import (
     parse_period,
 )
 from mockpbx.providers.clinic.tickets import tickets_between
-from mockpbx.state import STATE, ServerState
+from mockpbx.state import STATE, ServerState, page_start
 
 __all__ = [
     "entry_middleware",
@@ -91,10 +91,16 @@ def _window(request: web.Request, options: ClinicOptions, world: World) -> tuple
     page = parse_page(request.query, options)
     oldest = world.now() - options.history_limit_days * 86400
     period = Period(max(period.ts_from, oldest), period.ts_to)
-    # duplicate_rows fault: the page starts n rows early and keeps its end, so rows
-    # repeat across pages and none is lost
-    start = max(0, page.offset - int(request.get(keys.FAULT_DUPLICATE_ROWS, 0)))
-    return period, Page(page.limit + page.offset - start, start)
+    return period, Page(page.limit, _page_start(request, page))
+
+
+def _page_start(request: web.Request, page: Page) -> int:
+    """The page's start: under duplicate_rows, rows arriving at the head push it back."""
+    if request.get(keys.FAULT_DUPLICATE_ROWS) is None:
+        return page.offset
+    query = sorted((k, v) for k, v in request.query.items() if k.lower() != "offset")
+    listing = request.path + "?" + "&".join(f"{k}={v}" for k, v in query)
+    return page_start(request, page.offset, page.limit, listing)
 
 
 def _json(body: Any, status: int = 200) -> web.Response:

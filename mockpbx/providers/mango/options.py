@@ -32,8 +32,12 @@ class MangoOptions(BaseModel):
     # product is blocked until `lockout_seconds` after the first (doc 07). Off by default.
     bad_request_lockout: bool = False
     lockout_seconds: int = Field(120, ge=1)
-    # Per-method limits of doc 08 (real time); HTTP 429 with the documented body.
+    # Per-method limits of doc 08; HTTP 429 with the documented body.
     rate_limits: bool = True
+    # The clock the limits count on: the virtual clock (every face's default, so tests drive
+    # them with the clock: advancing it clears a 429) or real time (a frozen clock then
+    # still lets a client through after a real wait).
+    rate_limit_clock: Literal["virtual", "real"] = "virtual"
     # Per-method changes to those limits: {"method": [requests, per_seconds]}, or null to
     # lift one. Doc 08's "stats request 0.5/s" names the CSV flow; that it also covers
     # stats/calls/request is our reading [I] (lift it: {"stats/calls/request": null}).

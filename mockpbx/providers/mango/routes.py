@@ -131,7 +131,9 @@ async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
 def _check_rate(ctx: Ctx, method: str) -> None:
     """Count an authenticated request against its method's limit (429 when over it)."""
     if ctx.opts.rate_limits:
-        ctx.rt.check_rate(method, overrides=ctx.opts.rate_limit_overrides)
+        virtual = ctx.opts.rate_limit_clock == "virtual"
+        now = ctx.state.world.clock.timestamp() if virtual else None
+        ctx.rt.check_rate(method, now, overrides=ctx.opts.rate_limit_overrides)
 
 
 def _fault_error(fault: InjectedFault) -> MangoError:
@@ -142,7 +144,9 @@ def _fault_error(fault: InjectedFault) -> MangoError:
             else 5000
         )
         return MangoError(code, fault.message or "injected provider error")
-    return AuthError(3105, "invalid vpbx_api_key (injected: expired credentials)")
+    # expire_token: Mango keys do not expire; the nearest documented answer is the key's
+    # refusal, 3105, and it stays until the fault is removed
+    return AuthError(3105, "invalid vpbx_api_key (injected: the key has expired)")
 
 
 def _error(ctx: Ctx, exc: MangoError) -> web.Response:

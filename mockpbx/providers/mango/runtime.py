@@ -95,8 +95,9 @@ class MangoRuntime:
         now: float | None = None,
         overrides: Mapping[str, tuple[int, float] | None] | None = None,
     ) -> None:
-        """Raise RateLimited when `method` is over its per-product limit (real time);
-        `overrides` (the options' `rate_limit_overrides`) change or lift (None) a limit."""
+        """Raise RateLimited when `method` is over its per-product limit at `now` (the
+        clock the options name; real monotonic time when None); `overrides` (the
+        options' `rate_limit_overrides`) change or lift (None) a limit."""
         if overrides and method in overrides:
             rule = overrides[method]
             if rule is None:

@@ -37,6 +37,7 @@ from mockpbx.providers.mango.stats import (
     day_chunks,
     empty_day,
 )
+from mockpbx.state import page_start
 
 __all__ = ["STATS"]
 
@@ -153,8 +154,18 @@ async def stats_calls_request(ctx: Ctx) -> web.Response:
     if end < start or end - start >= ctx.opts.stats_calls_max_window:
         raise MangoError(3111, "start_date/end_date: the period must be shorter than 30 days")
     key = ctx.rt.new_key(ctx.state.seed)
-    ctx.rt.stats[key] = StatsJob("json", {**p.model_dump(), "from": start, "to": end}, ctx.now)
+    params = {**p.model_dump(), "from": start, "to": end}
+    params["offset"] = _page_start(ctx, params)
+    ctx.rt.stats[key] = StatsJob("json", params, ctx.now)
     return json_response({"key": key})
+
+
+def _page_start(ctx: Ctx, params: dict[str, Any]) -> int:
+    """The page's start: under duplicate_rows, rows arriving at the head push it back."""
+    if ctx.request.get(keys.FAULT_DUPLICATE_ROWS) is None:
+        return int(params["offset"])
+    listing = repr(sorted((k, repr(v)) for k, v in params.items() if k != "offset"))
+    return page_start(ctx.request, params["offset"], params["limit"], listing)
 
 
 async def stats_calls_result(ctx: Ctx) -> web.Response:

@@ -229,13 +229,9 @@ def _in_start_order(p: GetParams, spec: dict[str, FieldSpec]) -> bool:
 
 
 def _page(ctx: Ctx, p: GetParams, rows: Sequence[Any]) -> Sequence[Any]:
-    """Rows offset..offset+limit; under the duplicate_rows fault, n rows of the page before too.
-
-    The repeated rows come on top of the page, so a client paging by
-    limit/offset sees duplicates across pages but never loses a row.
-    """
-    start = max(p.offset - ctx.duplicate_rows, 0)
-    return rows[start : p.offset + p.limit]
+    """At most `limit` rows from offset (the duplicate_rows fault shifts the start back)."""
+    start = ctx.page_start(p.offset, p.limit)
+    return rows[start : start + p.limit]
 
 
 def _directory(ctx: Ctx, p: GetParams, method: str, rows: list[dict[str, Any]]) -> Result:

@@ -22,6 +22,9 @@ class UisOptions:
     # Points per access token (day is the account's local day, minute the clock's minute).
     day_limit: int = 50_000
     minute_limit: int = 250
+    # The clock the points count on: the virtual clock (every face's default, so advancing
+    # it clears a spent minute) or real time.
+    rate_limit_clock: Literal["virtual", "real"] = "virtual"
     # Max report period: the error text says 3 months, the reports index says 90 days.
     interval_limit: Literal["3 months", "90 days"] = "3 months"
     # Data API login.user: the fields table says expire_at, the JSON sample says expire.

@@ -16,8 +16,10 @@ carry `data.metadata.limits` (the docs say metadata rides along with errors).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -38,11 +40,13 @@ from mockpbx.state import (
     ProviderErrorFault,
     ServerState,
     TokenExpiredFault,
+    page_start,
 )
 
 __all__ = ["Ctx", "Endpoint", "JsonRows", "Method", "Result"]
 
 _SECRET_PARAMS = ("access_token", "password")
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 @dataclass(slots=True)
@@ -80,11 +84,15 @@ class Ctx:
     def origin(self) -> str:
         return str(self.request.url.origin())
 
-    @property
-    def duplicate_rows(self) -> int:
-        """Rows to repeat at the start of a page (the fault layer's late/duplicate rows)."""
-        value = self.request.get(keys.FAULT_DUPLICATE_ROWS, 0)
-        return value if isinstance(value, int) and value > 0 else 0
+    def page_start(self, offset: int, limit: int) -> int:
+        """Where the page at `offset` starts: the duplicate_rows fault shifts it
+        (`mockpbx.state.page_start`); the listing is the method and its other params."""
+        request = self.request
+        if request.get(keys.FAULT_DUPLICATE_ROWS) is None:
+            return offset
+        params = {k: v for k, v in request.get(keys.JOURNAL_PARAMS, {}).items() if k != "offset"}
+        listing = request.get(keys.METHOD, "") + orjson.dumps(params, option=_SORTED).decode()
+        return page_start(request, offset, limit, listing)
 
     def render_context(self) -> RenderContext:
         origin = self.origin
@@ -134,7 +142,7 @@ class Endpoint:
             method = self.methods.get(name)
             if method is None:
                 raise err("method_not_found", field="method", value=name)
-            faulted = await state.faults.intercept(request, "uis", name)
+            faulted = await _intercept(ctx, method, name, params)
             if faulted is not None:
                 return faulted
             return self._run(ctx, method, rpc_id, params)
@@ -142,20 +150,19 @@ class Endpoint:
             return _error(ctx, rpc_id, exc)
         except InjectedFault as fault:
             request[keys.FAULT] = fault.kind
-            return _error(ctx, rpc_id, _fault_error(fault))
+            return _error(ctx, rpc_id, _fault_error(fault, ctx.opts))
 
     def _run(self, ctx: Ctx, method: Method, rpc_id: Any, params: dict[str, Any]) -> web.Response:
-        world = ctx.world
         if method.auth:
             ctx.token = _authenticate(ctx, params)
-            ctx.rt.limits.check(self._key(ctx), world.now(), _local(world), ctx.opts)
+            ctx.rt.limits.check(self._key(ctx), *_limit_time(ctx), ctx.opts)
         parsed = parse_params(method.params, params)
         try:
             result = method.handler(ctx, parsed)
         except WorldError as exc:
             raise _world_error(exc) from exc
         if ctx.token is not None:
-            ctx.rt.limits.charge(self._key(ctx), world.now(), _local(world))
+            ctx.rt.limits.charge(self._key(ctx), *_limit_time(ctx))
         return _success(ctx, rpc_id, result)
 
     def _key(self, ctx: Ctx) -> tuple[str, str]:
@@ -163,6 +170,22 @@ class Endpoint:
 
 
 # -- request -----------------------------------------------------------------------------
+async def _intercept(
+    ctx: Ctx, method: Method, name: str, params: dict[str, Any]
+) -> web.StreamResponse | None:
+    """The fault hook; an expire_token fault on a session ends that session for good."""
+    token = params.get("access_token") if method.auth else None
+    static = token == ctx.state.credentials.uis_access_token
+    session = isinstance(token, str) and token in ctx.rt.sessions
+    ctx.request[keys.FAULT_CREDENTIAL] = "static" if static else "session" if session else ""
+    try:
+        return await ctx.state.faults.intercept(ctx.request, "uis", name)
+    except TokenExpiredFault as fault:
+        if not fault.static and isinstance(token, str):
+            ctx.rt.sessions[token] = 0  # expired: only a new login.user gets the client in
+        raise
+
+
 async def _read(request: web.Request) -> bytes:
     try:
         return await request.read()
@@ -223,8 +246,12 @@ def _authenticate(ctx: Ctx, params: dict[str, Any]) -> str:
     return token
 
 
-def _local(world: World) -> Any:
-    return world.local(world.now())
+def _limit_time(ctx: Ctx) -> tuple[int, datetime]:
+    """Now on the clock the point limits count on (the options' `rate_limit_clock`), and
+    its local time in the account's zone."""
+    world = ctx.world
+    now = world.now() if ctx.opts.rate_limit_clock == "virtual" else int(time.time())
+    return now, world.local(now)
 
 
 # -- replies ---------------------------------------------------------------------------------
@@ -233,9 +260,8 @@ def _metadata(ctx: Ctx, total: int | None) -> dict[str, Any] | None:
     if total is not None:
         meta["total_items"] = total
     if ctx.token is not None:
-        world = ctx.world
         key = (ctx.api, ctx.token)
-        meta["limits"] = ctx.rt.limits.snapshot(key, world.now(), _local(world), ctx.opts)
+        meta["limits"] = ctx.rt.limits.snapshot(key, *_limit_time(ctx), ctx.opts)
     if ctx.opts.metadata_version_null:
         meta["version"] = None
     return meta or None
@@ -277,10 +303,10 @@ def _error(ctx: Ctx, rpc_id: Any, exc: UisError) -> web.Response:
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
-def _fault_error(fault: InjectedFault) -> UisError:
+def _fault_error(fault: InjectedFault, opts: UisOptions) -> UisError:
     """An injected fault as the documented error: a mnemonic or a code picks it."""
-    if isinstance(fault, TokenExpiredFault):
-        return err("access_token_expired")
+    if isinstance(fault, TokenExpiredFault):  # a static key expires, a session is invalid
+        return err("access_token_expired" if fault.static else opts.expired_session_mnemonic)
     if not isinstance(fault, ProviderErrorFault):
         return err("internal_error")
     code = fault.code

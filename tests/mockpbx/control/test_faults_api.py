@@ -149,10 +149,12 @@ class TestKindsOverHttp:
     async def test_duplicate_rows__repeat_rows_across_pages(
         self, client: Client, state: ServerState
     ) -> None:
-        first = (await (await _report(client, state, limit=5)).json())["result"]["data"]
+        """Two rows arrive after the first page: the second repeats its last two, at `limit`."""
         await _add(client, face="uis", kind="duplicate_rows", rows=2, count=1)
+        first = (await (await _report(client, state, limit=5)).json())["result"]["data"]
         second = await (await _report(client, state, limit=5, offset=5)).json()
         ids = [row["id"] for row in second["result"]["data"]]
+        assert len(ids) == 5
         assert ids[:2] == [row["id"] for row in first[-2:]]
 
     async def test_journal__records_the_fault(self, client: Client, state: ServerState) -> None:

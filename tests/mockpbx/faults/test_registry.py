@@ -49,7 +49,9 @@ class TestLateRows:
         assert call not in world.history(call.start_ts, call.start_ts + 1)
         world.clock.advance(900)
         assert call in world.history(call.start_ts, call.start_ts + 1)
-        assert fault.hits > 0
+        assert fault.delayed
+        assert fault.hits == 0  # hits are requests; none was made
+        assert fault.describe()["delayed_calls"] == len(fault.delayed)
 
     def test_removing_the_fault__restores_the_rows(
         self, state: ServerState, registry: FaultRegistry
