@@ -69,10 +69,10 @@ async def test_signed_event__becomes_a_live_call(receiver: TestClient, board: Li
     ids=["wrong-key", "wrong-sign"],
 )
 async def test_bad_signature__is_refused(
-    receiver: TestClient,
+    receiver: TestClient,  # type: ignore[type-arg]
     board: LiveBoard,
     fields: dict[str, str],
-    result: int,  # type: ignore[type-arg]
+    result: int,
 ) -> None:
     response = await receiver.post("/events/call", data=form(leg("L1", 1, "Appeared"), **fields))
     assert response.status == 401
