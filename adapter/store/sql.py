@@ -36,7 +36,7 @@ from adapter.errors import ConfigError, StoreError
 from adapter.model import CallRecord, Direction
 from adapter.store.base import RunSummary, SyncState, batched
 from adapter.store.clinic import mark_days, mark_records
-from adapter.store.schema import calls, sync_runs, sync_state
+from adapter.store.schema import calls, metadata, sync_runs, sync_state
 
 __all__ = [
     "DEFAULT_STORE",
@@ -106,7 +106,16 @@ class SqlStore:
         return create_engine(self.url, pool_pre_ping=True)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (no-op when it is there)."""
+        """Bring the schema to the newest migration (no-op when it is there), atomically.
+
+        The whole upgrade is one transaction on both databases, so a crash
+        leaves the old schema or the new one, never half of it: PostgreSQL
+        has transactional DDL; on SQLite pysqlite would commit each CREATE
+        on its own, so the driver's transaction handling is switched off and
+        the upgrade runs inside our own `BEGIN IMMEDIATE` (which also makes
+        two processes opening a new store migrate one after the other).
+        A half-made store left by an older adapter is repaired (`_repair`).
+        """
         from alembic import command
         from alembic.config import Config
         from alembic.util.exc import CommandError
@@ -114,8 +123,10 @@ class SqlStore:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as conn:
+            with self._ddl_transaction() as conn:
                 before = _revision(conn)
+                if before is None:
+                    _repair(conn, self.display_url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 after = _revision(conn)
@@ -127,6 +138,23 @@ class SqlStore:
             raise StoreError(f"cannot open the store {self.display_url}: {exc}") from exc
         if after != before:
             log.info("store %s: schema %s -> %s", self.display_url, before or "(empty)", after)
+
+    @contextmanager
+    def _ddl_transaction(self) -> Iterator[Connection]:
+        """A connection inside one transaction that covers DDL too (see `migrate`)."""
+        if self.dialect != "sqlite":
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self.engine.connect() as plain:
+            conn = plain.execution_options(isolation_level="AUTOCOMMIT")  # pysqlite: hands off
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
 
     @property
     def display_url(self) -> str:
@@ -381,6 +409,37 @@ class SqlStore:
 
 
 # -- helpers ---------------------------------------------------------------------------
+def _repair(conn: Connection, display_url: str) -> None:
+    """A store with some of our tables but no schema version: drop them if all are empty.
+
+    Earlier adapters migrated SQLite without a transaction, and a kill
+    in its first run left tables without a version (every later open then
+    failed with "table calls already exists"). Empty tables hold nothing to
+    lose, so they are dropped and the migrations run afresh; a store whose
+    tables hold rows is refused instead, never dropped.
+    """
+    from sqlalchemy import inspect, table
+
+    present = set(inspect(conn).get_table_names()) & set(metadata.tables)
+    if not present:
+        return
+    holding = sorted(
+        name
+        for name in present
+        if conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+    )
+    if holding:
+        raise StoreError(
+            f"the store {display_url} has tables ({', '.join(holding)}) with rows but no "
+            f"schema version ({VERSION_TABLE}): not an adapter store this adapter can migrate"
+        )
+    log.warning(
+        "store %s: repairing a half-made schema (%s)", display_url, ", ".join(sorted(present))
+    )
+    for name in [t.name for t in reversed(metadata.sorted_tables) if t.name in present]:
+        conn.exec_driver_sql(f'DROP TABLE "{name}"')
+
+
 def _revision(conn: Connection) -> str | None:
     from alembic.migration import MigrationContext
 
