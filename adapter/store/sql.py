@@ -322,6 +322,7 @@ class SqlStore:
         calls: int,
         error: str | None = None,
         loaded_until: date | None = None,
+        late_calls: int = 0,
     ) -> None:
         ts = _epoch(now)
         with self._begin() as conn:
@@ -331,7 +332,14 @@ class SqlStore:
             conn.execute(
                 update(sync_runs)
                 .where(sync_runs.c.id == run_id)
-                .values(finished_at=ts, status=status, days=days, calls=calls, error=error)
+                .values(
+                    finished_at=ts,
+                    status=status,
+                    days=days,
+                    calls=calls,
+                    error=error,
+                    late_calls=late_calls,
+                )
             )
             values: dict[str, Any] = {
                 "last_run_finished": ts,
@@ -339,10 +347,20 @@ class SqlStore:
                 "last_error": error,
                 "last_run_calls": calls,
                 "last_call_at": self._last_ts(conn, account),
+                "late_calls": sync_state.c.late_calls + late_calls,
             }
             if loaded_until is not None:
                 values["loaded_until"] = loaded_until
             conn.execute(update(sync_state).where(sync_state.c.account == account).values(**values))
+
+    def call_keys(self, account: str, start: datetime, end: datetime) -> set[tuple[str, str]]:
+        query = select(calls.c.provider, calls.c.provider_call_id).where(
+            calls.c.account == account,
+            calls.c.started_at >= _epoch(start),
+            calls.c.started_at < _epoch(end),
+        )
+        with self.engine.connect() as conn:
+            return {(str(p), str(c)) for p, c in conn.execute(query)}
 
     def _last_ts(self, conn: Connection, account: str) -> int | None:
         query = select(func.max(calls.c.started_at)).where(calls.c.account == account)
@@ -581,6 +599,7 @@ def _state(m: Any) -> SyncState:
         last_error=m["last_error"],
         last_run_calls=m["last_run_calls"],
         runs=m["runs"] or 0,
+        late_calls=m["late_calls"] or 0,
     )
 
 
@@ -597,4 +616,5 @@ def _run(m: Any) -> RunSummary:
         days=m["days"],
         calls=m["calls"],
         error=m["error"],
+        late_calls=m["late_calls"] or 0,
     )
