@@ -125,6 +125,8 @@ class SqlStore:
         try:
             with self._ddl_transaction() as conn:
                 before = _revision(conn)
+                if before is not None and before == _head():
+                    return  # the usual case: no migration scripts to load
                 if before is None:
                     _repair(conn, self.display_url)
                 cfg.attributes["connection"] = conn
@@ -456,6 +458,14 @@ def _repair(conn: Connection, display_url: str) -> None:
     )
     for name in [t.name for t in reversed(metadata.sorted_tables) if t.name in present]:
         conn.exec_driver_sql(f'DROP TABLE "{name}"')
+
+
+@functools.cache
+def _head() -> str | None:
+    """The newest migration's revision (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def _revision(conn: Connection) -> str | None:
