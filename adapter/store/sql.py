@@ -8,6 +8,7 @@ newest migration when the store opens (alembic, version table
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Iterator, Sequence
@@ -123,10 +124,10 @@ class SqlStore:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
+            if self._at_head():
+                return  # the usual case: no lock taken, no migration script loaded
             with self._ddl_transaction() as conn:
-                before = _revision(conn)
-                if before is not None and before == _head():
-                    return  # the usual case: no migration scripts to load
+                before = _revision(conn)  # again: another process may have migrated meanwhile
                 if before is None:
                     _repair(conn, self.display_url)
                 cfg.attributes["connection"] = conn
@@ -141,6 +142,11 @@ class SqlStore:
         if after != before:
             log.info("store %s: schema %s -> %s", self.display_url, before or "(empty)", after)
 
+    def _at_head(self) -> bool:
+        with self.engine.connect() as conn:
+            current = _revision(conn)
+        return current is not None and current == _head()
+
     @contextmanager
     def _ddl_transaction(self) -> Iterator[Connection]:
         """A connection inside one transaction that covers DDL too (see `migrate`)."""
@@ -154,7 +160,8 @@ class SqlStore:
             try:
                 yield conn
             except BaseException:
-                conn.exec_driver_sql("ROLLBACK")
+                with contextlib.suppress(SQLAlchemyError):  # SQLite may have rolled back already
+                    conn.exec_driver_sql("ROLLBACK")
                 raise
             conn.exec_driver_sql("COMMIT")
 

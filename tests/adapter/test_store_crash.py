@@ -100,10 +100,16 @@ def test_sigkill_at_any_statement_of_the_first_migration__leaves_a_usable_sqlite
 ) -> None:
     """SQLite: killed before statement 1, 6, 11 ... or the last: the next open migrates."""
     assert sqlite_statements > 20  # the first migration really is many statements
+    killed = 0
     for n in _points(sqlite_statements):
         url = f"sqlite:///{tmp_path}/cache-{n}.sqlite3"
-        assert _killed_during_creation(url, n) == -signal.SIGKILL, n
+        code = _killed_during_creation(url, n)
+        # A forked child runs a few statements fewer (connection set-up the parent did):
+        # near the end it may finish before statement n, which must then be a clean exit.
+        assert code == -signal.SIGKILL or (code == 0 and n > sqlite_statements - 8), (n, code)
+        killed += code == -signal.SIGKILL
         _usable(url)
+    assert killed >= sqlite_statements // STRIDE - 1
 
 
 @pytest.mark.postgres
