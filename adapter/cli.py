@@ -110,7 +110,11 @@ def sync(
 async def _sync(
     settings: Settings, every: timedelta | None, max_runs: int | None, show: bool
 ) -> None:
-    options = SyncOptions(backfill_days=settings.backfill_days, every=every or settings.every)
+    options = SyncOptions(
+        backfill_days=settings.backfill_days,
+        every=every or settings.every,
+        reread_days=settings.reread_days,
+    )
     async with open_runtime(settings) as rt:
         source, store = rt.require_source(), rt.require_store()
         bar = RichProgress() if show else None
@@ -135,9 +139,10 @@ def _describe(report: SyncReport) -> str:
     if report.status == "nothing":
         return f"{report.account}: cache is up to date (until {report.date_to})"
     last = report.date_to - timedelta(days=1)
+    late = f", {report.late_calls} late arrival(s)" if report.late_calls else ""
     return (
         f"{report.account}: loaded {report.date_from}..{last}: "
-        f"{report.days} day(s), {report.calls} call(s)"
+        f"{report.days} day(s), {report.calls} call(s){late}"
     )
 
 
@@ -205,8 +210,8 @@ def status(settings: Settings, fmt: str) -> None:
         click.echo(
             f"{s.account} [{s.provider}, {s.timezone}]: last cached call {s.last_call_at or '-'}; "
             f"cached before {s.loaded_until or '-'}; runs {s.runs}; "
-            f"last run {s.last_run_started or '-'} -> {s.last_status or '-'}"
-            + (f"; error: {s.last_error}" if s.last_error else "")
+            f"last run {s.last_run_started or '-'} -> {s.last_status or '-'}; "
+            f"late arrivals {s.late_calls}" + (f"; error: {s.last_error}" if s.last_error else "")
         )
 
 

@@ -50,6 +50,7 @@ class Settings:
     store: str = DEFAULT_STORE
     mockpbx: str | None = None  # base URL of a running mock: credentials and clock from it
     backfill_days: int = 30
+    reread_days: int = 3  # days before today every sync run re-reads (late history rows)
     every: timedelta = timedelta(hours=3)
     timeout: float = 30.0  # seconds per provider request
     retries: int = 6  # attempts per provider request
@@ -97,6 +98,8 @@ _HELP = {
     "store": f"sqlite:///PATH or a PostgreSQL DSN (default {DEFAULT_STORE})",
     "mockpbx": "URL of a running mockpbx: take credentials and the clock from it",
     "backfill_days": "days the first sync run loads into an empty cache (default 30)",
+    "reread_days": "days before today every sync run re-reads, for calls that reach the "
+    "provider's history late (default 3)",
     "every": "daemon period for `sync --every` (e.g. 3h, 90m, 1d)",
     "timeout": "seconds per provider request (default 30)",
     "retries": "attempts per provider request (default 6)",
@@ -203,6 +206,9 @@ def load_settings(
     merged.update({k: v for k, v in (cli or {}).items() if v is not None})
     values = {name: _convert(name, value) for name, value in merged.items()}
     settings = Settings(**values)
+    for name in ("backfill_days", "reread_days"):
+        if getattr(settings, name) < 0:
+            raise ConfigError(f"setting {name} must be 0 or more", setting=name)
     if settings.provider is not None:
         settings.require_provider()
     return settings

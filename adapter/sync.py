@@ -4,6 +4,9 @@ The algorithm (DESIGN.md, "Reports over months or years ..."):
 
 - each run loads from 00:00 of the date of the last cached call up to 00:00
   today, both in the account's timezone, re-loading that whole first day;
+  that is the floor: it also re-reads the trailing `reread_days` days, so a
+  call that reaches the provider's history days late is still cached, and
+  counts such late arrivals (calls new to days already cached);
 - the first run on an empty cache backfills `backfill_days` days;
 - today is never cached, so the first run of a new day loads yesterday;
 - every day is written in a transaction that drops the day and inserts
@@ -45,6 +48,9 @@ WRITE_BATCH = 16
 class SyncOptions:
     backfill_days: int = 30
     every: timedelta = timedelta(hours=3)
+    # Days before today re-read on every run, whatever the last cached call (the floor):
+    # calls reach history late (the probes saw two days); 3 covers that with a day to spare.
+    reread_days: int = 3
 
 
 @dataclass(slots=True)
@@ -56,6 +62,7 @@ class SyncReport:
     date_to: date  # exclusive: today in the account's timezone
     days: int = 0  # days written (replaced), empty ones included
     calls: int = 0  # call rows written
+    late_calls: int = 0  # calls new to days that were already cached
     status: str = "ok"  # ok | nothing | error | interrupted
     error: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -85,13 +92,18 @@ def midnight(day: date, tz: ZoneInfo) -> datetime:
 
 
 def plan_period(
-    last_call: datetime | None, now: datetime, tz: ZoneInfo, backfill_days: int
+    last_call: datetime | None,
+    now: datetime,
+    tz: ZoneInfo,
+    backfill_days: int,
+    reread_days: int = 0,
 ) -> tuple[date, date]:
-    """[first day, today) for a run at `now`: from the last cached call's day, or a backfill."""
+    """[first day, today) for a run at `now`: a backfill into an empty cache, else from
+    the last cached call's day or `reread_days` before today, whichever is earlier."""
     today = now.astimezone(tz).date()
     if last_call is None:
         return today - timedelta(days=backfill_days), today
-    return min(last_call.astimezone(tz).date(), today), today
+    return min(last_call.astimezone(tz).date(), today - timedelta(days=reread_days)), today
 
 
 async def run_once(
@@ -110,7 +122,11 @@ async def run_once(
     tz = account.timezone
     now = await clock.now()
     first, today = plan_period(
-        await asyncio.to_thread(store.last_call_at, account.key), now, tz, options.backfill_days
+        await asyncio.to_thread(store.last_call_at, account.key),
+        now,
+        tz,
+        options.backfill_days,
+        options.reread_days,
     )
     report = SyncReport(account=account.key, date_from=first, date_to=today)
     if first >= today:
@@ -121,8 +137,9 @@ async def run_once(
     )
     if progress is not None:
         progress.start(account.key, (today - first).days)
+    late = await _LateArrivals.start(store, account.key, tz, first, today)
     try:
-        await _load(source, store, tz, account.key, first, today, report, progress)
+        await _load(source, store, tz, account.key, first, today, report, progress, late)
     except BaseException as exc:
         report.status = "error" if isinstance(exc, Exception) else "interrupted"
         report.error = f"{type(exc).__name__}: {exc}"
@@ -157,8 +174,41 @@ async def _finish(
             calls=report.calls,
             error=report.error,
             loaded_until=loaded_until,
+            late_calls=report.late_calls,
         )
     )
+
+
+class _LateArrivals:
+    """Counts calls new to days that were cached before this run (below `loaded_until`)."""
+
+    def __init__(self, tz: ZoneInfo, cached_before: date, known: set[tuple[str, str]]) -> None:
+        self.tz = tz
+        self.cached_before = cached_before
+        self.known = known
+
+    @classmethod
+    async def start(
+        cls, store: CallStore, account: str, tz: ZoneInfo, first: date, today: date
+    ) -> _LateArrivals:
+        state = await asyncio.to_thread(store.state, account)
+        cached_before = min(state.loaded_until, today) if state and state.loaded_until else first
+        known: set[tuple[str, str]] = set()
+        if cached_before > first:
+            lo, hi = midnight(first, tz), midnight(cached_before, tz)
+            known = await asyncio.to_thread(store.call_keys, account, lo, hi)
+        return cls(tz, cached_before, known)
+
+    def count(self, records: list[CallRecord]) -> int:
+        """How many of `records` are late arrivals (each counted once)."""
+        late = 0
+        for record in records:
+            if record.key in self.known:
+                continue
+            if record.started_at.astimezone(self.tz).date() < self.cached_before:
+                self.known.add(record.key)
+                late += 1
+        return late
 
 
 async def _load(
@@ -170,12 +220,14 @@ async def _load(
     today: date,
     report: SyncReport,
     progress: Progress | None,
+    late: _LateArrivals,
 ) -> None:
     queue: asyncio.Queue[_Day | _Stray | None] = asyncio.Queue(maxsize=WRITE_BATCH)
 
     async def write_days(days: list[_Day]) -> None:
         pairs = [(d.day, d.records) for d in days]
         counts = await asyncio.to_thread(store.replace_days, account, pairs, tz)
+        report.late_calls += sum(late.count(d.records) for d in days)
         for d, n in zip(days, counts, strict=True):
             report.days += 1
             report.calls += n
@@ -198,6 +250,7 @@ async def _load(
                 if item is None:
                     return
                 await asyncio.to_thread(store.upsert, item.records)
+                report.late_calls += late.count(item.records)
             if days:
                 await write_days(days)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from adapter.errors import ProtocolError, RateLimitedError, UnavailableError
+from adapter.errors import ConfigError, ProtocolError, RateLimitedError, UnavailableError
 from adapter.providers.base import RetryPolicy
 
 __all__ = ["Sleep", "parse_retry_after", "retrying", "send", "stable_pages"]
@@ -126,7 +127,8 @@ async def send(
 
 
 T = TypeVar("T")
-MAX_REWINDS = 8
+MAX_REWINDS = 8  # consecutive pages that fail to join the rows seen, before giving up
+MAX_RESTARTS = 3  # re-reads of the whole list when fewer rows were seen than it holds
 
 
 async def stable_pages(
@@ -135,33 +137,85 @@ async def stable_pages(
     limit: int,
     key: Callable[[T], object],
     overlap: int = 20,
+    total: Callable[[], int | None] | None = None,
 ) -> AsyncIterator[list[T]]:
-    """Offset paging that survives rows shifting between requests.
+    """Offset paging that proves it saw every row of a list that moves while read.
 
-    Providers page by offset over a list that can change while we read it
-    (rows arriving late, a page served from a little earlier): advancing by
-    the page length would then skip rows. Each next page starts `overlap`
-    rows before the end of the previous one, and must contain the last row
-    we saw; if it does not, the rows moved more than that and we step back.
-    Rows repeat across pages: consumers de-duplicate. The end is a short page.
+    Providers page by offset over a list that can change between requests
+    (rows arriving late, a page served from a little earlier, a page longer
+    than asked): trusting offsets would then skip rows. So continuity is
+    proved, not assumed:
+
+    - we track the list position of the last row seen by counting the rows
+      after it in each page (never by the page's length or our offset);
+    - each next page is asked to start `overlap` rows before that row and
+      must contain it; if it does not (rows moved, or the page is empty) we
+      step back (or forward, past a page of rows all seen) and ask again,
+      at most `MAX_REWINDS` times in a row, then raise `ProtocolError`;
+    - the end is a short page that joins the rows seen; with `total` (the
+      provider's latest row count) a pass that saw fewer distinct rows
+      reads the list again from the start, at most `MAX_RESTARTS` times.
+
+    Each row is yielded once (by `key`), in the order first seen.
     """
-    overlap = max(0, min(overlap, limit // 2))
-    offset, last, rewinds = 0, None, 0
+    if limit < 2:
+        raise ConfigError(
+            "history pages need at least 2 rows to prove continuity", setting="page_size"
+        )
+    overlap = max(1, min(overlap, limit // 2))
+    yielded: set[object] = set()
+    for restart in range(MAX_RESTARTS + 1):
+        seen: set[object] = set()
+        async with aclosing(_pass(fetch, limit, key, overlap, seen)) as pages:
+            async for rows in pages:
+                fresh = [r for r in rows if key(r) not in yielded]
+                yielded.update(key(r) for r in fresh)
+                if fresh:
+                    yield fresh
+        expected = total() if total is not None else None
+        if expected is None or len(seen) >= expected:
+            return
+        log.warning(
+            "paging saw %d of %d rows (pass %d): reading the list again",
+            len(seen),
+            expected,
+            restart + 1,
+        )
+    raise ProtocolError(f"paging keeps missing rows: the list holds {expected}, read {len(seen)}")
+
+
+async def _pass(
+    fetch: Callable[[int], Awaitable[list[T]]],
+    limit: int,
+    key: Callable[[T], object],
+    overlap: int,
+    seen: set[object],
+) -> AsyncGenerator[list[T], None]:
+    """One read of the list from offset 0 (see `stable_pages`); adds every key to `seen`."""
+    offset, last, position, misses = 0, None, -1, 0
     pending = asyncio.ensure_future(fetch(offset))
     try:
         while True:
             rows = await pending
-            if last is not None and rows and last not in {key(r) for r in rows}:
-                rewinds += 1
-                if rewinds > MAX_REWINDS or offset == 0:
+            keys = [key(r) for r in rows]
+            gained = _gained(keys, last, limit)
+            if last is None:
+                position = len(rows) - 1
+            elif gained is not None:
+                position += gained
+                misses = 0
+            else:  # a gap before this page, an empty page, or a full page of rows seen
+                misses += 1
+                if misses > MAX_REWINDS:
                     raise ProtocolError("pages keep shifting: cannot read a stable list")
-                offset = max(0, offset - max(overlap, limit // 2))
+                offset = _retarget(offset, keys, seen, limit, overlap)
                 pending = asyncio.ensure_future(fetch(offset))
                 continue
+            seen.update(keys)
             full = len(rows) >= limit
             if full:  # ask for the next page now: it travels while this one is consumed
-                last = key(rows[-1])
-                offset += len(rows) - overlap
+                last = keys[-1]
+                offset = max(0, position + 1 - overlap)
                 pending = asyncio.ensure_future(fetch(offset))
                 await asyncio.sleep(0)  # let the request go out before the caller's CPU work
             yield rows
@@ -172,3 +226,19 @@ async def stable_pages(
             pending.cancel()
         elif not pending.cancelled():
             pending.exception()  # a prefetch nobody will read: mark its error as seen
+
+
+def _gained(keys: list[object], last: object, limit: int) -> int | None:
+    """Rows after `last` in a page that holds it, or None when the page does not join:
+    it lacks `last`, or is a full page ending at it (the list goes on past it)."""
+    if last not in keys:
+        return None
+    gained = len(keys) - 1 - keys.index(last)
+    return None if gained == 0 and len(keys) >= limit else gained
+
+
+def _retarget(offset: int, keys: list[object], seen: set[object], limit: int, overlap: int) -> int:
+    """Where to ask next after a page that does not hold the last row seen."""
+    if keys and all(k in seen for k in keys):  # the page lies before that row: go forward
+        return offset + max(1, len(keys) - overlap)
+    return max(0, offset - max(overlap, limit // 2))  # rows moved past us (or none came): back

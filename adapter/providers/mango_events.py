@@ -9,7 +9,13 @@ Mango reports live calls only by POSTing signed form data (`vpbx_api_key`,
   `{"result": 3102}` (verified over the raw `json` form value), broken JSON
   400 `{"result": 3400}`; accepted events answer 200 `{"result": 1000}`;
 - events arrive duplicated and out of order: per leg, an event whose `seq`
-  is not newer than the last one seen is ignored.
+  is not newer than the last one seen is ignored;
+- replays are refused: a body whose signature was seen already answers 409
+  `{"result": 3106}`, an event whose `timestamp` is more than
+  `replay_window` seconds older than the newest one accepted answers 409
+  `{"result": 4301}` (the memory of seen signatures is bounded: at most
+  `MAX_SEEN`, and none older than the window); a body over `MAX_BODY` bytes
+  answers 413 `{"result": 3109}`.
 
 `LiveBoard.live_calls()` turns what is known into `LiveCall`s: a call (entry)
 is live while one of its legs is (the IVR leg ends before the employee's
@@ -20,6 +26,7 @@ live leg and no event (a summary lost on the way).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -33,12 +40,15 @@ from aiohttp import web
 from adapter.model import Direction, LiveCall, LiveState, to_e164
 from adapter.providers.mango_signing import verify
 
-__all__ = ["LiveBoard", "create_receiver", "run_receiver"]
+__all__ = ["LiveBoard", "ReplayGuard", "create_receiver", "run_receiver"]
 
 log = logging.getLogger("adapter.mango.events")
 
 _STATES = {"Connected": LiveState.TALKING, "OnHold": LiveState.ON_HOLD}
 QUIET_SECONDS = 600  # an entry with no live leg and no event for this long is over
+MAX_BODY = 64 * 1024  # bytes: Mango's events are a few hundred; anything bigger is refused
+MAX_SEEN = 20_000  # signatures remembered for replay refusal (a busy clinic's hours)
+REPLAY_WINDOW = 3600  # seconds: an event this much older than the newest accepted is stale
 
 
 @dataclass(slots=True)
@@ -164,28 +174,98 @@ def _int(value: Any) -> int:
         return 0
 
 
-def create_receiver(board: LiveBoard, api_key: str, api_salt: str) -> web.Application:
+class ReplayGuard:
+    """Refuses a body seen before (by its signature) and events too old to be fresh.
+
+    Memory is bounded: at most `max_seen` signatures, and none of an event
+    older than the window (those are refused by their timestamp anyway).
+    """
+
+    def __init__(self, window: int = REPLAY_WINDOW, max_seen: int = MAX_SEEN) -> None:
+        self.window = window
+        self.max_seen = max_seen
+        self.newest = 0  # the newest event timestamp accepted
+        self._seen: OrderedDict[str, int] = OrderedDict()  # signature -> event timestamp
+
+    def check(self, signature: str, event: dict[str, Any]) -> int | None:
+        """None when the event is fresh (and remember it), else the Mango result code."""
+        if signature in self._seen:
+            return 3106  # "value in use": this very body was delivered already
+        ts = _event_time(event)
+        if ts is not None and ts < self.newest - self.window:
+            return 4301  # "expired"
+        self._remember(signature, ts if ts is not None else self.newest)
+        return None
+
+    def _remember(self, signature: str, ts: int) -> None:
+        self.newest = max(self.newest, ts)
+        self._seen[signature] = ts
+        oldest = self.newest - self.window
+        while self._seen and (
+            len(self._seen) > self.max_seen or next(iter(self._seen.values())) < oldest
+        ):
+            self._seen.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+def _event_time(event: dict[str, Any]) -> int | None:
+    for name in ("timestamp", "end_time", "create_time"):
+        value = event.get(name)
+        if isinstance(value, int | str) and not isinstance(value, bool):
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _refuse(result: int, status: int) -> web.Response:
+    return web.json_response({"result": result}, status=status)
+
+
+def create_receiver(
+    board: LiveBoard,
+    api_key: str,
+    api_salt: str,
+    *,
+    guard: ReplayGuard | None = None,
+    max_body: int = MAX_BODY,
+) -> web.Application:
     """The integrator endpoint Mango posts its signed events to."""
+    replay = guard if guard is not None else ReplayGuard()
 
     async def handle(request: web.Request) -> web.Response:
-        form = await request.post()
+        if request.content_length is not None and request.content_length > max_body:
+            return _refuse(3109, 413)
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(3109, 413)
+        except (ValueError, UnicodeDecodeError):  # a body that is not a form at all
+            return _refuse(3104, 400)
         key, signature, text = form.get("vpbx_api_key"), form.get("sign"), form.get("json")
         if not isinstance(key, str) or key != api_key:
-            return web.json_response({"result": 3105}, status=401)
+            return _refuse(3105, 401)
         if not isinstance(text, str) or not isinstance(signature, str):
-            return web.json_response({"result": 3103}, status=400)
+            return _refuse(3103, 400)
         if not verify(api_key, text, api_salt, signature):
-            return web.json_response({"result": 3102}, status=401)
+            return _refuse(3102, 401)
         try:
             event = orjson.loads(text)
         except orjson.JSONDecodeError:
-            return web.json_response({"result": 3400}, status=400)
+            return _refuse(3400, 400)
         if not isinstance(event, dict):
-            return web.json_response({"result": 3400}, status=400)
+            return _refuse(3400, 400)
+        refused = replay.check(signature.strip().lower(), event)
+        if refused is not None:
+            log.warning("mango event %s refused as a replay (%d)", request.path, refused)
+            return _refuse(refused, 409)
         _dispatch(board, request.match_info["path"], event)
         return web.json_response({"result": 1000})
 
-    app = web.Application()
+    app = web.Application(client_max_size=max_body)
     app.router.add_post("/{path:.*}", handle)
     return app
 

@@ -296,14 +296,23 @@ class UisClient:
                 yield page
             return
 
-        async def fetch(offset: int) -> list[UisCallRow]:
-            if offset == 0:
-                return _rows(first)
-            if offset > MAX_OFFSET:
-                raise ProtocolError(f"uis get.calls_report: offset {offset} over the cap")
-            return _rows(await self._report_page(account.timezone, start, end, offset, limit))
+        pending: dict[str, Any] | None = first  # the first page, read once above
+        count = _total_items(first)
 
-        async for rows in stable_pages(fetch, limit=limit, key=_row_id):
+        async def fetch(offset: int) -> list[UisCallRow]:
+            nonlocal pending, count
+            page, pending = pending, None
+            if page is None or offset != 0:
+                if offset > MAX_OFFSET:
+                    raise ProtocolError(f"uis get.calls_report: offset {offset} over the cap")
+                page = await self._report_page(account.timezone, start, end, offset, limit)
+            count = _total_items(page)
+            return _rows(page)
+
+        def total() -> int:  # the rows the window holds, as of the latest page
+            return count
+
+        async for rows in stable_pages(fetch, limit=limit, key=_row_id, total=total):
             out: list[CallRecord] = []
             for i in range(0, len(rows), SLICE):  # let the prefetched page travel meanwhile
                 records = (_record(row, account) for row in rows[i : i + SLICE])

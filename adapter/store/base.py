@@ -28,6 +28,7 @@ class SyncState:
     last_error: str | None
     last_run_calls: int | None
     runs: int
+    late_calls: int = 0  # calls found for days already cached, over all runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class RunSummary:
     days: int
     calls: int
     error: str | None
+    late_calls: int = 0  # calls found for days already cached
 
 
 class CallStore(Protocol):
@@ -88,7 +90,12 @@ class CallStore(Protocol):
         calls: int,
         error: str | None = None,
         loaded_until: date | None = None,
+        late_calls: int = 0,
     ) -> None: ...
+
+    def call_keys(self, account: str, start: datetime, end: datetime) -> set[tuple[str, str]]:
+        """(provider, provider_call_id) of the account's cached calls started in [start, end)."""
+        ...
 
     def state(self, account: str) -> SyncState | None: ...
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 __all__ = [
@@ -91,6 +92,7 @@ sync_state = Table(
     Column("last_error", Text),
     Column("last_run_calls", Integer),
     Column("runs", Integer, nullable=False, default=0),
+    Column("late_calls", Integer, nullable=False, server_default=text("0")),  # in total
 )
 
 sync_runs = Table(
@@ -106,6 +108,7 @@ sync_runs = Table(
     Column("days", Integer, nullable=False, default=0),
     Column("calls", Integer, nullable=False, default=0),
     Column("error", Text),
+    Column("late_calls", Integer, nullable=False, server_default=text("0")),  # see 0007
 )
 Index("ix_sync_runs_account", sync_runs.c.account, sync_runs.c.id)
 

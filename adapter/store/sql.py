@@ -8,6 +8,7 @@ newest migration when the store opens (alembic, version table
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Iterator, Sequence
@@ -36,7 +37,7 @@ from adapter.errors import ConfigError, StoreError
 from adapter.model import CallRecord, Direction
 from adapter.store.base import RunSummary, SyncState, batched
 from adapter.store.clinic import mark_days, mark_records
-from adapter.store.schema import calls, sync_runs, sync_state
+from adapter.store.schema import calls, metadata, sync_runs, sync_state
 
 __all__ = [
     "DEFAULT_STORE",
@@ -106,7 +107,16 @@ class SqlStore:
         return create_engine(self.url, pool_pre_ping=True)
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (no-op when it is there)."""
+        """Bring the schema to the newest migration (no-op when it is there), atomically.
+
+        The whole upgrade is one transaction on both databases, so a crash
+        leaves the old schema or the new one, never half of it: PostgreSQL
+        has transactional DDL; on SQLite pysqlite would commit each CREATE
+        on its own, so the driver's transaction handling is switched off and
+        the upgrade runs inside our own `BEGIN IMMEDIATE` (which also makes
+        two processes opening a new store migrate one after the other).
+        A half-made store left by an older adapter is repaired (`_repair`).
+        """
         from alembic import command
         from alembic.config import Config
         from alembic.util.exc import CommandError
@@ -114,8 +124,12 @@ class SqlStore:
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as conn:
-                before = _revision(conn)
+            if self._at_head():
+                return  # the usual case: no lock taken, no migration script loaded
+            with self._ddl_transaction() as conn:
+                before = _revision(conn)  # again: another process may have migrated meanwhile
+                if before is None:
+                    _repair(conn, self.display_url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 after = _revision(conn)
@@ -127,6 +141,29 @@ class SqlStore:
             raise StoreError(f"cannot open the store {self.display_url}: {exc}") from exc
         if after != before:
             log.info("store %s: schema %s -> %s", self.display_url, before or "(empty)", after)
+
+    def _at_head(self) -> bool:
+        with self.engine.connect() as conn:
+            current = _revision(conn)
+        return current is not None and current == _head()
+
+    @contextmanager
+    def _ddl_transaction(self) -> Iterator[Connection]:
+        """A connection inside one transaction that covers DDL too (see `migrate`)."""
+        if self.dialect != "sqlite":
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self.engine.connect() as plain:
+            conn = plain.execution_options(isolation_level="AUTOCOMMIT")  # pysqlite: hands off
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(SQLAlchemyError):  # SQLite may have rolled back already
+                    conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
 
     @property
     def display_url(self) -> str:
@@ -294,6 +331,7 @@ class SqlStore:
         calls: int,
         error: str | None = None,
         loaded_until: date | None = None,
+        late_calls: int = 0,
     ) -> None:
         ts = _epoch(now)
         with self._begin() as conn:
@@ -303,7 +341,14 @@ class SqlStore:
             conn.execute(
                 update(sync_runs)
                 .where(sync_runs.c.id == run_id)
-                .values(finished_at=ts, status=status, days=days, calls=calls, error=error)
+                .values(
+                    finished_at=ts,
+                    status=status,
+                    days=days,
+                    calls=calls,
+                    error=error,
+                    late_calls=late_calls,
+                )
             )
             values: dict[str, Any] = {
                 "last_run_finished": ts,
@@ -311,10 +356,20 @@ class SqlStore:
                 "last_error": error,
                 "last_run_calls": calls,
                 "last_call_at": self._last_ts(conn, account),
+                "late_calls": sync_state.c.late_calls + late_calls,
             }
             if loaded_until is not None:
                 values["loaded_until"] = loaded_until
             conn.execute(update(sync_state).where(sync_state.c.account == account).values(**values))
+
+    def call_keys(self, account: str, start: datetime, end: datetime) -> set[tuple[str, str]]:
+        query = select(calls.c.provider, calls.c.provider_call_id).where(
+            calls.c.account == account,
+            calls.c.started_at >= _epoch(start),
+            calls.c.started_at < _epoch(end),
+        )
+        with self.engine.connect() as conn:
+            return {(str(p), str(c)) for p, c in conn.execute(query)}
 
     def _last_ts(self, conn: Connection, account: str) -> int | None:
         query = select(func.max(calls.c.started_at)).where(calls.c.account == account)
@@ -381,6 +436,45 @@ class SqlStore:
 
 
 # -- helpers ---------------------------------------------------------------------------
+def _repair(conn: Connection, display_url: str) -> None:
+    """A store with some of our tables but no schema version: drop them if all are empty.
+
+    Earlier adapters migrated SQLite without a transaction, and a kill
+    in its first run left tables without a version (every later open then
+    failed with "table calls already exists"). Empty tables hold nothing to
+    lose, so they are dropped and the migrations run afresh; a store whose
+    tables hold rows is refused instead, never dropped.
+    """
+    from sqlalchemy import inspect, table
+
+    present = set(inspect(conn).get_table_names()) & set(metadata.tables)
+    if not present:
+        return
+    holding = sorted(
+        name
+        for name in present
+        if conn.execute(select(func.count()).select_from(table(name))).scalar_one()
+    )
+    if holding:
+        raise StoreError(
+            f"the store {display_url} has tables ({', '.join(holding)}) with rows but no "
+            f"schema version ({VERSION_TABLE}): not an adapter store this adapter can migrate"
+        )
+    log.warning(
+        "store %s: repairing a half-made schema (%s)", display_url, ", ".join(sorted(present))
+    )
+    for name in [t.name for t in reversed(metadata.sorted_tables) if t.name in present]:
+        conn.exec_driver_sql(f'DROP TABLE "{name}"')
+
+
+@functools.cache
+def _head() -> str | None:
+    """The newest migration's revision (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def _revision(conn: Connection) -> str | None:
     from alembic.migration import MigrationContext
 
@@ -522,6 +616,7 @@ def _state(m: Any) -> SyncState:
         last_error=m["last_error"],
         last_run_calls=m["last_run_calls"],
         runs=m["runs"] or 0,
+        late_calls=m["late_calls"] or 0,
     )
 
 
@@ -538,4 +633,5 @@ def _run(m: Any) -> RunSummary:
         days=m["days"],
         calls=m["calls"],
         error=m["error"],
+        late_calls=m["late_calls"] or 0,
     )

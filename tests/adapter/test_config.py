@@ -110,3 +110,17 @@ def test_parse_duration__rejects(text: str) -> None:
 )
 def test_to_e164(raw: str | None, e164: str | None) -> None:
     assert to_e164(raw) == e164
+
+
+def test_reread_days__defaults_to_3_and_comes_from_every_source() -> None:
+    """The trailing re-read window is a setting like the others (file, env, command line)."""
+    assert load_settings(environ={}).reread_days == 3
+    assert load_settings(environ={"PBX_ADAPTER_REREAD_DAYS": "7"}).reread_days == 7
+    assert load_settings({"reread_days": 0}, environ={}).reread_days == 0
+
+
+@pytest.mark.parametrize("name", ["reread_days", "backfill_days"])
+def test_negative_day_counts__are_refused_by_name(name: str) -> None:
+    with pytest.raises(ConfigError, match=name) as caught:
+        load_settings({name: -1}, environ={})
+    assert caught.value.setting == name

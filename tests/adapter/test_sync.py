@@ -9,8 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 from adapter import sync
+from adapter.cli import main
 from adapter.errors import CapabilityError, UnavailableError
 from adapter.model import CallRecord, Direction, LiveCall
 from adapter.providers.base import AccountInfo, CallbackRequest, CallbackResult, Capability
@@ -128,6 +130,14 @@ class TestPeriod:
         last = datetime(2026, 5, 12, 23, 59, tzinfo=MSK)
         assert plan_period(last, NOW, MSK, 30) == (date(2026, 5, 12), TODAY)
 
+    def test_trailing_window__reaches_back_past_the_last_calls_day(self) -> None:
+        last = datetime(2026, 5, 13, 18, tzinfo=MSK)
+        assert plan_period(last, NOW, MSK, 30, reread_days=3) == (date(2026, 5, 11), TODAY)
+
+    def test_an_older_last_call__stays_the_floor(self) -> None:
+        last = datetime(2026, 5, 1, 18, tzinfo=MSK)
+        assert plan_period(last, NOW, MSK, 30, reread_days=3) == (date(2026, 5, 1), TODAY)
+
     def test_day_is_the_accounts_day(self) -> None:
         """23:30 UTC on the 12th is already the 13th in Moscow."""
         last = datetime(2026, 5, 12, 23, 30, tzinfo=ZoneInfo("UTC"))
@@ -150,9 +160,10 @@ class TestRunOnce:
         calls = every_two_hours(TODAY - timedelta(days=10), 11)
         source = FakeSource(calls)
         clock = FakeClock(NOW)
-        await run_once(source, store, clock, SyncOptions(backfill_days=3))
+        floor_only = SyncOptions(backfill_days=3, reread_days=0)
+        await run_once(source, store, clock, floor_only)
         clock.current = NOW + timedelta(days=1)  # the first run of a new day
-        report = await run_once(source, store, clock, SyncOptions(backfill_days=3))
+        report = await run_once(source, store, clock, floor_only)
         assert source.periods[-1] == (
             datetime(2026, 5, 13, tzinfo=MSK),
             datetime(2026, 5, 15, tzinfo=MSK),
@@ -170,7 +181,7 @@ class TestRunOnce:
         await run_once(source, store, FakeClock(NOW), SyncOptions(backfill_days=5))
         before = cached(store)
         report = await run_once(source, store, FakeClock(NOW + timedelta(hours=3)))
-        assert report.days == 1  # yesterday, re-loaded whole
+        assert report.days == 3  # the trailing window, re-loaded whole
         assert cached(store) == before
 
     async def test_late_row__is_picked_up_by_the_next_run(self, store: SqlStore) -> None:
@@ -181,6 +192,30 @@ class TestRunOnce:
         source.calls = [*calls, late]
         await run_once(source, store, FakeClock(NOW + timedelta(hours=3)))
         assert "late-row" in cached(store)
+
+    async def test_call_days_late__is_cached_and_counted_as_a_late_arrival(
+        self, store: SqlStore
+    ) -> None:
+        """A call of two days ago that reaches history today is cached, counted once,
+        and `status` shows it; the floor rule alone would never re-read that day."""
+        calls = every_two_hours(TODAY - timedelta(days=4), 4)
+        late = call("two-days-late", datetime(2026, 5, 11, 13, 30, tzinfo=MSK))
+        source = FakeSource(calls)
+        await run_once(source, store, FakeClock(NOW), SyncOptions(backfill_days=4))
+        source.calls = [*calls, late]
+        floor_only = await run_once(source, store, FakeClock(NOW), SyncOptions(reread_days=0))
+        assert (floor_only.late_calls, "two-days-late" in cached(store)) == (0, False)
+        report = await run_once(source, store, FakeClock(NOW + timedelta(hours=3)))
+        again = await run_once(source, store, FakeClock(NOW + timedelta(hours=6)))
+        assert report.date_from == TODAY - timedelta(days=3)
+        assert "two-days-late" in cached(store)
+        assert (report.late_calls, again.late_calls) == (1, 0)
+        state = store.state("fake:1")
+        assert state is not None
+        assert state.late_calls == 1
+        assert [r.late_calls for r in store.runs("fake:1", limit=2)] == [0, 1]
+        status = CliRunner().invoke(main, ["status", "--store", store.url])
+        assert "late arrivals 1" in status.output
 
     async def test_reloaded_day__replaces_its_earlier_copy(self, store: SqlStore) -> None:
         calls = every_two_hours(TODAY - timedelta(days=2), 2)
@@ -204,7 +239,7 @@ class TestRunOnce:
         store.upsert([old])
         source = FakeSource([call("a", datetime(2026, 5, 11, 9, tzinfo=MSK))])
         store.upsert([call("a", datetime(2026, 5, 11, 9, tzinfo=MSK))])
-        report = await run_once(source, store, FakeClock(NOW))
+        report = await run_once(source, store, FakeClock(NOW), SyncOptions(reread_days=0))
         # last cached call was "ghost" on the 12th: the 12th and 13th re-load as empty days
         assert (report.date_from, report.days) == (date(2026, 5, 12), 2)
         assert cached(store) == ["a"]
