@@ -280,7 +280,6 @@ def times_carry_offsets(ctx: Context) -> Outcome:
     if ongoing is not None and ongoing.ok_list:
         problems += _offset_problems([x for x in ongoing.body if isinstance(x, dict)], ONGOING)
     tickets: list[dict[str, Any]] = []
-    problem: Msg | None = None
     if ctx.offered(TICKETS):
         tickets, problem = collect(ctx.probe, TICKETS, ctx.start, ctx.end, MAX_LIMIT)
     if problem is not None and problem.key == "ev.not_an_item":  # unreadable leads: not (a)'s
