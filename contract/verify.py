@@ -150,7 +150,7 @@ def verify(options: Options, progress: Progress | None = None) -> Report:
     """Run every check against the provider and return the report."""
     say = progress or (lambda _: None)
     probe = Probe(options.base_url, options.key, rate=options.rate, timeout=options.timeout)
-    tz = options.tz or (options.start.tzinfo if options.start else None) or provider_zone(probe)
+    tz = options.tz or provider_zone(probe) or (options.start.tzinfo if options.start else None)
     start, end = (options.start, options.end)
     if start is None or end is None:
         start, end = default_period(tz=tz)

@@ -180,6 +180,20 @@ class TestCli:
         assert "Not passed" in result.output
         assert "period_filter_is_honoured_at_its_edges" in result.output
 
+    def test_cli__shows_the_period_in_the_clinic_zone(self, mockpbx: MockPBXServer) -> None:
+        """--tz +05:00 turns the +03:00 period into 02:00 — 02:00 in UTC+05:00."""
+        creds = mockpbx.credentials["clinic"]
+        args = ["verify", creds["url"], "--key", creds["key"], *self.ARGS, "--tz", "+05:00"]
+        args += ["--no-conformance"]
+        result = CliRunner().invoke(main, args, env={"COLUMNS": "200"})
+        assert "2026-05-12 02:00 — 2026-05-14 02:00 (UTC+05:00)" in result.output
+
+    def test_cli__refuses_a_zone_it_does_not_know(self) -> None:
+        args = ["verify", "http://127.0.0.1:9", "--key", "k", "--tz", "Mars/Olympus"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert "--tz" in result.output
+
     def test_cli__needs_both_ends_of_the_period(self) -> None:
         result = CliRunner().invoke(
             main, ["verify", "http://127.0.0.1:9", "--key", "k", "--from", FROM]
