@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mockpbx.core.profiles import ProfileName
+
 __all__ = [
     "Channel",
     "ClinicLife",
@@ -430,6 +432,11 @@ class Scenario(_Strict):
     callback: dict[str, float] = Field(default_factory=dict)  # API callbacks' answer rates
     # Mango: the integrator's base URL that events/* and result/* are POSTed to
     mango_webhook: str | None = Field(None, pattern=r"^https?://[^\s/]+")
+    # capability profiles per face (core/profiles.py), e.g. {"uis": ["history_only"]};
+    # a face's own options, when they name a profile, take precedence
+    profiles: dict[Literal["uis", "mango", "clinic"], list[ProfileName]] = Field(
+        default_factory=dict
+    )
 
     @field_validator("timezone")
     @classmethod
