@@ -268,7 +268,12 @@ class MangoClient:
         line = request.virtual_number or self.settings.line_number
         if line:
             payload["line_number"] = line.lstrip("+")
-        await self.request("commands/callback", payload)
+        try:
+            await self.request("commands/callback", payload)
+        except ProtocolError as exc:
+            if exc.code not in (404, 4001):  # an unknown method: not on this account
+                raise
+            raise CapabilityError(f"the Mango account does not offer callback ({exc})") from exc
         return CallbackResult(provider=NAME, request_id=command_id)
 
     async def aclose(self) -> None:

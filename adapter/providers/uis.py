@@ -411,6 +411,8 @@ def _error(error: Any, method: str) -> Exception:
         return RateLimitedError(text, provider=NAME, code=mnemonic, retry_after=_limit_reset(data))
     if code == -32603:
         return UnavailableError(text, provider=NAME, code=mnemonic)
+    if code == -32601:  # method_not_found: this account's API does not offer the method
+        return CapabilityError(f"{text} (the provider does not offer {method})")
     return ProtocolError(text, provider=NAME, code=mnemonic or code)
 
 
