@@ -271,6 +271,18 @@ class UisClient:
             self._account = _account_info(result)
         return self._account
 
+    async def main_number(self) -> str | None:
+        """The account's main number: its first virtual number (`get.virtual_numbers`)."""
+        result = await self.rpc(
+            self.settings.data_api_url,
+            "get.virtual_numbers",
+            {"fields": ["virtual_phone_number"], "limit": 1},
+        )
+        rows = result.get("data")
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+            return to_e164(rows[0].get("virtual_phone_number"))
+        return None
+
     async def history(self, start: datetime, end: datetime) -> AsyncIterator[list[CallRecord]]:
         account = await self.account()
         windows = split_period(
