@@ -40,6 +40,7 @@ from adapter.providers.base import (
     CallbackResult,
     Capability,
     RetryPolicy,
+    lost,
     split_period,
 )
 
@@ -203,9 +204,8 @@ class ClinicClient:
         except ProtocolError as exc:
             if exc.code not in NOT_OFFERED:
                 raise
-            raise CapabilityError(
-                f"the clinic provider gives no current calls (GetOngoingCalls: HTTP {exc.code})"
-            ) from exc
+            why = f"the clinic provider gives no current calls (GetOngoingCalls: HTTP {exc.code})"
+            raise lost(self, Capability.CURRENT_CALLS, why) from exc
 
     async def callback(self, request: CallbackRequest) -> CallbackResult:
         if Capability.CALLBACK not in self.capabilities:
@@ -221,9 +221,8 @@ class ClinicClient:
                 raise
             raise CapabilityError("the clinic provider does not offer callback (501)") from exc
         if response.status_code in (404, 405):
-            raise CapabilityError(
-                f"the clinic provider does not offer callback ({response.status_code})"
-            )
+            why = f"the clinic provider does not offer callback ({response.status_code})"
+            raise lost(self, Capability.CALLBACK, why)
         _refuse_errors(response, "StartCallback")
         data = _json_object(response)
         return CallbackResult(NAME, str(data.get("Id") or data.get("DateAndTime") or ""))

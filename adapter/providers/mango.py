@@ -51,6 +51,7 @@ from adapter.providers.base import (
     CallbackResult,
     Capability,
     RetryPolicy,
+    lost,
     split_period,
 )
 from adapter.providers.mango_signing import recording_link_sign, sign
@@ -273,7 +274,8 @@ class MangoClient:
         except ProtocolError as exc:
             if exc.code not in (404, 4001):  # an unknown method: not on this account
                 raise
-            raise CapabilityError(f"the Mango account does not offer callback ({exc})") from exc
+            why = f"the Mango account does not offer callback ({exc})"
+            raise lost(self, Capability.CALLBACK, why) from exc
         return CallbackResult(provider=NAME, request_id=command_id)
 
     async def aclose(self) -> None:

@@ -45,6 +45,7 @@ from adapter.providers.base import (
     CallbackResult,
     Capability,
     RetryPolicy,
+    lost,
     split_period,
 )
 
@@ -339,7 +340,10 @@ class UisClient:
     async def current_calls(self) -> list[LiveCall]:
         url = self._call_api("current calls")
         account = await self.account()
-        result = await self.rpc(url, "list.calls", {})
+        try:
+            result = await self.rpc(url, "list.calls", {})
+        except CapabilityError as exc:  # method_not_found: the account has no live calls
+            raise lost(self, Capability.CURRENT_CALLS, str(exc)) from exc
         try:
             calls = _LIVE.validate_python(result.get("data") or [])
         except ValidationError as exc:
@@ -367,7 +371,10 @@ class UisClient:
         }
         if request.external_id:
             params["external_id"] = request.external_id
-        result = await self.rpc(url, "start.employee_call", params)
+        try:
+            result = await self.rpc(url, "start.employee_call", params)
+        except CapabilityError as exc:  # method_not_found: the account has no callback
+            raise lost(self, Capability.CALLBACK, str(exc)) from exc
         data = result.get("data")
         if not isinstance(data, dict) or "call_session_id" not in data:
             raise ProtocolError("uis start.employee_call: no call_session_id", provider=NAME)
