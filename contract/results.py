@@ -167,8 +167,10 @@ class Report:
         ]
 
     def verdict(self, requirement: Requirement) -> Status:
-        """The worst status among the requirement's required results (optional ones inform)."""
-        statuses = {r.status for r in self.results if r.requirement is requirement and r.required}
+        """The worst status among the requirement's required results (optional ones inform,
+        unless the requirement has only optional ones, like stability)."""
+        mine = [r for r in self.results if r.requirement is requirement]
+        statuses = {r.status for r in mine if r.required} or {r.status for r in mine}
         for status in (Status.FAIL, Status.WARNING, Status.PASS, Status.ABSENT):
             if status in statuses:
                 return status
