@@ -8,24 +8,97 @@ waiting for an administrator to pick up is bad service, so there is no
 option for it). `CallbackRequest` has no "who first" field on purpose: each
 client sends its provider's employee-first form.
 
-Without the capability (or without a provider) the result is the `callto:`
-link with a message saying why; that is not an error.
+Without the capability (or without a provider, or when the provider answers
+that it does not offer callback) the result is the `callto:` link with a
+message saying why; that is not an error.
+
+**The number the patient sees** (UIS needs one): `--virtual-number` if
+given; else the number the patient last called (from the cache, what a
+patient expects to be called back from); else the account's configured
+default (`uis.virtual_number`); else the account's main number (its first
+virtual number). The message says which one was used.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import click
 import orjson
 
 from adapter.config import Settings, settings_options
-from adapter.errors import ConfigError
-from adapter.model import to_e164
+from adapter.errors import CapabilityError, ConfigError
+from adapter.model import CallRecord, to_e164
 from adapter.providers.base import CallbackRequest, Capability, Provider
 
-__all__ = ["Dial", "callto_link", "dial", "register"]
+__all__ = ["CallerId", "Dial", "callto_link", "choose_caller_id", "dial", "register"]
+
+LOOK_BACK = timedelta(days=365)  # how far back the cache is searched for the patient's call
+
+
+class CallCache(Protocol):
+    def iter_calls(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        account: str | None = None,
+        phone: str | None = None,
+    ) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CallerId:
+    """The number the patient sees, and why it was chosen."""
+
+    number: str | None
+    why: str  # "given", "last_called", "configured", "main", "none"
+    when: datetime | None = None  # the patient's last call, for "last_called"
+
+    def describe(self) -> str:
+        if self.number is None:
+            return "no number to show the patient"
+        if self.why == "last_called" and self.when is not None:
+            return f"{self.number}, the number the patient last called ({self.when:%Y-%m-%d %H:%M})"
+        return {
+            "given": f"{self.number} (--virtual-number)",
+            "configured": f"{self.number}, the account's default (uis.virtual_number)",
+            "main": f"{self.number}, the account's main number",
+        }.get(self.why, self.number)
+
+
+def last_called(cache: CallCache | None, phone: str, now: datetime) -> CallRecord | None:
+    """The patient's most recent cached call through one of the clinic's numbers."""
+    if cache is None:
+        return None
+    found: CallRecord | None = None
+    for record in cache.iter_calls(now - LOOK_BACK, now, phone=phone):
+        if record.virtual_number:
+            found = record  # oldest first: the last one wins
+    return found
+
+
+async def choose_caller_id(
+    source: Provider,
+    phone: str,
+    given: str | None,
+    configured: str | None,
+    cache: CallCache | None,
+    now: datetime | None = None,
+) -> CallerId:
+    """`--virtual-number`, else the number the patient last called, else the account's own."""
+    if given:
+        return CallerId(to_e164(given) or given, "given")
+    last = last_called(cache, phone, now or datetime.now(UTC))
+    if last is not None and last.virtual_number:
+        return CallerId(last.virtual_number, "last_called", last.started_at)
+    if configured:
+        return CallerId(to_e164(configured) or configured, "configured")
+    main = getattr(source, "main_number", None)
+    number = await main() if main is not None else None
+    return CallerId(number, "main") if number else CallerId(None, "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +139,8 @@ async def dial(
     extension: str | None = None,
     employee_phone: str | None = None,
     virtual_number: str | None = None,
+    cache: CallCache | None = None,
+    now: datetime | None = None,
 ) -> Dial:
     """Start a callback (employee first) where the provider can; else the callto: link."""
     link = callto_link(phone)
@@ -88,7 +163,22 @@ async def dial(
         employee_phone=employee_phone,
         virtual_number=virtual_number,
     )
-    result = await source.callback(request)
+    shown = ""
+    if source.name == "uis":  # UIS shows the patient a virtual number: choose one, say which
+        caller = await choose_caller_id(source, number, virtual_number, _configured(source), cache)
+        request = replace(request, virtual_number=caller.number)
+        shown = f"; the patient sees {caller.describe()}"
+    try:
+        result = await source.callback(request)
+    except CapabilityError as exc:  # the provider answered that it has no callback
+        return Dial(
+            number,
+            link,
+            False,
+            source.name,
+            message=f"{source.name} does not offer callback ({exc}): open {link} in a "
+            "softphone instead",
+        )
     return Dial(
         number,
         link,
@@ -96,16 +186,25 @@ async def dial(
         result.provider,
         result.request_id,
         "employee",
-        f"{result.provider}: ringing the employee first, then {number}",
+        f"{result.provider}: ringing the employee first, then {number}{shown}",
     )
+
+
+def _configured(source: Provider) -> str | None:
+    settings = getattr(source, "settings", None)
+    value = getattr(settings, "virtual_number", None)
+    return value if isinstance(value, str) and value else None
 
 
 async def _call(settings: Settings, phone: str, options: dict[str, str | None]) -> Dial:
     from adapter.runtime import open_runtime
 
     need = settings.provider is not None
-    async with open_runtime(settings, need_source=need, need_store=False) as rt:
-        return await dial(rt.source, phone, **options)
+    # the cache tells which number the patient last called (UIS shows it as caller id)
+    cached = need and settings.provider == "uis" and not options.get("virtual_number")
+    async with open_runtime(settings, need_source=need, need_store=cached) as rt:
+        now = await rt.clock.now()
+        return await dial(rt.source, phone, cache=rt.store, now=now, **options)
 
 
 def register(cli: click.Group) -> None:
@@ -116,7 +215,12 @@ def register(cli: click.Group) -> None:
     @click.option("--employee", "employee_id", default=None, help="employee id (UIS) to ring first")
     @click.option("--extension", default=None, help="Mango: the employee's extension")
     @click.option("--employee-phone", default=None, help="one SIP line / number of the employee")
-    @click.option("--virtual-number", default=None, help="caller id shown to the patient")
+    @click.option(
+        "--virtual-number",
+        default=None,
+        help="caller id shown to the patient (UIS; default: the number the patient last "
+        "called, else the account's default or main number)",
+    )
     @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
     @settings_options
     def call(

@@ -16,8 +16,9 @@ call (unfiltered). A line matches when it is equal, or equal in its digits.
 
 **Where from.** `Provider.current_calls()`: UIS `list.calls`, the Mango
 events board (fed by the signed events receiver this command runs), the
-clinic API's ongoing calls. A provider without CURRENT_CALLS gets a clear
-message, never a crash.
+clinic API's ongoing calls. A provider without CURRENT_CALLS (as configured,
+or answering that it has no such method: a partial provider) gets the window
+replaced by a message saying so and why (exit 0), never a crash.
 
 **The caller's card** (by the caller's number in the clinic data): full
 name, total treatment sum, number of visits and the share completed, the
@@ -357,12 +358,33 @@ async def _live(
         source = rt.require_source()
         async with _receiving(rt):
             title = f"Calls · {workstation.name if workstation else 'all lines'}"
-            if once:
-                now = await rt.clock.now()
-                rows = await snapshot(source, clinic, workstation, now)
-                _print_once(rows, title, now, fmt, lang)
-                return
-            await _loop(rt, source, clinic, workstation, title, every, lang)
+            try:
+                if once:
+                    now = await rt.clock.now()
+                    rows = await snapshot(source, clinic, workstation, now)
+                    _print_once(rows, title, now, fmt, lang)
+                    return
+                await _loop(rt, source, clinic, workstation, title, every, lang)
+            except CapabilityError as exc:  # a partial provider: say so, never a crash
+                _no_live(title, str(exc), fmt, lang)
+
+
+NO_LIVE = {
+    "en": "The provider gives no current calls ({why}). Calls show in the contact history "
+    "once they end; the caller card opens from there.",
+    "ru": "Провайдер не отдаёт текущие звонки ({why}). Звонки появятся в истории обращений "
+    "после завершения; карточку звонящего можно открыть оттуда.",
+}
+
+
+def _no_live(title: str, why: str, fmt: str, lang: str) -> None:
+    """The window of a provider without current calls: an explanation instead of a table."""
+    message = NO_LIVE[lang].format(why=why)
+    if fmt == "json":
+        body = {"title": title, "calls": [], "available": False, "message": message}
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"{title}: {message}")
 
 
 def _pick(station: str | None, file: str | None, clinic: ClinicStore) -> Workstation | None:

@@ -1,17 +1,21 @@
 """`pbx-contract`: verify that a clinic's own provider API meets the published spec.
 
-    pbx-contract verify BASE_URL --key KEY [--from ISO --to ISO]
+    pbx-contract verify BASE_URL --key KEY [--from ISO --to ISO] [--tz +03:00|Europe/Moscow]
                         [--html FILE] [--junit FILE] [--lang en|ru]
     pbx-contract spec                   print the OpenAPI document
 
-Exit status: 0 when every required check passed, 1 when one failed, 2 on usage errors.
+Exit status: 0 when the provider passed (also when it passed only for what it
+offers: a feature it does not offer is not a failure), 1 when a required
+check failed, 2 on usage errors.
 """
 
 from __future__ import annotations
 
+import re
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -37,6 +41,31 @@ class IsoTime(click.ParamType):  # type: ignore[type-arg]
         if when.tzinfo is None:
             self.fail(f"{value!r} needs a UTC offset, e.g. +03:00", param, ctx)
         return when
+
+
+OFFSET_RE = re.compile(r"^(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?$")
+
+
+class Zone(click.ParamType):  # type: ignore[type-arg]
+    name = "time zone"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tzinfo:
+        if isinstance(value, tzinfo):
+            return value
+        text = str(value).strip()
+        match = OFFSET_RE.match(text)
+        if match:
+            sign, hours, minutes = match.groups()
+            delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+            if delta > timedelta(hours=14):
+                self.fail(f"{text!r} is beyond ±14:00", param, ctx)
+            return timezone(-delta if sign == "-" else delta)
+        try:
+            return ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail(f"{text!r} is neither an offset (+03:00) nor a zone name", param, ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,6 +97,12 @@ def spec() -> None:
 )
 @click.option(
     "--to", "end", type=IsoTime(), help="Period end (exclusive), with offset. Default: today 00:00."
+)
+@click.option(
+    "--tz",
+    type=Zone(),
+    help="The clinic's time zone for the period and the report (+03:00 or Europe/Moscow). "
+    "Default: the offset the provider's own times carry.",
 )
 @click.option(
     "--html",
@@ -128,6 +163,7 @@ def verify_command(
     key: str,
     start: datetime | None,
     end: datetime | None,
+    tz: tzinfo | None,
     html_path: Path | None,
     junit_path: Path | None,
     lang: str,
@@ -158,6 +194,7 @@ def verify_command(
         allow_calls=allow_calls,
         callback_employee=callback_employee,
         callback_client=callback_client,
+        tz=tz,
     )
     from rich.console import Console
 

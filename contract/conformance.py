@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from contract.openapi import load_spec
-from contract.probe import KEY_HEADER, Probe
+from contract.probe import KEY_HEADER, UNSTABLE_TRIES, Probe, failure_kind, unstable_status
 from contract.results import Msg, Outcome, Requirement, Status
 
 __all__ = ["READ_ONLY", "Conformance", "run_conformance"]
@@ -38,17 +38,39 @@ class Conformance:
     operation: str
     sent: int = 0
     findings: dict[str, str] = field(default_factory=dict)  # failure title -> example
+    warnings: dict[str, str] = field(default_factory=dict)  # schema-level only: title -> example
 
     def outcome(self) -> Outcome:
         params = {"operation": self.operation, "n": self.sent}
         if not self.sent:
             return Outcome(Status.FAIL, Msg("sum.conformance_unreachable", params))
         if self.findings:
-            ev = [
-                Msg("ev.conformance", {"title": t, "example": e}) for t, e in self.findings.items()
-            ]
-            return Outcome(Status.FAIL, Msg("sum.conformance_bad", params), ev)
+            return Outcome(
+                Status.FAIL, Msg("sum.conformance_bad", params), _evidence(self.findings)
+            )
+        if self.warnings:
+            summary = Msg("sum.conformance_lenient", params)
+            return Outcome(Status.WARNING, summary, _evidence(self.warnings), ask=True)
         return Outcome(Status.PASS, Msg("sum.conformance_ok", params))
+
+    def add(self, title: str, example: str, negative: bool) -> None:
+        """Invalid input accepted, or crashing on it, is schema-level: a warning, not a failure."""
+        lenient = negative and title in SCHEMA_LEVEL
+        (self.warnings if lenient else self.findings).setdefault(title, example)
+
+
+SCHEMA_LEVEL = {
+    "Schema-violating request accepted",
+    "Missing required header accepted",
+    "Server error",
+}
+
+
+def _evidence(found: dict[str, str]) -> list[Msg]:
+    return [
+        Msg("ev.conformance", {"title": Msg("conf." + t, {}), "example": e})
+        for t, e in found.items()
+    ]
 
 
 def _schema_without_auth(spec: dict[str, Any]) -> dict[str, Any]:
@@ -122,6 +144,7 @@ def _run_operation(
     report = Conformance(name)
     session = requests.Session()
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        negative = mode is GenerationMode.NEGATIVE
 
         @settings(
             max_examples=max_examples,
@@ -133,7 +156,7 @@ def _run_operation(
         )
         @given(case=operation.as_strategy(generation_mode=mode))
         def examples(case: Any) -> None:
-            _send_and_check(probe, session, case, report)
+            _send_and_check(probe, session, case, report, negative)  # noqa: B023 -- run in this iteration
 
         if seed is not None:
             examples = hypothesis_seed(seed)(examples)
@@ -161,23 +184,56 @@ def _checks() -> list[Any]:
     ]
 
 
-def _send_and_check(probe: Probe, session: Any, case: Any, report: Conformance) -> None:
+def _call(probe: Probe, session: Any, case: Any, headers: dict[str, str]) -> Any:
+    """Send one case, retrying unstable answers like `Probe.send` (counted the same way)."""
+    import requests
+
+    failed, response, error = 0, None, None
+    for _ in range(UNSTABLE_TRIES):
+        if probe.gone:
+            break
+        probe.count()
+        try:
+            response = case.call(
+                base_url=probe.base_url, session=session, headers=headers, timeout=15
+            )
+        except requests.RequestException as exc:
+            probe.answered(False)
+            response, error = None, exc
+            kind = "timeout" if isinstance(exc, requests.Timeout) else "reset"
+            probe.instability.note(
+                kind, probe.redact(f"{case.method} {case.formatted_path}: {exc!r}")
+            )
+        else:
+            probe.answered(True)
+            if not unstable_status(response.status_code):
+                break
+            example = f"{case.method} {response.request.url} -> {response.status_code}"
+            probe.instability.note(failure_kind(response.status_code, None), probe.redact(example))
+        failed += 1
+    still = response is None or unstable_status(response.status_code)
+    probe.settle(failed, still, invalid=True)
+    if response is None:
+        raise requests.ConnectionError(error)
+    return response
+
+
+def _send_and_check(
+    probe: Probe, session: Any, case: Any, report: Conformance, negative: bool = False
+) -> None:
     import requests
     from schemathesis.core.failures import FailureGroup
 
-    if len(report.findings) >= MAX_FINDINGS or probe.gone:
+    if len(report.findings) + len(report.warnings) >= MAX_FINDINGS or probe.gone:
         return
     headers = {KEY_HEADER: probe.key}
-    probe.count()
     try:
-        response = case.call(base_url=probe.base_url, session=session, headers=headers, timeout=15)
+        response = _call(probe, session, case, headers)
     except requests.RequestException as exc:
-        probe.answered(False)
         report.findings.setdefault(
             "no answer", probe.redact(f"{case.method} {case.formatted_path}: {exc!r}")
         )
         return
-    probe.answered(True)
     report.sent += 1
     try:
         case.validate_response(
@@ -192,6 +248,6 @@ def _send_and_check(probe: Probe, session: Any, case: Any, report: Conformance) 
             detail = (failure.message or "").strip().splitlines()
             if detail:
                 example += f": {detail[0][:200]}"
-            report.findings.setdefault(failure.title, probe.redact(example))
+            report.add(failure.title, probe.redact(example), negative)
     except AssertionError as exc:  # a single failure raised bare
-        report.findings.setdefault(type(exc).__name__, probe.redact(str(exc)[:300]))
+        report.add(type(exc).__name__, probe.redact(str(exc)[:300]), negative)

@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from contract.results import Msg, Requirement, Status
+from contract.results import Capability, Msg, Requirement, Status, Support, Verdict
 
-__all__ = ["LANGS", "requirement_title", "status_word", "text", "title", "ui", "why"]
+__all__ = [
+    "LANGS",
+    "capability_name",
+    "requirement_title",
+    "status_word",
+    "support_note",
+    "support_word",
+    "text",
+    "title",
+    "ui",
+    "verdict_text",
+    "why",
+]
 
 LANGS = ("en", "ru")
 
@@ -34,19 +46,104 @@ REQUIREMENTS: dict[Requirement, tuple[str, str]] = {
         "Site leads, schedule and click to call",
         "Заявки с сайта, расписание и звонок по клику",
     ),
+    Requirement.STABILITY: ("Stability", "Стабильность"),
+}
+
+CAPABILITIES: dict[Capability, tuple[str, str]] = {
+    Capability.REPORTS: ("Call-history reports", "Отчёты по истории звонков"),
+    Capability.CALLER_CARD: ("Caller card during a call", "Карточка звонящего во время звонка"),
+    Capability.RECORDINGS: ("Listening to recordings", "Прослушивание записей разговоров"),
+    Capability.TRACKING: (
+        "Dynamic call tracking (UTM tags)",
+        "Динамический коллтрекинг (UTM-метки)",
+    ),
+    Capability.CLICK_TO_CALL: (
+        "Click to call (provider callback)",
+        "Звонок по клику (обратный звонок провайдера)",
+    ),
+}
+
+SUPPORT: dict[Support, tuple[str, str]] = {
+    Support.YES: ("supported", "поддерживается"),
+    Support.BROKEN: ("offered but broken", "есть, но работает с ошибками"),
+    Support.NO: ("not offered", "не поддерживается"),
+    Support.UNCONFIRMED: ("not confirmed", "не подтверждено"),
+}
+
+SUPPORT_NOTES: dict[tuple[Capability, Support], tuple[str, str]] = {
+    (Capability.CALLER_CARD, Support.NO): (
+        "The provider gives no current calls: the clinic sees calls only after they end.",
+        "Провайдер не отдаёт текущие звонки: клиника видит звонки только после их завершения.",
+    ),
+    (Capability.CALLER_CARD, Support.UNCONFIRMED): (
+        "No call was in progress while we watched; run again at a busy hour.",
+        "Пока мы наблюдали, не было ни одного идущего звонка; повторите в часы звонков.",
+    ),
+    (Capability.RECORDINGS, Support.NO): (
+        "Calls come without recording links: the clinic cannot listen to them.",
+        "Звонки приходят без ссылок на записи: клиника не сможет их прослушать.",
+    ),
+    (Capability.RECORDINGS, Support.UNCONFIRMED): (
+        "No conversation in the period to look for a recording.",
+        "В периоде нет разговоров, у которых могла бы быть запись.",
+    ),
+    (Capability.TRACKING, Support.NO): (
+        "No call carries UTM tags: the advertising report cannot tell which ad brought a call (or the clinic had no ad calls in this period).",
+        "Ни у одного звонка нет UTM-меток: отчёт по рекламе не узнает, какая реклама привела звонок (или в этом периоде не было звонков с рекламы).",
+    ),
+    (Capability.CLICK_TO_CALL, Support.NO): (
+        "No provider callback: the clinic's software uses callto: links (a softphone dials).",
+        "Обратного звонка нет: программа клиники использует ссылки callto: (звонит софтфон).",
+    ),
+    (Capability.CLICK_TO_CALL, Support.UNCONFIRMED): (
+        "Not checked (it rings real phones): run with --allow-calls. callto: links work anyway.",
+        "Не проверялось (звонит на реальные телефоны): запустите с --allow-calls. Ссылки callto: работают в любом случае.",
+    ),
+}
+
+VERDICTS: dict[Verdict, tuple[str, str]] = {
+    Verdict.PASSED: (
+        "Passed: the provider meets the contract; every feature of the clinic's software works with it.",
+        "Пройдено: провайдер соответствует требованиям; все функции программы клиники с ним работают.",
+    ),
+    Verdict.PARTIAL: (
+        "Passed for what it offers: {works} work; {missing} do not (the provider does not offer them).",
+        "Пройдено в том, что провайдер предлагает: {works} — работает; {missing} — нет (провайдер этого не предлагает).",
+    ),
+    Verdict.FAILED: (
+        "Not passed: {n} problem(s) would lose, repeat or corrupt calls or break a feature. See what to ask your provider to fix.",
+        "Не пройдено: проблем, из-за которых звонки теряются, повторяются, искажаются или ломается функция: {n}. Смотрите, что попросить исправить провайдера.",
+    ),
 }
 
 STATUS: dict[Status, tuple[str, str]] = {
-    Status.PASS: ("PASS", "ГОТОВО"),
+    Status.PASS: ("PASSED", "ПРОЙДЕНО"),
     Status.FAIL: ("FAIL", "ОШИБКА"),
     Status.WARNING: ("WARNING", "ВНИМАНИЕ"),
     Status.SKIPPED: ("NOT CHECKED", "НЕ ПРОВЕРЯЛОСЬ"),
+    Status.ABSENT: ("NOT OFFERED", "НЕ ПОДДЕРЖИВАЕТСЯ"),
 }
 
 UI: dict[str, tuple[str, str]] = {
     "heading": ("Clinic provider API check", "Проверка API телефонии для клиники"),
     "target": ("Provider", "Провайдер"),
     "period": ("Period", "Период"),
+    "period_value": ("{start} — {end} (UTC{tz})", "{start} — {end} (UTC{tz})"),
+    "started": ("Started", "Начало проверки"),
+    "capabilities": ("What the clinic can use", "Что клиника сможет использовать"),
+    "feature": ("Feature", "Функция"),
+    "support": ("Support", "Поддержка"),
+    "note": ("Note", "Пояснение"),
+    "ask": ("What to ask your provider to fix", "Что попросить исправить провайдера"),
+    "ask_none": ("Nothing: no check found a defect.", "Ничего: проверки не нашли дефектов."),
+    "ask_item": ("{title} ({check}): {summary}", "{title} ({check}): {summary}"),
+    "ask_warning": ("worth fixing, not blocking", "стоит исправить, не мешает работе"),
+    "readings": (
+        "How this provider reads the open points (findings, not failures)",
+        "Как провайдер понимает открытые вопросы описания (наблюдения, не ошибки)",
+    ),
+    "details": ("Details of every check", "Подробности по каждой проверке"),
+    "evidence": ("Evidence", "Доказательства"),
     "duration": (
         "Took {seconds} s, {requests} requests",
         "Заняло {seconds} с, запросов: {requests}",
@@ -61,7 +158,7 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "check": ("Check", "Проверка"),
     "status": ("Result", "Результат"),
-    "details": ("What we found", "Что обнаружено"),
+    "found": ("What we found", "Что обнаружено"),
     "optional": ("optional", "необязательно"),
     "conformance": (
         "Answers match the published spec: {operation}",
@@ -95,8 +192,16 @@ TITLES: dict[str, tuple[str, str]] = {
         "Каждое время указано с часовым поясом",
     ),
     "offset_is_accepted_in_both_spellings": (
-        "Paging works with both spellings, offset and offSet",
-        "Постраничная выдача работает с обоими написаниями: offset и offSet",
+        "Which spelling of the page offset is read: offset or offSet",
+        "Какое написание смещения страницы читается: offset или offSet",
+    ),
+    "call_fields_readings": (
+        "How the fields the description leaves open are filled",
+        "Как заполняются поля, которые описание оставляет открытыми",
+    ),
+    "provider_is_stable": (
+        "The provider answers without server errors, timeouts or dropped connections",
+        "Провайдер отвечает без ошибок сервера, таймаутов и обрывов соединения",
     ),
     "ongoing_calls_appear_while_live_and_disappear_after": (
         "Calls in progress are listed while they last and disappear when they end",
@@ -154,8 +259,16 @@ WHY: dict[str, tuple[str, str]] = {
         "Без часового пояса звонок может сместиться на несколько часов и попасть не в тот день.",
     ),
     "offset_is_accepted_in_both_spellings": (
-        "Some clinic software sends offSet; accepting both avoids reading the first page forever.",
-        "Некоторые программы отправляют offSet; если принимать оба написания, не будет бесконечного чтения первой страницы.",
+        "The description allows either; the clinic's software must send the spelling the provider reads.",
+        "Описание допускает оба варианта; программа клиники должна отправлять то написание, которое читает провайдер.",
+    ),
+    "call_fields_readings": (
+        "Any of these readings works; they are listed so the clinic's software can be set up to match.",
+        "Любой из этих вариантов работает; они перечислены, чтобы программу клиники можно было настроить под них.",
+    ),
+    "provider_is_stable": (
+        "Failed requests are retried; many of them slow the clinic's software down and can delay reports.",
+        "Неудачные запросы повторяются; если их много, программа клиники работает медленнее, а отчёты могут задерживаться.",
     ),
     "ongoing_calls_appear_while_live_and_disappear_after": (
         "The front desk sees who is calling right now from this list.",
@@ -250,10 +363,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Some times have no time zone offset.",
         "У некоторых значений времени нет часового пояса.",
     ),
-    "sum.offset_spelling_ok": ("offSet works like offset.", "offSet работает так же, как offset."),
-    "sum.offset_spelling_bad": (
-        "offSet is ignored or refused.",
-        "offSet игнорируется или отклоняется.",
+    "sum.offset_spelling_both": (
+        "Both offset and offSet page the same way.",
+        "offset и offSet работают одинаково.",
+    ),
+    "sum.offset_spelling_offset": (
+        "The provider reads offset (offSet is ignored).",
+        "Провайдер читает offset (offSet игнорируется).",
+    ),
+    "sum.offset_spelling_offSet": (
+        "The provider reads only offSet (offset is ignored); the verifier paged with offSet.",
+        "Провайдер читает только offSet (offset игнорируется); проверка листала страницы через offSet.",
+    ),
+    "sum.offset_spelling_none": (
+        "Neither offset nor offSet moves to the next page: paging does not work.",
+        "Ни offset, ни offSet не переключают страницу: постраничная выдача не работает.",
     ),
     "sum.live_ok": (
         "Watched for {seconds} s ({polls} polls): {seen} calls appeared, {gone} disappeared when they ended.",
@@ -272,9 +396,181 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Внимание: видели звонков: {seen}, но ни один не завершился за {seconds} с, исчезновение не проверено.",
     ),
     "sum.no_recordings": (
-        "None of {n} calls has a recording link ({talked} had a conversation).",
-        "Ни у одного из {n} звонков нет ссылки на запись (с разговором: {talked}).",
+        "The provider gives no recordings: none of {n} calls has a recording link ({talked} had a conversation).",
+        "Провайдер не даёт записей: ни у одного из {n} звонков нет ссылки на запись (с разговором: {talked}).",
     ),
+    "sum.no_talks": (
+        "None of {n} calls had a conversation, so no recording could be looked for.",
+        "Ни в одном из {n} звонков не было разговора, записи искать не у чего.",
+    ),
+    "sum.history_absent": (
+        "GetFinishedCalls is not offered (HTTP {status}): without call history nothing works.",
+        "GetFinishedCalls не поддерживается (HTTP {status}): без истории звонков ничего не работает.",
+    ),
+    "sum.live_absent": (
+        "The provider gives no current calls (GetOngoingCalls answers HTTP {status}).",
+        "Провайдер не отдаёт текущие звонки (GetOngoingCalls отвечает HTTP {status}).",
+    ),
+    "sum.tickets_absent": (
+        "The provider gives no site leads (GetTickets answers HTTP {status}); that is allowed.",
+        "Провайдер не отдаёт заявки с сайта (GetTickets отвечает HTTP {status}); это допустимо.",
+    ),
+    "sum.operation_absent": (
+        "{operation} is not offered (HTTP {status}): nothing to compare with the spec.",
+        "{operation} не поддерживается (HTTP {status}): сравнивать со спецификацией нечего.",
+    ),
+    "sum.nothing_to_read": (
+        "No endpoint to read was offered, so keys could not be checked.",
+        "Нет ни одного метода для чтения, ключ проверить нельзя.",
+    ),
+    "sum.keys_odd_status": (
+        "No data leaks without the key, but the refusal is not 401/403, so the clinic's software cannot tell a key problem.",
+        "Без ключа данные не отдаются, но отказ не 401/403, и программа клиники не сможет понять, что дело в ключе.",
+    ),
+    "sum.not_judged_unstable": (
+        "Not judged: the provider failed {n} request(s) during this check even after retries (see Stability).",
+        "Не оценивалось: провайдер не ответил на запросы ({n}) во время этой проверки даже после повторов (см. «Стабильность»).",
+    ),
+    "sum.stable": (
+        "{n} requests: no server error, timeout or dropped connection.",
+        "Запросов: {n}; ни одной ошибки сервера, таймаута или обрыва соединения.",
+    ),
+    "sum.unstable": (
+        "The provider is unstable: {failures} failed answers over {n} requests ({kinds}); {recovered} request(s) succeeded when retried, {persistent} never did.",
+        "Провайдер работает нестабильно: неудачных ответов {failures} на {n} запросов ({kinds}); после повтора удалось: {recovered}, не удалось совсем: {persistent}.",
+    ),
+    "sum.readings": (
+        "{n} calls read; what the provider chose where the description leaves a choice is listed under findings.",
+        "Прочитано звонков: {n}; выбор провайдера там, где описание оставляет выбор, перечислен в наблюдениях.",
+    ),
+    "sum.conformance_lenient": (
+        "{n} generated requests to {operation}: invalid requests are not always refused (a warning: the clinic's software never sends them).",
+        "Сгенерированных запросов к {operation}: {n}; неверные запросы не всегда отклоняются (предупреждение: программа клиники их не отправляет).",
+    ),
+    # findings: the reading of an open point the provider follows
+    "find.period_start_exclusive": (
+        "The period filters calls by their start, from inclusive and to exclusive (as the spec reads).",
+        "Период отбирает звонки по времени начала, dateTimeFrom включительно, dateTimeTo не включительно (как в спецификации).",
+    ),
+    "find.period_start_inclusive": (
+        "dateTimeTo is inclusive: a call starting exactly at 00:00:00 comes with both days; the clinic's software keeps it once (it matches calls by start time and numbers).",
+        "dateTimeTo включается: звонок, начавшийся ровно в 00:00:00, приходит в обоих днях; программа клиники сохраняет его один раз (сверяет звонки по времени начала и номерам).",
+    ),
+    "find.period_end_exclusive": (
+        "The period filters calls by their end (start + wait + talk): a call crossing midnight is loaded with the day it ended; every call still comes exactly once.",
+        "Период отбирает звонки по времени окончания (начало + ожидание + разговор): звонок через полночь загружается с днём окончания; каждый звонок по-прежнему приходит ровно один раз.",
+    ),
+    "find.period_end_inclusive": (
+        "The period filters calls by their end, with dateTimeTo inclusive: a call ending exactly at 00:00:00 comes with both days and is kept once.",
+        "Период отбирает звонки по времени окончания, dateTimeTo включается: звонок, закончившийся ровно в 00:00:00, приходит в обоих днях и сохраняется один раз.",
+    ),
+    "find.offset_both": (
+        "Paging reads both offset and offSet.",
+        "Постраничная выдача читает и offset, и offSet.",
+    ),
+    "find.offset_offset": (
+        "Paging reads offset only: software that sends offSet (as some IDENT bridges do) would read the first page again and again.",
+        "Постраничная выдача читает только offset: программа, отправляющая offSet (как некоторые мосты IDENT), будет снова и снова читать первую страницу.",
+    ),
+    "find.offset_offSet": (
+        "Paging reads offSet only: the clinic's software must send offSet.",
+        "Постраничная выдача читает только offSet: программа клиники должна отправлять offSet.",
+    ),
+    "find.auth_status": (
+        "Requests without a valid key are refused with HTTP {status}.",
+        "Запросы без верного ключа отклоняются с HTTP {status}.",
+    ),
+    "find.auth_status_split": (
+        "Without a key the answer is HTTP {missing}; with a wrong key, HTTP {wrong}.",
+        "Без ключа ответ HTTP {missing}; с неверным ключом — HTTP {wrong}.",
+    ),
+    "find.limit_refused": (
+        "A limit above 1000 is refused (HTTP {status}).",
+        "limit больше 1000 отклоняется (HTTP {status}).",
+    ),
+    "find.limit_clamped": (
+        "A limit above 1000 is clamped: {n} calls came back.",
+        "limit больше 1000 урезается: пришло звонков: {n}.",
+    ),
+    "find.limit_accepted": (
+        "A limit above 1000 is accepted ({n} calls came back, all there were).",
+        "limit больше 1000 принимается (пришло звонков: {n}, все, что были).",
+    ),
+    "find.limit_larger": (
+        "Pages larger than 1000 are allowed ({n} calls came back for limit 1001).",
+        "Разрешены страницы больше 1000 (на limit 1001 пришло звонков: {n}).",
+    ),
+    "find.times_offset": (
+        "Times are given with the offset {offsets}.",
+        "Время указывается со смещением {offsets}.",
+    ),
+    "find.missed_talk": (
+        "TalkInSeconds of a call without a conversation: {values}.",
+        "TalkInSeconds у звонка без разговора: {values}.",
+    ),
+    "find.phone_format": (
+        "Phone numbers look like {formats}.",
+        "Номера телефонов выглядят так: {formats}.",
+    ),
+    "find.line_description": (
+        "LineDescription is filled in {n} of {total} calls.",
+        "LineDescription заполнено у {n} из {total} звонков.",
+    ),
+    "find.call_ids": (
+        "Calls carry an Id ({n} calls): the clinic's software matches calls by it.",
+        "У звонков есть Id (звонков: {n}): программа клиники сверяет звонки по нему.",
+    ),
+    "find.no_call_ids": (
+        "Calls carry no Id: the clinic's software matches them by start time, numbers and direction.",
+        "У звонков нет Id: программа клиники сверяет их по времени начала, номерам и направлению.",
+    ),
+    "find.default_limit": (
+        "Without limit, one page holds {n} of the period's {total} calls.",
+        "Без limit на странице {n} из {total} звонков периода.",
+    ),
+    # cases of deliberately wrong requests
+    "ev.case_missing_key": ("missing key", "без ключа"),
+    "ev.case_wrong_key": ("wrong key", "неверный ключ"),
+    "ev.case_from_missing": ("dateTimeFrom missing", "нет dateTimeFrom"),
+    "ev.case_from_no_offset": ("dateTimeFrom without offset", "dateTimeFrom без часового пояса"),
+    "ev.case_from_not_a_date": ("dateTimeFrom not a date", "dateTimeFrom — не дата"),
+    "ev.case_limit_zero": ("limit = 0", "limit = 0"),
+    "ev.case_limit_negative": ("limit = -1", "limit = -1"),
+    "ev.case_limit_not_a_number": ("limit not a number", "limit — не число"),
+    "ev.case_offset_negative": ("offset = -1", "offset = -1"),
+    # Schemathesis failure titles
+    "conf.Server error": ("Server error", "Ошибка сервера"),
+    "conf.Undocumented status code": (
+        "Undocumented status code",
+        "Код ответа не описан в спецификации",
+    ),
+    "conf.Undocumented Content-Type": (
+        "Undocumented Content-Type",
+        "Тип содержимого не описан в спецификации",
+    ),
+    "conf.Missing Content-Type header": (
+        "Missing Content-Type header",
+        "Нет заголовка Content-Type",
+    ),
+    "conf.Response violates schema": ("Response violates schema", "Ответ не соответствует схеме"),
+    "conf.Schema-violating request accepted": (
+        "Schema-violating request accepted",
+        "Принят запрос, нарушающий схему",
+    ),
+    "conf.Schema-valid request rejected": (
+        "Schema-valid request rejected",
+        "Отклонён верный запрос",
+    ),
+    "conf.Missing required header accepted": (
+        "Missing required header accepted",
+        "Принят запрос без обязательного заголовка",
+    ),
+    "conf.Missing required response headers": (
+        "Missing required response headers",
+        "В ответе нет обязательных заголовков",
+    ),
+    "conf.JSON deserialization error": ("The body is not valid JSON", "Тело ответа — не JSON"),
+    "conf.no answer": ("No answer", "Нет ответа"),
     "sum.links_ok": (
         "{n} recording links opened without a key and returned audio.",
         "Ссылок на записи открыто без ключа: {n}, все отдают звук.",
@@ -505,13 +801,17 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def text(msg: Msg, lang: str = "en") -> str:
+    """A message in `lang`; parameters that are messages themselves are translated too."""
     pair = MESSAGES.get(msg.key)
     if pair is None:
+        if msg.key.startswith("conf."):  # a Schemathesis title we hold no translation of
+            return msg.key[5:]
         return f"{msg.key} {msg.params}"
+    params = {k: text(v, lang) if isinstance(v, Msg) else v for k, v in msg.params.items()}
     try:
-        return _pick(pair, lang).format(**msg.params)
+        return _pick(pair, lang).format(**params)
     except (KeyError, IndexError):
-        return f"{_pick(pair, lang)} {msg.params}"
+        return f"{_pick(pair, lang)} {params}"
 
 
 def title(check_id: str, lang: str = "en", **params: Any) -> str:
@@ -536,3 +836,20 @@ def requirement_title(requirement: Requirement, lang: str = "en") -> str:
 
 def status_word(status: Status, lang: str = "en") -> str:
     return _pick(STATUS[status], lang)
+
+
+def capability_name(capability: Capability, lang: str = "en") -> str:
+    return _pick(CAPABILITIES[capability], lang)
+
+
+def support_word(support: Support, lang: str = "en") -> str:
+    return _pick(SUPPORT[support], lang)
+
+
+def support_note(capability: Capability, support: Support, lang: str = "en") -> str:
+    pair = SUPPORT_NOTES.get((capability, support))
+    return _pick(pair, lang) if pair else ""
+
+
+def verdict_text(verdict: Verdict, lang: str = "en", **params: Any) -> str:
+    return _pick(VERDICTS[verdict], lang).format(**params)

@@ -3,6 +3,12 @@
 Everything the verifier sends goes through `Probe`, so the rate limit and
 the request count hold for every check. The key is never written into
 evidence (`redact`).
+
+Instability is kept apart from every rule: a 5xx answer (other than 501,
+which says a method is not offered), a timeout or a reset is retried (at
+most `UNSTABLE_TRIES` times, within the rate limit) and recorded in
+`Probe.instability`; a check sees only the answer after the retries, and
+`contract.verify` reports the instability as its own finding.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +28,9 @@ KEY_HEADER = "IDENT-Integration-Key"
 MAX_LIMIT = 1000  # the spec's maximum page size
 GIVE_UP_AFTER = 3  # consecutive requests without an answer: stop sending, report the rest
 MAX_RETRY_AFTER = 10.0  # longest wait honoured for a 429's Retry-After, seconds
+UNSTABLE_TRIES = 6  # tries of one request while the provider answers 5xx, times out or resets
+UNSTABLE_PAUSE = 0.05  # seconds before retrying an unstable answer (plus the rate limit)
+NOT_OFFERED = (404, 405, 501)  # a method the provider does not implement
 
 
 class RateLimiter:
@@ -66,6 +75,42 @@ class Exchange:
     def ok_list(self) -> bool:
         return 200 <= self.status < 300 and isinstance(self.body, list)
 
+    @property
+    def unstable(self) -> bool:
+        """No answer, or a server error (501 "not implemented" is an answer)."""
+        return unstable_status(self.status)
+
+
+def unstable_status(status: int) -> bool:
+    return status == 0 or (status >= 500 and status != 501)
+
+
+@dataclass(slots=True)
+class Instability:
+    """Answers that were server errors, timeouts or resets: counted, kept as evidence."""
+
+    transient: int = 0  # failed, then answered on a retry
+    persistent: int = 0  # still failing after every retry
+    by_kind: dict[str, int] = field(default_factory=dict)  # "HTTP 503", "timeout", "reset"
+    examples: list[str] = field(default_factory=list)
+
+    def note(self, kind: str, example: str) -> None:
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if len(self.examples) < 5:
+            self.examples.append(example)
+
+    @property
+    def failures(self) -> int:
+        return sum(self.by_kind.values())
+
+
+def failure_kind(status: int, error: BaseException | None) -> str:
+    if error is None:
+        return f"HTTP {status}"
+    if isinstance(error, httpx.TimeoutException):
+        return "timeout"
+    return "reset"
+
 
 def _retry_after(value: str | None) -> float:
     try:
@@ -103,6 +148,8 @@ class Probe:
         self.client = client or httpx.Client(timeout=timeout, follow_redirects=False)
         self.requests = 0
         self.unanswered = 0  # consecutive requests that got no answer at all
+        self.instability = Instability()
+        self.offset_name = "offset"  # the spelling the provider pages with (see verify)
 
     @property
     def gone(self) -> bool:
@@ -130,24 +177,56 @@ class Probe:
         params: dict[str, Any] | None = None,
         key: str | bool | None = True,
         json: Any = None,
+        invalid: bool = False,
     ) -> Exchange:
-        """Call an endpoint; `key=True` sends the real key, a string sends that, None none."""
+        """Call an endpoint; `key=True` sends the real key, a string sends that, None none.
+
+        Unstable answers are retried; `invalid` marks a deliberately wrong request,
+        whose persistent server error is the calling check's finding, not instability.
+        """
         headers = {}
         if key is True:
             headers[KEY_HEADER] = self.key
         elif isinstance(key, str):
             headers[KEY_HEADER] = key
         url = f"{self.base_url}/{endpoint}"
-        for _ in range(3):
+        failed = 0
+        answer = self._not_sent(method, url)
+        for _ in range(UNSTABLE_TRIES):
             if self.gone:
-                return Exchange(
-                    method,
-                    url,
-                    0,
-                    None,
-                    "not sent: the provider stopped answering",
-                    httpx.Headers(),
-                )
+                break
+            answer = self._send_once(method, url, params, headers, json)
+            if not answer.unstable:
+                break
+            failed += 1
+            time.sleep(UNSTABLE_PAUSE)
+        self.settle(failed, answer.unstable, invalid)
+        return answer
+
+    def settle(self, failed: int, still_failing: bool, invalid: bool = False) -> None:
+        """Count one request's unstable answers once its retries are over."""
+        if not failed:
+            return
+        if not still_failing:
+            self.instability.transient += 1
+        elif not invalid:
+            self.instability.persistent += 1
+
+    def _not_sent(self, method: str, url: str) -> Exchange:
+        return Exchange(
+            method, url, 0, None, "not sent: the provider stopped answering", httpx.Headers()
+        )
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        headers: dict[str, str],
+        json: Any,
+    ) -> Exchange:
+        """One request, waiting out 429s as the spec asks; an unstable answer is noted."""
+        for _ in range(3):
             self.count()
             try:
                 response = self.client.request(
@@ -155,12 +234,17 @@ class Probe:
                 )
             except httpx.HTTPError as exc:
                 self.answered(False)
-                return Exchange(method, url, 0, None, f"no answer: {exc!r}", httpx.Headers())
+                found = Exchange(method, url, 0, None, f"no answer: {exc!r}", httpx.Headers())
+                self.instability.note(failure_kind(0, exc), self.redact(found.describe()))
+                return found
             self.answered(True)
             if response.status_code != 429:
                 break
             time.sleep(_retry_after(response.headers.get("Retry-After")))  # as the spec asks
-        return self._exchange(method, response)
+        found = self._exchange(method, response)
+        if found.unstable:
+            self.instability.note(failure_kind(found.status, None), found.describe())
+        return found
 
     def _exchange(self, method: str, response: httpx.Response) -> Exchange:
         try:
@@ -187,13 +271,13 @@ class Probe:
         end: datetime,
         limit: int,
         offset: int,
-        offset_name: str = "offset",
+        offset_name: str | None = None,
     ) -> Exchange:
         params = {
             "dateTimeFrom": start.isoformat(),
             "dateTimeTo": end.isoformat(),
             "limit": limit,
-            offset_name: offset,
+            offset_name or self.offset_name: offset,
         }
         return self.get(endpoint, params)
 
@@ -215,12 +299,29 @@ class Probe:
             offset += limit
 
     def open_link(self, url: str, *, max_bytes: int = 4096) -> tuple[int, str, bytes, str]:
-        """GET a link with no key at all (as a browser would): status, type, first bytes, url."""
+        """GET a link with no key at all (as a browser would): status, type, first bytes, url.
+
+        Unstable answers are retried and counted like any other request's.
+        """
+        failed = 0
+        found: tuple[int, str, bytes, str] = (0, "", b"", url)
+        for _ in range(UNSTABLE_TRIES):
+            if self.gone:
+                break
+            found = self._open_once(url, max_bytes)
+            if not unstable_status(found[0]):
+                break
+            failed += 1
+            time.sleep(UNSTABLE_PAUSE)
+        self.settle(failed, unstable_status(found[0]))
+        return found
+
+    def _open_once(self, url: str, max_bytes: int) -> tuple[int, str, bytes, str]:
         self.count()
         headers = {"Range": f"bytes=0-{max_bytes - 1}"}
         try:
             with httpx.stream(
-                "GET", url, headers=headers, timeout=15.0, follow_redirects=True
+                "GET", url, headers=headers, timeout=self.client.timeout, follow_redirects=True
             ) as response:
                 head = b""
                 for chunk in response.iter_bytes():
@@ -228,6 +329,12 @@ class Probe:
                     if len(head) >= max_bytes:
                         break
                 ctype = response.headers.get("content-type", "")
-                return response.status_code, ctype, head[:max_bytes], str(response.url)
+                found = response.status_code, ctype, head[:max_bytes], str(response.url)
         except httpx.HTTPError as exc:
+            self.answered(False)
+            self.instability.note(failure_kind(0, exc), f"GET {url}: {exc!r}")
             return 0, "", b"", f"{url} ({exc!r})"
+        self.answered(True)
+        if unstable_status(found[0]):
+            self.instability.note(failure_kind(found[0], None), f"GET {url} -> {found[0]}")
+        return found

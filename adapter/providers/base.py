@@ -10,6 +10,14 @@ optional method, and an optional method a client lacks raises
     UTM            CallRecord.utm_* and referrer are filled
     CALLBACK       callback(...): the PBX rings the employee first, then the contact
 
+A partial provider (most virtual PBXs give only finished calls) is read
+from its own answers: when the provider says a method does not exist (UIS
+-32601, a clinic API's 404/405/501, Mango's 404/4001), the client drops that
+capability (`lost`) and raises `CapabilityError` saying why, so callers
+degrade (the live window explains, the dialer gives a `callto:` link)
+instead of crashing. Recordings and UTM tags that never come are noticed
+from the data (`adapter.reports.unavailable`).
+
 Clients take an injected `httpx.AsyncClient` (timeouts are set on each
 request from `RetryPolicy.timeout`), retry transient failures with tenacity,
 and split long periods into their provider's maximum window.
@@ -28,6 +36,7 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
+from adapter.errors import CapabilityError
 from adapter.model import CallRecord, LiveCall
 
 __all__ = [
@@ -37,6 +46,7 @@ __all__ = [
     "Capability",
     "Provider",
     "RetryPolicy",
+    "lost",
     "split_period",
 ]
 
@@ -144,3 +154,9 @@ def split_period(
             stop = min(stop, add_months(cursor, max_months))
         yield cursor, stop
         cursor = stop
+
+
+def lost(provider: Provider, capability: Capability, why: str) -> CapabilityError:
+    """The provider answered that it lacks `capability`: drop it from the client, say why."""
+    provider.capabilities = provider.capabilities - {capability}
+    return CapabilityError(why)

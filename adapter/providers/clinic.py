@@ -3,7 +3,9 @@
 - Auth: header `IDENT-Integration-Key` on every request; 401/403 -> `AuthError`.
 - History: `GET GetFinishedCalls?dateTimeFrom&dateTimeTo&limit&offset`, periods in
   UTC with offset; `dateTimeTo` is exclusive. Pages of `page_size` until a short
-  page (the contract's end-of-data rule). Long periods are split into windows
+  page (the contract's end-of-data rule). Either reading of the open points works:
+  a call at exactly `dateTimeTo` is kept by the window it starts in, and a call a
+  provider files by its end is kept by the window it ended in. Long periods are split into windows
   of `max_window` so one failure never costs a month of paging.
 - Current calls: `GET GetOngoingCalls`; wait and talk counted up to now by the
   provider, so `TalkInSeconds` null means still ringing.
@@ -38,6 +40,7 @@ from adapter.providers.base import (
     CallbackResult,
     Capability,
     RetryPolicy,
+    lost,
     split_period,
 )
 
@@ -46,6 +49,7 @@ __all__ = ["ClinicCall", "ClinicClient"]
 NAME = "clinic"
 KEY_HEADER = "IDENT-Integration-Key"
 MAX_PAGE = 1000  # the contract's largest `limit`
+NOT_OFFERED = (404, 405, 501)  # an endpoint this provider does not implement
 
 
 class ClinicCall(BaseModel):
@@ -178,7 +182,7 @@ class ClinicClient:
                 yield [
                     r
                     for r in (_record(c, account.key) for c in page)
-                    if w_start <= r.started_at < w_end
+                    if _in_window(r, w_start, w_end)
                 ]
                 offset += len(page)
                 if len(page) < self.page_size:
@@ -189,11 +193,19 @@ class ClinicClient:
             "dateTimeFrom": start.astimezone(UTC).isoformat(),
             "dateTimeTo": end.astimezone(UTC).isoformat(),
             "limit": self.page_size,
+            # both spellings (an open point): a provider reading either one pages right
             "offset": offset,
+            "offSet": offset,
         }
 
     async def current_calls(self) -> list[LiveCall]:
-        return [_live(c) for c in await self._calls("GetOngoingCalls")]
+        try:
+            return [_live(c) for c in await self._calls("GetOngoingCalls")]
+        except ProtocolError as exc:
+            if exc.code not in NOT_OFFERED:
+                raise
+            why = f"the clinic provider gives no current calls (GetOngoingCalls: HTTP {exc.code})"
+            raise lost(self, Capability.CURRENT_CALLS, why) from exc
 
     async def callback(self, request: CallbackRequest) -> CallbackResult:
         if Capability.CALLBACK not in self.capabilities:
@@ -208,14 +220,24 @@ class ClinicClient:
             if exc.code != 501:
                 raise
             raise CapabilityError("the clinic provider does not offer callback (501)") from exc
-        if response.status_code == 405:
-            raise CapabilityError("the clinic provider does not offer callback (405)")
+        if response.status_code in (404, 405):
+            why = f"the clinic provider does not offer callback ({response.status_code})"
+            raise lost(self, Capability.CALLBACK, why)
         _refuse_errors(response, "StartCallback")
         data = _json_object(response)
         return CallbackResult(NAME, str(data.get("Id") or data.get("DateAndTime") or ""))
 
     async def aclose(self) -> None:
         """Nothing to release: the http client is injected and owned by the caller."""
+
+
+def _in_window(record: CallRecord, start: datetime, end: datetime) -> bool:
+    """Started in [start, end); or, from a provider that filters periods by a call's end
+    (an open point of the contract), started just before `start` and ended in the window."""
+    if record.started_at >= end:  # `dateTimeTo` inclusive: the next window has it
+        return False
+    ended = record.finished_at
+    return record.started_at >= start or (ended is not None and start <= ended < end)
 
 
 def _refuse_errors(response: httpx.Response, endpoint: str) -> None:

@@ -51,6 +51,7 @@ from adapter.providers.base import (
     CallbackResult,
     Capability,
     RetryPolicy,
+    lost,
     split_period,
 )
 from adapter.providers.mango_signing import recording_link_sign, sign
@@ -268,7 +269,13 @@ class MangoClient:
         line = request.virtual_number or self.settings.line_number
         if line:
             payload["line_number"] = line.lstrip("+")
-        await self.request("commands/callback", payload)
+        try:
+            await self.request("commands/callback", payload)
+        except ProtocolError as exc:
+            if exc.code not in (404, 4001):  # an unknown method: not on this account
+                raise
+            why = f"the Mango account does not offer callback ({exc})"
+            raise lost(self, Capability.CALLBACK, why) from exc
         return CallbackResult(provider=NAME, request_id=command_id)
 
     async def aclose(self) -> None:

@@ -45,6 +45,7 @@ from adapter.providers.base import (
     CallbackResult,
     Capability,
     RetryPolicy,
+    lost,
     split_period,
 )
 
@@ -271,6 +272,18 @@ class UisClient:
             self._account = _account_info(result)
         return self._account
 
+    async def main_number(self) -> str | None:
+        """The account's main number: its first virtual number (`get.virtual_numbers`)."""
+        result = await self.rpc(
+            self.settings.data_api_url,
+            "get.virtual_numbers",
+            {"fields": ["virtual_phone_number"], "limit": 1},
+        )
+        rows = result.get("data")
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+            return to_e164(rows[0].get("virtual_phone_number"))
+        return None
+
     async def history(self, start: datetime, end: datetime) -> AsyncIterator[list[CallRecord]]:
         account = await self.account()
         windows = split_period(
@@ -336,7 +349,10 @@ class UisClient:
     async def current_calls(self) -> list[LiveCall]:
         url = self._call_api("current calls")
         account = await self.account()
-        result = await self.rpc(url, "list.calls", {})
+        try:
+            result = await self.rpc(url, "list.calls", {})
+        except CapabilityError as exc:  # method_not_found: the account has no live calls
+            raise lost(self, Capability.CURRENT_CALLS, str(exc)) from exc
         try:
             calls = _LIVE.validate_python(result.get("data") or [])
         except ValidationError as exc:
@@ -364,7 +380,10 @@ class UisClient:
         }
         if request.external_id:
             params["external_id"] = request.external_id
-        result = await self.rpc(url, "start.employee_call", params)
+        try:
+            result = await self.rpc(url, "start.employee_call", params)
+        except CapabilityError as exc:  # method_not_found: the account has no callback
+            raise lost(self, Capability.CALLBACK, str(exc)) from exc
         data = result.get("data")
         if not isinstance(data, dict) or "call_session_id" not in data:
             raise ProtocolError("uis start.employee_call: no call_session_id", provider=NAME)
@@ -420,6 +439,8 @@ def _error(error: Any, method: str) -> Exception:
         return RateLimitedError(text, provider=NAME, code=mnemonic, retry_after=_limit_reset(data))
     if code == -32603:
         return UnavailableError(text, provider=NAME, code=mnemonic)
+    if code == -32601:  # method_not_found: this account's API does not offer the method
+        return CapabilityError(f"{text} (the provider does not offer {method})")
     return ProtocolError(text, provider=NAME, code=mnemonic or code)
 
 

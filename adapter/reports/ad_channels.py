@@ -16,6 +16,8 @@ One row per (channel, source, medium, campaign), by the channel rules in
     roi_pct          (revenue - spend) / spend * 100   (1 decimal; null without spend)
 
 Configured channels without calls still get a row (their spend shows).
+With a provider that gives no UTM tags, a note says so and `options`
+lists the UTM columns as `unavailable_columns`.
 Rows are sorted by calls (descending), then channel, source, medium,
 campaign. Totals sum the rows, except `unique_callers` (distinct over all
 calls) and the ratios (computed from the totals).
@@ -33,6 +35,7 @@ import orjson
 from adapter.reports.attribution import Attributed, attribute_bookings, channel_sql
 from adapter.reports.base import CallWindow, Part, Period, Report, ReportContext, open_window
 from adapter.reports.rollup import booking_upto, read_rollup, unrolled
+from adapter.reports.unavailable import TRACKING_COLUMNS, tracking_note
 from adapter.store.clinic import Channel
 
 __all__ = ["ad_channels"]
@@ -56,9 +59,12 @@ async def ad_channels(ctx: ReportContext, period: Period, *, booking_days: int =
         out = [_finish(key, values, spend) for key, values in rows.items()]
         out.sort(key=lambda r: (-r["calls"], *(str(r[k] or "") for k in _KEYS)))
         totals = _totals(out, len(_everyone(rows)))
-        return Report(
-            "ad-channels", period, window.sources, out, totals, {"booking_days": booking_days}
-        )
+        options: dict[str, Any] = {"booking_days": booking_days}
+        note = tracking_note(ctx.source, *_tagged(window))
+        if note is not None:
+            window.sources.notes.append(note)
+            options["unavailable_columns"] = list(TRACKING_COLUMNS)
+        return Report("ad-channels", period, window.sources, out, totals, options)
 
 
 _KEYS = ("channel", "source", "medium", "campaign")
@@ -218,6 +224,18 @@ def _ratio(num: Decimal, den: int | Decimal, places: str) -> float | None:
     if den == 0:
         return None
     return float((num / Decimal(den)).quantize(Decimal(places), ROUND_HALF_UP))
+
+
+def _tagged(window: CallWindow) -> tuple[int, int]:
+    """(incoming calls of the period, those carrying any UTM tag or a referrer)."""
+    tags = " OR ".join(f"{c} IS NOT NULL" for c in (*_UTM, "referrer"))
+    sql = window.union(
+        f"CASE WHEN {tags} THEN 1 ELSE 0 END AS tagged", cond="direction = 'in'", hi=window.hi
+    )
+    ((incoming, tagged),) = window.query(
+        f"SELECT COUNT(*), COALESCE(SUM(tagged), 0) FROM ({sql}) c"
+    )
+    return int(incoming), int(tagged)
 
 
 def _finish(key: Key, values: dict[str, Any], spend: dict[str, Decimal]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ filtering never applies here), oldest first. A row:
                   is one communication
 
 Totals: calls, communications (distinct `communication`), answered, missed,
-missed_called_back, missed_not_called_back.
+missed_called_back, missed_not_called_back. With a provider that gives no
+recordings, a note under the report says why no call has a player.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 import orjson
 
 from adapter.reports.base import CallWindow, Period, Report, ReportContext, open_window
+from adapter.reports.unavailable import recordings_note
 from adapter.store.clinic import ClinicStore
 
 __all__ = ["contact_history"]
@@ -66,6 +68,9 @@ async def contact_history(
         names = _patient_names(window, {c[5] for c in inside if c[5]})
         back = _called_back(inside, calls, callback_hours * 3600, int(window.now.timestamp()))
         rows = [_row(c, window, comments, staff, names, back) for c in inside]
+        note = recordings_note(ctx.source, rows)
+        if note is not None:
+            window.sources.notes.append(note)
         options = {"phone": phone, "patient": patient, "callback_hours": callback_hours}
         return Report("contact-history", period, window.sources, rows, _totals(rows), options)
 

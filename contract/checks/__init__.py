@@ -20,6 +20,7 @@ from contract.checks.extras import (
 )
 from contract.checks.history import (
     a_short_page_ends_the_data,
+    call_fields_readings,
     offset_is_accepted_in_both_spellings,
     pages_are_complete_and_stable,
     period_filter_is_honoured_at_its_edges,
@@ -67,6 +68,7 @@ CHECKS: tuple[CheckSpec, ...] = (
         False,
         offset_is_accepted_in_both_spellings,
     ),
+    CheckSpec("call_fields_readings", Requirement.HISTORY, False, call_fields_readings),
     CheckSpec(
         "ongoing_calls_appear_while_live_and_disappear_after",
         Requirement.CURRENT,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from contract.probe import MAX_LIMIT, Probe, parse_time
+from contract.probe import MAX_LIMIT, NOT_OFFERED, Probe, parse_time
 from contract.results import Msg, Outcome, Requirement, Status
 
 FINISHED, ONGOING, TICKETS = "GetFinishedCalls", "GetOngoingCalls", "GetTickets"
@@ -35,12 +35,41 @@ class Context:
     callback_employee: str | None = None
     callback_client: str | None = None
     _finished: tuple[list[dict[str, Any]], Msg | None] | None = field(default=None, repr=False)
+    _offered: dict[str, int] = field(default_factory=dict, repr=False)
+    _spellings: tuple[str, ...] | None = field(default=None, repr=False)
 
     def finished(self) -> tuple[list[dict[str, Any]], Msg | None]:
         """All finished calls of the period (largest pages), or the problem that stopped it."""
         if self._finished is None:
+            self.spellings()
             self._finished = collect(self.probe, FINISHED, self.start, self.end, MAX_LIMIT)
         return self._finished
+
+    def offered(self, endpoint: str) -> bool:
+        """Whether the provider implements a read endpoint (asked once, with the right key)."""
+        if endpoint not in self._offered:
+            params = None if endpoint == ONGOING else self.period_params(1)
+            self._offered[endpoint] = self.probe.get(endpoint, params).status
+        return self._offered[endpoint] not in NOT_OFFERED
+
+    def not_offered_status(self, endpoint: str) -> int:
+        self.offered(endpoint)
+        return self._offered[endpoint]
+
+    def period_params(self, limit: int) -> dict[str, Any]:
+        return {
+            "dateTimeFrom": self.start.isoformat(),
+            "dateTimeTo": self.end.isoformat(),
+            "limit": limit,
+        }
+
+    def spellings(self) -> tuple[str, ...]:
+        """Which spellings of the page offset the provider reads; pages use the first one."""
+        if self._spellings is None:
+            self._spellings = _working_spellings(self)
+            if self._spellings:
+                self.probe.offset_name = self._spellings[0]
+        return self._spellings
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +81,24 @@ class CheckSpec:
 
 
 # -- helpers -----------------------------------------------------------------------------
+SPELLINGS = ("offset", "offSet")
+
+
+def _working_spellings(ctx: Context) -> tuple[str, ...]:
+    """Spellings for which the second item (offset 1) differs from the first; all if unknowable."""
+    if not ctx.offered(FINISHED):
+        return SPELLINGS
+    first = ctx.probe.period_page(FINISHED, ctx.start, ctx.end, 1, 0, "offset")
+    if not first.ok_list or not first.body:
+        return SPELLINGS
+    working = []
+    for name in SPELLINGS:
+        second = ctx.probe.period_page(FINISHED, ctx.start, ctx.end, 1, 1, name)
+        if second.ok_list and second.body != first.body:
+            working.append(name)
+    return tuple(working)
+
+
 def collect(
     probe: Probe, endpoint: str, start: datetime, end: datetime, limit: int
 ) -> tuple[list[dict[str, Any]], Msg | None]:
@@ -104,6 +151,9 @@ def no_calls() -> Outcome:
 
 
 def history_or_problem(ctx: Context) -> list[dict[str, Any]] | Outcome:
+    if not ctx.offered(FINISHED):
+        status = ctx.not_offered_status(FINISHED)
+        return Outcome(Status.FAIL, Msg("sum.history_absent", {"status": status}))
     calls, problem = ctx.finished()
     if problem is not None:
         return Outcome(Status.FAIL, Msg("sum.history_unreadable"), [problem])

@@ -14,12 +14,15 @@ from contract.checks.base import (
     collect,
     verdict,
 )
-from contract.probe import MAX_LIMIT
+from contract.probe import MAX_LIMIT, NOT_OFFERED
 from contract.results import Msg, Outcome, Status
 
 
 def ticket_ids_are_unique_and_stable(ctx: Context) -> Outcome:
     """Each lead of the period has its own Id, and small pages give the same Ids again."""
+    if not ctx.offered(TICKETS):
+        status = ctx.not_offered_status(TICKETS)
+        return Outcome(Status.ABSENT, Msg("sum.tickets_absent", {"status": status}))
     tickets, problem = collect(ctx.probe, TICKETS, ctx.start, ctx.end, MAX_LIMIT)
     if problem is not None:
         return Outcome(Status.FAIL, Msg("sum.tickets_unreadable"), [problem])
@@ -78,8 +81,8 @@ def callback_places_a_call_listed_as_current(ctx: Context) -> Outcome:
         return Outcome(Status.SKIPPED, Msg("sum.needs_allow_calls"))
     body = {"EmployeePhone": ctx.callback_employee, "ClientPhone": ctx.callback_client}
     answer = ctx.probe.send("POST", "StartCallback", json=body)
-    if answer.status in (404, 405, 501) and not isinstance(answer.body, dict):
-        return Outcome(Status.SKIPPED, Msg("sum.callback_not_offered", {"status": answer.status}))
+    if answer.status in NOT_OFFERED and "EmployeePhone" not in answer.text:
+        return Outcome(Status.ABSENT, Msg("sum.callback_not_offered", {"status": answer.status}))
     if answer.status != 202:
         return Outcome(Status.FAIL, Msg("sum.callback_bad"), [Msg.raw(answer.describe())])
     deadline = time.monotonic() + max(ctx.observe_seconds, 5.0)

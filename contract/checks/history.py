@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +18,7 @@ from contract.checks.base import (
     call_identity,
     collect,
     dump,
+    end_instant,
     history_or_problem,
     instant,
     no_calls,
@@ -26,64 +30,135 @@ from contract.probe import MAX_LIMIT
 from contract.results import Msg, Outcome, Status
 
 
-def _outside(items: list[dict[str, Any]], start: datetime, end: datetime) -> list[Msg]:
-    lo, hi = start.timestamp(), end.timestamp()
-    return [
-        Msg(
-            "ev.outside_period",
-            {"call": short(c), "start": start.isoformat(), "end": end.isoformat()},
-        )
-        for c in items
-        if (t := instant(c)) is not None and not lo <= t < hi
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading of the period filter: which instant is filtered, and whether `to` counts."""
+
+    by: str  # "start" or "end" of the call
+    to_inclusive: bool
+
+    def holds(self, call: dict[str, Any], lo: float, hi: float) -> bool | None:
+        """Whether this reading returns `call` for [lo, hi) (None: the call's end is unknown)."""
+        t = instant(call) if self.by == "start" else end_instant(call)
+        if t is None:
+            return None
+        return lo <= t < hi or (self.to_inclusive and t == hi)
+
+    @property
+    def key(self) -> str:
+        return f"{self.by}_{'inclusive' if self.to_inclusive else 'exclusive'}"
+
+
+# the contract's reading first: it wins whenever the observations cannot tell them apart
+READINGS = (
+    Reading("start", False),
+    Reading("start", True),
+    Reading("end", False),
+    Reading("end", True),
+)
+
+
+@dataclass(slots=True)
+class Query:
+    label: str
+    start: datetime
+    end: datetime
+    call: dict[str, Any]  # the call the query was built around
+    got: list[dict[str, Any]]
+
+
+def _edge_queries(call: dict[str, Any]) -> list[tuple[str, datetime, datetime]]:
+    """Periods that start or end exactly at the call's start and end, in two offsets."""
+    s = instant(call)
+    assert s is not None
+    at = datetime.fromtimestamp(s, UTC)
+    queries = [
+        ("from = start (UTC)", at, at + timedelta(seconds=1)),
+        ("to = start (+05:00)", (at - timedelta(hours=1)).astimezone(PLUS5), at.astimezone(PLUS5)),
+        ("from = start + 1 s", at + timedelta(seconds=1), at + timedelta(hours=1)),
     ]
+    e = end_instant(call)
+    if e is not None and e > s + 1:
+        until = datetime.fromtimestamp(e, UTC)
+        queries += [
+            (
+                "from = end (+05:00)",
+                until.astimezone(PLUS5),
+                (until + timedelta(seconds=1)).astimezone(PLUS5),
+            ),
+            ("to = end (UTC)", until - timedelta(hours=1), until),
+        ]
+    return queries
 
 
-def _edge_queries(t: float) -> list[tuple[str, datetime, datetime, bool]]:
-    """(label, from, to, must contain) around a call that started at instant t."""
-    at = datetime.fromtimestamp(t, UTC)
-    return [
-        ("from = start (UTC)", at, at + timedelta(seconds=1), True),
-        (
-            "from = start (+05:00)",
-            at.astimezone(PLUS5),
-            (at + timedelta(minutes=1)).astimezone(PLUS5),
-            True,
-        ),
-        ("to = start", at - timedelta(hours=1), at, False),
-        ("from = start + 1 s", at + timedelta(seconds=1), at + timedelta(hours=1), False),
-    ]
-
-
-def _edge_problems(ctx: Context, call: dict[str, Any]) -> list[Msg]:
-    """Ask for periods that start or end exactly at the call's start, in two offsets."""
-    t = instant(call)
-    assert t is not None
+def _ask_edges(ctx: Context, call: dict[str, Any]) -> tuple[list[Query], list[Msg]]:
+    queries: list[Query] = []
     problems: list[Msg] = []
-    for label, start, end, must in _edge_queries(t):
+    for label, start, end in _edge_queries(call):
         got, problem = collect(ctx.probe, FINISHED, start, end, MAX_LIMIT)
         if problem is not None:
             problems.append(problem)
-            continue
-        problems.extend(_outside(got, start, end))
-        if any(call_identity(g) == call_identity(call) for g in got) != must:
-            where = {"call": short(call), "case": label}
-            where.update(start=start.isoformat(), end=end.isoformat())
-            problems.append(Msg("ev.edge_missing" if must else "ev.edge_extra", where))
+        else:
+            queries.append(Query(label, start, end, call, got))
+    return queries, problems
+
+
+def _conflicts(reading: Reading, queries: list[Query]) -> list[Msg]:
+    """Where the answers contradict `reading`: a call missing that it returns, or one extra."""
+    problems: list[Msg] = []
+    for q in queries:
+        lo, hi = q.start.timestamp(), q.end.timestamp()
+        where = {
+            "call": short(q.call),
+            "case": q.label,
+            "start": q.start.isoformat(),
+            "end": q.end.isoformat(),
+        }
+        present = any(call_identity(g) == call_identity(q.call) for g in q.got)
+        if reading.holds(q.call, lo, hi) and not present:
+            problems.append(Msg("ev.edge_missing", where))
+        elif reading.holds(q.call, lo, hi) is False and present:
+            problems.append(Msg("ev.edge_extra", where))
+        problems.extend(
+            Msg(
+                "ev.outside_period",
+                {"call": short(g), "start": q.start.isoformat(), "end": q.end.isoformat()},
+            )
+            for g in q.got
+            if reading.holds(g, lo, hi) is False
+        )
     return problems
 
 
+def _main_period(ctx: Context, calls: list[dict[str, Any]]) -> Query:
+    return Query("the period", ctx.start, ctx.end, calls[0], calls)
+
+
 def period_filter_is_honoured_at_its_edges(ctx: Context) -> Outcome:
-    """A call is returned exactly when from <= start < to, whatever offset the period uses."""
+    """Each call comes for exactly the periods its start (or, by another reading, end) is in.
+
+    Either reading of the open points passes (start or end filtered, `to`
+    exclusive or inclusive): with day windows from 00:00 to 00:00 every call
+    still comes, and the client keeps a call met twice once. A call missing
+    from a period its instant is in, or returned for one it is not, fails.
+    """
     calls = history_or_problem(ctx)
     if isinstance(calls, Outcome):
         return calls
-    problems = _outside(calls, ctx.start, ctx.end)
+    queries, problems = [_main_period(ctx, calls)], []
     shown = []
     for call in samples(calls):
-        problems.extend(_edge_problems(ctx, call))
+        asked, failed = _ask_edges(ctx, call)
+        queries += asked
+        problems += failed
         shown.append(Msg("ev.edge_held", {"call": short(call)}))
-    ok = Msg("sum.period_ok", {"n": len(calls)})
-    return verdict(problems, ok, Msg("sum.period_bad"), shown)
+    if problems:
+        return verdict(problems, Msg("sum.period_ok", {"n": len(calls)}), Msg("sum.period_bad"))
+    for reading in READINGS:
+        if not _conflicts(reading, queries):
+            ok = Msg("sum.period_ok", {"n": len(calls)})
+            return Outcome(Status.PASS, ok, shown, [Msg(f"find.period_{reading.key}")])
+    return verdict(_conflicts(READINGS[0], queries), Msg("sum.period_ok"), Msg("sum.period_bad"))
 
 
 def _small_limit(total: int) -> int:
@@ -179,6 +254,8 @@ def a_short_page_ends_the_data(ctx: Context) -> Outcome:
         (FINISHED, limit, limit),
         (TICKETS, MAX_LIMIT, 0),
     ):
+        if endpoint == TICKETS and not ctx.offered(TICKETS):
+            continue
         problems.extend(_short_page_probe(ctx, endpoint, lim, off))
     return verdict(problems, Msg("sum.short_page_ok"), Msg("sum.short_page_bad"))
 
@@ -199,10 +276,12 @@ def times_carry_offsets(ctx: Context) -> Outcome:
     calls, problem = ctx.finished()
     problems = [problem] if problem else []
     problems += _offset_problems(calls, FINISHED)
-    ongoing = ctx.probe.get(ONGOING)
-    if ongoing.ok_list:
+    ongoing = ctx.probe.get(ONGOING) if ctx.offered(ONGOING) else None
+    if ongoing is not None and ongoing.ok_list:
         problems += _offset_problems([x for x in ongoing.body if isinstance(x, dict)], ONGOING)
-    tickets, problem = collect(ctx.probe, TICKETS, ctx.start, ctx.end, MAX_LIMIT)
+    tickets: list[dict[str, Any]] = []
+    if ctx.offered(TICKETS):
+        tickets, problem = collect(ctx.probe, TICKETS, ctx.start, ctx.end, MAX_LIMIT)
     if problem is not None and problem.key == "ev.not_an_item":  # unreadable leads: not (a)'s
         problems.append(problem)
     problems += _offset_problems(tickets, TICKETS)
@@ -211,12 +290,52 @@ def times_carry_offsets(ctx: Context) -> Outcome:
 
 
 def offset_is_accepted_in_both_spellings(ctx: Context) -> Outcome:
-    """`offSet` (as some clients spell it) pages exactly like `offset`."""
+    """Which spelling of the page offset the provider reads: `offset`, `offSet` or both."""
     calls = history_or_problem(ctx)
     if isinstance(calls, Outcome) or len(calls) < 2:
         return calls if isinstance(calls, Outcome) else no_calls()
-    a = ctx.probe.period_page(FINISHED, ctx.start, ctx.end, 1, 1, "offset")
-    b = ctx.probe.period_page(FINISHED, ctx.start, ctx.end, 1, 1, "offSet")
-    if a.ok_list and b.ok_list and a.body == b.body:
-        return Outcome(Status.PASS, Msg("sum.offset_spelling_ok"))
-    return Outcome(Status.WARNING, Msg("sum.offset_spelling_bad"), [Msg.raw(b.describe())])
+    working = ctx.spellings()
+    if not working:
+        return Outcome(Status.FAIL, Msg("sum.offset_spelling_none"))
+    key = "both" if len(working) == 2 else working[0]
+    finding = Msg(f"find.offset_{key}")
+    return Outcome(Status.PASS, Msg(f"sum.offset_spelling_{key}"), findings=[finding])
+
+
+def _shapes(phones: list[str]) -> str:
+    """The formats phone numbers come in, e.g. "79161234567", "+7 916 ...", as masks."""
+    masks = Counter(re.sub(r"\d", "9", p) for p in phones)
+    return ", ".join(m for m, _ in masks.most_common(3))
+
+
+def _offsets(calls: list[dict[str, Any]]) -> str:
+    found = Counter(
+        str(c["DateAndTime"])[19:].lstrip(".0123456789")
+        for c in calls
+        if isinstance(c.get("DateAndTime"), str)
+    )
+    return ", ".join(o for o, _ in found.most_common(3))
+
+
+def call_fields_readings(ctx: Context) -> Outcome:
+    """How the provider fills what the description leaves open: never a failure."""
+    calls = history_or_problem(ctx)
+    if isinstance(calls, Outcome):
+        return calls
+    missed = [c for c in calls if not c.get("TalkInSeconds")]
+    talks = {"null" if c.get("TalkInSeconds") is None else "0" for c in missed}
+    findings = [Msg("find.times_offset", {"offsets": _offsets(calls)})]
+    if talks:
+        findings.append(Msg("find.missed_talk", {"values": " / ".join(sorted(talks))}))
+    phones = [str(c.get(n)) for c in calls for n in ("PhoneFrom", "PhoneTo") if c.get(n)]
+    findings.append(Msg("find.phone_format", {"formats": _shapes(phones)}))
+    lines = sum(1 for c in calls if c.get("LineDescription"))
+    findings.append(Msg("find.line_description", {"n": lines, "total": len(calls)}))
+    ids = sum(1 for c in calls if c.get("Id") not in (None, ""))
+    findings.append(Msg("find.call_ids" if ids else "find.no_call_ids", {"n": ids}))
+    default = ctx.probe.get(
+        FINISHED, {k: v for k, v in ctx.period_params(1).items() if k != "limit"}
+    )
+    if default.ok_list:
+        findings.append(Msg("find.default_limit", {"n": len(default.body), "total": len(calls)}))
+    return Outcome(Status.PASS, Msg("sum.readings", {"n": len(calls)}), findings=findings)

@@ -105,6 +105,9 @@ def _disappeared(polls: list[_Poll]) -> int:
 
 def ongoing_calls_appear_while_live_and_disappear_after(ctx: Context) -> Outcome:
     """Polled for a while, GetOngoingCalls lists every call in progress and drops it once ended."""
+    if not ctx.offered(ONGOING):
+        status = ctx.not_offered_status(ONGOING)
+        return Outcome(Status.ABSENT, Msg("sum.live_absent", {"status": status}))
     polls, problems = _observe(ctx)
     finished = _finished_around(ctx, polls) or []
     problems += _live_problems(polls, finished)

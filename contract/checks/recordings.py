@@ -60,8 +60,9 @@ def _recordings_or_outcome(ctx: Context) -> list[dict[str, Any]] | Outcome:
     talked = sum(
         1 for c in calls if isinstance(c.get("TalkInSeconds"), int) and c["TalkInSeconds"] > 0
     )
-    status = Status.FAIL if talked else Status.WARNING
-    return Outcome(status, Msg("sum.no_recordings", {"n": len(calls), "talked": talked}))
+    if not talked:  # nothing that could have been recorded: no conclusion either way
+        return Outcome(Status.WARNING, Msg("sum.no_talks", {"n": len(calls)}))
+    return Outcome(Status.ABSENT, Msg("sum.no_recordings", {"n": len(calls), "talked": talked}))
 
 
 def recording_links_open_without_auth_and_return_audio(ctx: Context) -> Outcome:

@@ -30,7 +30,7 @@ def utm_and_referrer_are_present_on_tracked_calls(ctx: Context) -> Outcome:
         )
     tracked = [c for c in calls if any(c.get(f) for f in UTM_FIELDS)]
     if not tracked:
-        return Outcome(Status.FAIL, Msg("sum.utm_never_filled", {"n": len(calls)}))
+        return Outcome(Status.ABSENT, Msg("sum.utm_never_filled", {"n": len(calls)}))
     referred = [c for c in tracked if c.get("HttpReferer")]
     if not referred:
         ev = [Msg.raw(short(c)) for c in tracked[:EVIDENCE_MAX]]

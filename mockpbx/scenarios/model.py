@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from mockpbx.core.profiles import ProfileName
 from mockpbx.scenarios.fault_targets import FAULT_METHODS, listed
 
 __all__ = [
@@ -482,6 +483,11 @@ class Scenario(_Strict):
     # golden runs; without one each server draws a random key. `mockpbx serve --secret-key`
     # and the pytest marker's `secret_key` win over it.
     secret_key: str | None = Field(None, min_length=1, max_length=200)
+    # capability profiles per face (core/profiles.py), e.g. {"uis": ["history_only"]};
+    # a face's own options, when they name a profile, take precedence
+    profiles: dict[Literal["uis", "mango", "clinic"], list[ProfileName]] = Field(
+        default_factory=dict
+    )
 
     @field_validator("timezone")
     @classmethod

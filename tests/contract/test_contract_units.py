@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+from typing import Any
+from unittest.mock import patch
 
+import httpx
 import pytest
 
 from contract.checks import is_audio, secret_bits
 from contract.openapi import load_spec
-from contract.probe import RateLimiter, parse_time
-from contract.report import render_html, render_junit
-from contract.results import Msg, Outcome, Report, Requirement, Result, Status
+from contract.probe import UNSTABLE_TRIES, Probe, RateLimiter, parse_time
+from contract.report import render_html, render_junit, view
+from contract.results import (
+    Capability,
+    Msg,
+    Outcome,
+    Report,
+    Requirement,
+    Result,
+    Status,
+    Support,
+    Verdict,
+)
 
 
 def test_spec__documents_the_five_endpoints_with_callback_optional() -> None:
@@ -110,4 +124,126 @@ def test_junit_report__a_required_failure_is_a_failure() -> None:
     suites = ET.fromstring(render_junit(_report_with("evidence")).split("?>", 1)[1])
     (case,) = suites.iter("testcase")
     assert case.find("failure") is not None
-    assert suites.find("testsuite").get("failures") == "1"  # type: ignore[union-attr]
+    verdict, access = suites.findall("testsuite")
+    assert access.get("failures") == "1"
+    props = {p.get("name"): p.get("value") for p in verdict.iter("property")}
+    assert props["verdict"] == "failed"
+    assert props["capability.reports"] == "broken"
+
+
+def _result(
+    check_id: str, requirement: Requirement, status: Status, required: bool = True
+) -> Result:
+    return Result(check_id, requirement, required, Outcome(status, Msg("sum.keys_ok")))
+
+
+def _history_only() -> Report:
+    results = [
+        _result("period_filter_is_honoured_at_its_edges", Requirement.HISTORY, Status.PASS),
+        _result("missing_or_wrong_keys_are_refused", Requirement.ACCESS, Status.PASS),
+        _result(
+            "ongoing_calls_appear_while_live_and_disappear_after",
+            Requirement.CURRENT,
+            Status.ABSENT,
+        ),
+        _result("recording_links_are_unguessable", Requirement.RECORDINGS, Status.ABSENT),
+        _result(
+            "utm_and_referrer_are_present_on_tracked_calls", Requirement.TRACKING, Status.ABSENT
+        ),
+    ]
+    return Report(
+        "https://p/v1",
+        "2026-05-12T00:00:00+03:00",
+        "2026-05-14T00:00:00+03:00",
+        "2026-05-14T09:00:00+03:00",
+        1.0,
+        3,
+        results,
+        "+03:00",
+    )
+
+
+def test_report__history_only_is_partial_with_reports_supported() -> None:
+    report = _history_only()
+    assert report.overall() is Verdict.PARTIAL
+    assert [(r.capability, r.support) for r in report.capabilities()] == [
+        (Capability.REPORTS, Support.YES),
+        (Capability.CALLER_CARD, Support.NO),
+        (Capability.RECORDINGS, Support.NO),
+        (Capability.TRACKING, Support.NO),
+        (Capability.CLICK_TO_CALL, Support.UNCONFIRMED),
+    ]
+
+
+def test_html_report__verdict_capabilities_and_ask_come_before_the_details() -> None:
+    page = render_html(_report_with("evidence"))
+    at = [page.index(f'id="{name}"') for name in ("verdict", "capabilities", "ask", "details")]
+    assert at == sorted(at)
+    assert 'data-check="missing_or_wrong_keys_are_refused"' in page[at[2] : at[3]]
+    assert "https://p/v1" in page
+    assert not re.search(r"src=|href=|url\(|@import", page)  # self-contained: nothing fetched
+
+
+LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
+ALLOWED_LATIN = {"callto", "allow", "calls", "UTC"}  # a link scheme, a flag, a zone
+
+
+def test_russian_report__top_blocks_have_no_english_left() -> None:
+    """Verdict, capabilities and what to ask read in Russian (check ids and evidence aside)."""
+    for report in (_history_only(), _report_with("evidence")):
+        data = view(report, "ru")
+        lines = [data["verdict"], data["capabilities_label"], data["ask_label"], data["period"]]
+        lines += [f"{r['name']} {r['word']} {r['note']}" for r in data["capabilities"]]
+        lines += [f"{i['title']} {i['summary']}" for i in data["ask"]]
+        english = {w for line in lines for w in LATIN_WORD.findall(line)} - ALLOWED_LATIN
+        assert english == set(), lines
+
+
+def test_every_message__has_both_languages() -> None:
+    """Wherever the English text has words (placeholders aside), the Russian one is Russian."""
+    from contract.messages import CAPABILITIES, MESSAGES, SUPPORT, SUPPORT_NOTES, VERDICTS
+
+    catalogs: list[dict[Any, tuple[str, str]]] = [
+        MESSAGES,
+        CAPABILITIES,
+        SUPPORT,
+        SUPPORT_NOTES,
+        VERDICTS,
+    ]
+    code_only = ("ev.case_limit", "ev.case_offset")  # "limit = 0": parameter names, not words
+    for catalog in catalogs:
+        for key, (en, ru) in catalog.items():
+            words = LATIN_WORD.findall(re.sub(r"\{\w+\}", "", en))
+            if words and not str(key).startswith(code_only):
+                assert re.search("[а-яА-Я]", ru), key
+
+
+def test_probe__retries_server_errors_and_counts_them_apart() -> None:
+    """Two 5xx then an answer: the check sees the answer; one request recovered is counted."""
+    answers = iter([503, 502, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(next(answers), json=[])
+
+    probe = Probe(
+        "https://p/v1", "k", rate=0, client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    with patch("contract.probe.UNSTABLE_PAUSE", 0):
+        answer = probe.get("GetFinishedCalls")
+    assert answer.status == 200
+    assert (probe.instability.transient, probe.instability.persistent) == (1, 0)
+    assert probe.instability.by_kind == {"HTTP 503": 1, "HTTP 502": 1}
+
+
+def test_probe__a_deliberately_invalid_request_that_always_crashes_is_not_instability() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, text="Traceback")
+
+    probe = Probe(
+        "https://p/v1", "k", rate=0, client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    with patch("contract.probe.UNSTABLE_PAUSE", 0):
+        answer = probe.send("GET", "GetFinishedCalls", invalid=True)
+    assert answer.status == 500
+    assert (probe.instability.transient, probe.instability.persistent) == (0, 0)
+    assert probe.requests == UNSTABLE_TRIES

@@ -12,6 +12,7 @@ from aiohttp import web
 from mockpbx import keys
 from mockpbx.core.errors import EmployeeNotFound, NoActivePhone
 from mockpbx.core.model import Employee
+from mockpbx.core.profiles import effective
 from mockpbx.core.world import World
 from mockpbx.providers.clinic import render
 from mockpbx.providers.clinic.errors import (
@@ -50,7 +51,11 @@ TIMETABLE = "clinic.timetable"  # state.extras key of the last schedule received
 
 
 def _options(state: ServerState) -> ClinicOptions:
-    return ClinicOptions.of(state.options.get("clinic"))
+    options = ClinicOptions.of(state.options.get("clinic"))
+    profile = effective(options.profile, state.scenario, "clinic")
+    return (
+        options if profile == options.profile else options.model_copy(update={"profile": profile})
+    )
 
 
 def _authorize(request: web.Request, state: ServerState, options: ClinicOptions) -> None:
@@ -61,12 +66,25 @@ def _authorize(request: web.Request, state: ServerState, options: ClinicOptions)
         raise Unauthorized(f"the {KEY_HEADER} is not valid", options.auth_status)
 
 
+# the feature an endpoint serves: a profile without it answers 404, as if unrouted
+NEEDS = {"GetOngoingCalls": "live", "StartCallback": "callback"}
+
+
+def _offered(method: str, options: ClinicOptions) -> bool:
+    """history_only keeps GetFinishedCalls alone; other profiles drop their feature's endpoint."""
+    if "history_only" in options.profile:
+        return method == "GetFinishedCalls"
+    return method not in NEEDS or not options.lacks(NEEDS[method])
+
+
 @web.middleware
 async def entry_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Once routed: journal the endpoint, apply injected faults, then check the key."""
     method = request.match_info.route.name
     if method is None:  # aiohttp's own 404/405: rendered by error_middleware
         return await handler(request)
+    if not _offered(method, _options(request.config_dict[STATE])):
+        raise web.HTTPNotFound()  # the profile's provider has no such endpoint
     request[keys.FACE] = "clinic"
     request[keys.METHOD] = method
     request[keys.JOURNAL_PARAMS] = dict(request.query)

@@ -99,6 +99,10 @@ def _base(world: World, call: Call, options: ClinicOptions) -> dict[str, Any]:
         PhoneFrom=phone_from,
         PhoneTo=phone_to,
         LineDescription=_line(world, call, options),
+    )
+    if options.lacks("tracking"):
+        visit = None
+    body.update(
         UtmSource=visit.utm_source if visit else None,
         UtmMedium=visit.utm_medium if visit else None,
         UtmCampaign=visit.utm_campaign if visit else None,
@@ -116,7 +120,7 @@ def finished_call(world: World, call: Call, options: ClinicOptions, origin: str)
         talk = 0 if options.missed_talk == "zero" else None
     body["WaitInSeconds"] = call.wait_duration
     body["TalkInSeconds"] = talk
-    body["RecordUrl"] = recording_url(world, call, origin)
+    body["RecordUrl"] = None if options.lacks("recordings") else recording_url(world, call, origin)
     return _ordered(body)
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 from multidict import MultiMapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mockpbx.core.profiles import ProfileName, lacks
 from mockpbx.providers.clinic.errors import BadParameter
 
 __all__ = [
@@ -50,6 +51,12 @@ class ClinicOptions(BaseModel):
     tickets_per_day: int = Field(6, ge=0, le=500)
     tickets_days: int = Field(90, ge=1)  # leads exist only this many days back
     history_limit_days: int = Field(3660, ge=1)  # periods are clamped to this far back
+    # capability profile (core/profiles.py): a missing method answers 404 as if the
+    # route did not exist; missing recordings or tracking leave those fields null
+    profile: tuple[ProfileName, ...] = ()
+
+    def lacks(self, feature: str) -> bool:
+        return lacks(self.profile, feature)
 
     @classmethod
     def of(cls, raw: dict[str, Any] | None) -> ClinicOptions:

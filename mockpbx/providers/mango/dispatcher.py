@@ -20,15 +20,16 @@ import contextlib
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
 
+from mockpbx.core.profiles import lacks
 from mockpbx.core.world import World
 from mockpbx.providers.mango.directory import Lookup
 from mockpbx.providers.mango.events import Event, call_events
-from mockpbx.providers.mango.options import MangoOptions
+from mockpbx.providers.mango.options import MangoOptions, event_offered, profile
 from mockpbx.providers.mango.runtime import MangoRuntime, options, runtime, webhook_url
 from mockpbx.providers.mango.signing import form_body
 from mockpbx.state import ServerState
@@ -46,8 +47,28 @@ class Delivery:
     fault: str | None = None
 
 
+def _profiled(events: list[Event], names: tuple[str, ...]) -> list[Event]:
+    """The events a provider with this capability profile posts (core/profiles.py)."""
+    if not names:
+        return events
+    kept = [e for e in events if event_offered(e.path, names)]
+    if lacks(names, "tracking"):
+        kept = [
+            replace(e, payload={k: v for k, v in e.payload.items() if k != "dct"})
+            if "dct" in e.payload
+            else e
+            for e in kept
+        ]
+    return kept
+
+
 def due_events(
-    world: World, rt: MangoRuntime, opts: MangoOptions, cursor: int, sent: set[str]
+    world: World,
+    rt: MangoRuntime,
+    opts: MangoOptions,
+    cursor: int,
+    sent: set[str],
+    profile_names: tuple[str, ...] = (),
 ) -> tuple[list[Event], int | None]:
     """Events with cursor <= ts <= now not yet sent, and the time of the next one after now."""
     now = world.now()
@@ -65,7 +86,7 @@ def due_events(
             record_added_delay=opts.record_added_delay,
             recording=rt.recording_started.get(call.id),
         )
-        for event in events:
+        for event in _profiled(events, profile_names):
             if event.ts > now:
                 upcoming = event.ts if upcoming is None else min(upcoming, event.ts)
             elif event.ts >= cursor and f"{_call_of(event)}:{event.key}" not in sent:
@@ -169,7 +190,8 @@ class Dispatcher:
         while rt.outbox:
             self._enqueue(url, *rt.outbox.popleft(), rt)
         self._announce_stats(world, rt, opts, url)
-        due, upcoming = due_events(world, rt, opts, self._cursor, self._sent)
+        names = profile(opts, self.state.scenario)
+        due, upcoming = due_events(world, rt, opts, self._cursor, self._sent, names)
         self._send_due(url, due, rt, world.now())
         return self._sleep_for(world, upcoming)
 

@@ -11,7 +11,39 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DeliveryFaults", "MangoOptions", "options_of"]
+from mockpbx.core.profiles import ProfileName, effective, lacks
+
+__all__ = [
+    "METHOD_FEATURE",
+    "DeliveryFaults",
+    "MangoOptions",
+    "event_offered",
+    "method_offered",
+    "options_of",
+    "profile",
+]
+
+# VPBX methods by the feature they serve: with the feature missing, HTTP 404 + result 4001
+METHOD_FEATURE = {
+    "commands/callback": "callback",
+    "commands/callback_group": "callback",
+    "commands/call/hangup": "live",
+    "commands/route": "live",
+    "commands/transfer": "live",
+    "commands/play/start": "live",
+    "commands/recording/start": "recordings",
+    "queries/recording/post": "recordings",
+    "queries/recording/link": "recordings",
+    "queries/user_info_by_dct_number": "tracking",
+    "queries/user_history_by_dct_number": "tracking",
+}
+# webhook events by feature: without live calls no call events (the board stays empty)
+EVENT_FEATURE = {
+    "events/call": "live",
+    "events/dtmf": "live",
+    "events/recording": "recordings",
+    "events/record/added": "recordings",
+}
 
 
 class MangoOptions(BaseModel):
@@ -91,6 +123,12 @@ class MangoOptions(BaseModel):
     webhook_retries: int = Field(0, ge=0)  # extra attempts after a failure (undocumented)
     webhook_concurrency: int = Field(8, ge=1, le=256)
 
+    # -- capability profile (core/profiles.py) ---------------------------------------------
+    # A missing feature's methods answer HTTP 404 + {"result": 4001} (as an unknown method),
+    # its events are not posted; without recordings the stats' `records` are empty; without
+    # tracking the dct queries are absent and events carry no `dct`.
+    profile: tuple[ProfileName, ...] = ()
+
 
 class DeliveryFaults(BaseModel):
     """Faults of webhook delivery, set with `POST /_mockpbx/mango/delivery`."""
@@ -111,3 +149,16 @@ def options_of(raw: Any) -> MangoOptions:
     if raw is None:
         return MangoOptions()
     return MangoOptions.model_validate(raw)
+
+
+def profile(opts: MangoOptions, scenario: object) -> tuple[str, ...]:
+    """The face's capability profile: its options' own, else the scenario file's."""
+    return effective(opts.profile, scenario, "mango")
+
+
+def method_offered(method: str, profile: tuple[str, ...]) -> bool:
+    return method not in METHOD_FEATURE or not lacks(profile, METHOD_FEATURE[method])
+
+
+def event_offered(path: str, profile: tuple[str, ...]) -> bool:
+    return path not in EVENT_FEATURE or not lacks(profile, EVENT_FEATURE[path])

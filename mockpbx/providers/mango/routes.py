@@ -30,7 +30,7 @@ from mockpbx.providers.mango.context import Ctx, Handler
 from mockpbx.providers.mango.dispatcher import Dispatcher
 from mockpbx.providers.mango.errors import AuthError, LockedOut, MangoError, render_error
 from mockpbx.providers.mango.handlers import QUERIES
-from mockpbx.providers.mango.options import MangoOptions
+from mockpbx.providers.mango.options import MangoOptions, method_offered, profile
 from mockpbx.providers.mango.recordings import RECORDINGS, link_target, recording_link, serve_file
 from mockpbx.providers.mango.runtime import options, runtime
 from mockpbx.providers.mango.signing import sign, verify
@@ -102,7 +102,8 @@ async def vpbx(request: web.Request) -> web.StreamResponse:
 
 async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
     handler = METHODS.get(method)
-    if handler is None and method != LINK_METHOD:
+    known = handler is not None or method == LINK_METHOD
+    if not known or not method_offered(method, profile(ctx.opts, ctx.state.scenario)):
         raise MangoError(4001, f"unknown method {method}", status=404)
     try:
         injected = await ctx.state.faults.intercept(ctx.request, "mango", method)

@@ -14,6 +14,7 @@ stays `[]` either way: the window does have calls).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +23,13 @@ from aiohttp import web
 from mockpbx import keys
 from mockpbx.core.gcpause import paused_gc
 from mockpbx.core.model import Call, Direction, LegRole
+from mockpbx.core.profiles import lacks
 from mockpbx.providers.mango import schemas as s
 from mockpbx.providers.mango.context import Ctx, json_response
 from mockpbx.providers.mango.directory import group_id
 from mockpbx.providers.mango.errors import MangoError
 from mockpbx.providers.mango.fastrows import Fast, LocalDays
+from mockpbx.providers.mango.options import profile
 from mockpbx.providers.mango.runtime import StatsJob
 from mockpbx.providers.mango.stats import (
     CSV_FIELDS,
@@ -118,7 +121,10 @@ def _ready(ctx: Ctx, job: StatsJob, polls_first: int) -> bool:
 def _history(ctx: Ctx, ts_from: int, ts_to: int, as_of: int) -> list[Call]:
     """Calls of [ts_from, ts_to) that history showed at `as_of`."""
     # Call.in_history(as_of), inlined: a month is tens of thousands of calls
-    return [c for c in ctx.world.history(ts_from, ts_to) if c.end_ts + c.history_delay <= as_of]
+    calls = [c for c in ctx.world.history(ts_from, ts_to) if c.end_ts + c.history_delay <= as_of]
+    if lacks(profile(ctx.opts, ctx.state.scenario), "recordings"):  # the profile keeps none
+        return [replace(c, recorded=False) for c in calls]
+    return calls
 
 
 async def stats_result(ctx: Ctx) -> web.Response:

@@ -40,10 +40,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mockpbx.core.model import Employee, VirtualNumber
+from mockpbx.core.profiles import lacks
 from mockpbx.providers.uis.errors import err
 from mockpbx.providers.uis.filters import compile_filter, sort_rows
-from mockpbx.providers.uis.render import getter, render_page, scenario_operation
+from mockpbx.providers.uis.options import profile_of
+from mockpbx.providers.uis.render import RenderContext, getter, render_page, scenario_operation
 from mockpbx.providers.uis.rpc import Ctx, JsonRows, Method, Result
+from mockpbx.providers.uis.runtime import RowCache
 from mockpbx.providers.uis.schemas import (
     CallsReportParams,
     FieldSpec,
@@ -106,10 +109,28 @@ def get_communications_report(ctx: Ctx, p: ReportParams) -> Result:
     return _report(ctx, p, "get.communications_report", "comm", calls)
 
 
+def _profiled(ctx: Ctx, rows: Sequence[Any], x: RenderContext) -> Sequence[Any]:
+    """Rows as a provider without recordings or call tracking has them (no link, no visit)."""
+    profile = profile_of(ctx.state)
+    strip: dict[str, Any] = {}
+    if lacks(profile, "tracking"):
+        strip["visit"] = None
+    if lacks(profile, "recordings"):
+        strip["recorded"] = False
+    if not strip:
+        return rows
+    x.cache = RowCache(0)  # the cache holds full rows: the profile's rows are built afresh
+    return [
+        (replace(r[0], **strip), r[1]) if isinstance(r, tuple) else replace(r, **strip)
+        for r in rows
+    ]
+
+
 def _report(ctx: Ctx, p: GetParams, method: str, kind: str, rows: Sequence[Any]) -> Result:
     spec = _spec(ctx, method)
     names = _fields(spec, p.fields)
     x = ctx.render_context()
+    rows = _profiled(ctx, rows, x)
 
     def get(name: str) -> Callable[[Any], Any]:
         return getter(kind, name, x)

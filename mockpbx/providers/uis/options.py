@@ -10,9 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+from mockpbx.core.profiles import ProfileName, effective, lacks
 from mockpbx.state import ServerState
 
-__all__ = ["UisOptions", "options_of"]
+__all__ = ["CALL_API_FEATURE", "UisOptions", "offered", "options_of", "profile_of"]
+
+# Call API methods by the feature they serve (login/logout serve them all)
+CALL_API_FEATURE = {
+    "list.calls": "live",
+    "release.call": "live",
+    "disconnect.leg": "live",
+    "start.employee_call": "callback",
+    "start.simple_call": "callback",
+}
 
 
 @dataclass(slots=True)
@@ -64,6 +74,10 @@ class UisOptions:
     # mock knows a value. Empty: no docs version we hold lists one (`utm_referrer` is a
     # get.communications_report field; comagic-data-api-sdk asks calls for it anyway).
     calls_report_extra_fields: tuple[str, ...] = ()
+    # Capability profile (core/profiles.py): a Call API method of a missing feature answers
+    # JSON-RPC -32601 method_not_found (history_only: the whole Call API but login/logout);
+    # without recordings or tracking, report rows carry no links / no visit (UTM, referrer).
+    profile: tuple[ProfileName, ...] = ()
 
 
 def options_of(state: ServerState) -> UisOptions:
@@ -76,3 +90,15 @@ def options_of(state: ServerState) -> UisOptions:
     opts = UisOptions(**given)
     state.options["uis"] = opts
     return opts
+
+
+def profile_of(state: ServerState) -> tuple[str, ...]:
+    """The face's capability profile: its options' own, else the scenario file's."""
+    return effective(options_of(state).profile, state.scenario, "uis")
+
+
+def offered(api: str, method: str, profile: tuple[str, ...]) -> bool:
+    """Whether a method exists for an account with this profile (Data API: always)."""
+    if api != "call" or method not in CALL_API_FEATURE:
+        return True
+    return not lacks(profile, CALL_API_FEATURE[method])

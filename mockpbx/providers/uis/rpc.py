@@ -30,7 +30,7 @@ from mockpbx import keys
 from mockpbx.core.errors import WorldError
 from mockpbx.core.world import World
 from mockpbx.providers.uis.errors import UisError, code_of_mnemonic, err
-from mockpbx.providers.uis.options import UisOptions, options_of
+from mockpbx.providers.uis.options import UisOptions, offered, options_of, profile_of
 from mockpbx.providers.uis.render import RenderContext
 from mockpbx.providers.uis.runtime import Runtime, runtime_of
 from mockpbx.providers.uis.schemas import parse_params
@@ -140,7 +140,7 @@ class Endpoint:
             shown = {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
             request[keys.JOURNAL_PARAMS] = shown
             method = self.methods.get(name)
-            if method is None:
+            if method is None or not offered(self.api, name, profile_of(state)):
                 raise err("method_not_found", field="method", value=name)
             faulted = await _intercept(ctx, method, name, params)
             if faulted is not None:
