@@ -87,6 +87,10 @@ _VALUES = {
     "internal": ("внутренний", "internal"),
     "answered": ("отвечен", "answered"),
     "missed": ("пропущен", "missed"),
+    "(missed, no administrator)": (
+        "(пропущенные, без администратора)",
+        "(missed, no administrator)",
+    ),
 }
 
 _DEFINITIONS: dict[str, list[tuple[str, str]]] = {

@@ -161,7 +161,7 @@ def bar_chart(
 ) -> str:
     """A horizontal grouped bar chart as inline SVG: each label on its own line above its
     bars (so long names are never clipped), scaled down to the page's width."""
-    bar, gap, label_h, width, room = 13, 10, 16, 640, 120
+    bar, gap, label_h, width, room = 13, 10, 16, 480, 110
     group = label_h + bar * len(series) + gap
     height = 34 + group * max(1, len(labels)) + 18 * len(series)
     top = max([v for _, values in series for v in values] + [1])
@@ -219,7 +219,7 @@ def _charts(report: Report, w: Words) -> list[str]:
         return [
             bar_chart(
                 w.text("chart_admins"),
-                [str(r["employee"] or "—") for r in rows],
+                [w.value(str(r["employee"] or "—")) for r in rows],
                 [(h("incoming_new"), [r["incoming_new"] for r in rows]),
                  (h("booked"), [r["booked"] for r in rows]),
                  (h("visited"), [r["visited"] for r in rows])],
@@ -269,7 +269,7 @@ def html_cell(column: str, value: Any, w: Words, tz: ZoneInfo) -> dict[str, str]
         return {"text": w.moment(datetime.fromisoformat(value), tz), "cls": "t"}
     if column == "recording_url":
         return {"text": w.text("listen"), "cls": "", "href": str(value)}
-    if column in ("direction", "status"):
+    if column in ("direction", "status", "employee"):
         return {"text": w.value(str(value)), "cls": ""}
     return {"text": str(value), "cls": ""}
 
