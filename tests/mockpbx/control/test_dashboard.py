@@ -85,6 +85,16 @@ class TestContent:
     def test_live_window__is_the_longest_call(self, page: str) -> None:
         assert f'data-window="{MAX_CALL_SECONDS}"' in page
 
+    def test_noscript__says_the_page_needs_javascript(self, page: str) -> None:
+        note = re.search(r"<noscript>(.*?)</noscript>", page, re.S)
+        assert note is not None
+        assert "JavaScript" in note.group(1)
+
+    def test_every_request__goes_through_one_helper(self, page: str) -> None:
+        """One `api()` makes every fetch, so headers (e.g. a control token) live in one place."""
+        assert page.count("fetch(") == 1
+        assert "async function api(path, options)" in page
+
     def test_template__left_no_jinja_syntax(self, page: str) -> None:
         assert not re.search(r"\{\{|\{%|\{#", page)
 
