@@ -21,6 +21,9 @@ from tests.browser.conftest import (
     set_width,
 )
 
+# one worker runs every browser test: one Chromium serves them all (-n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("browser")
+
 WAIT = 15  # seconds a page may take to show what the server already has (polls every 1-2 s)
 SECOND_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+03:00$")
 LIVE = {"appeared", "ringing", "talking"}

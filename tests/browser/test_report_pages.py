@@ -38,6 +38,8 @@ from tests.browser.conftest import (
     set_width,
 )
 
+# one worker runs every browser test: one Chromium serves them all (-n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("browser")
 LONG_NAMES = {1: "Константинопольская Александра Владиславовна",
               2: "Преображенская-Оболенская Екатерина Вячеславовна"}  # fmt: skip
 BUILDS = {"ad-channels": ad_channels, "admin-conversion": admin_conversion,
@@ -84,6 +86,7 @@ return out;
 def test_report__fits_the_width_with_nothing_clipped(
     page: Any, pages: dict[str, Path], name: str, width: int
 ) -> None:
+
     set_width(page, width)
     page.get(pages[name].as_uri())
     assert page.execute_script("return document.documentElement.scrollWidth") <= width

@@ -23,6 +23,9 @@ from tests.browser.conftest import (
     set_width,
 )
 
+# one worker runs every browser test: one Chromium serves them all (-n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("browser")
+
 FROM, TO = "2026-05-12T00:00:00+03:00", "2026-05-14T00:00:00+03:00"
 # The summary blocks issue 12 puts above the details (the verdict, the capability table,
 # "what to ask your provider").
