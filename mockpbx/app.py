@@ -117,6 +117,7 @@ async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse
 
 def create_app(state: ServerState) -> web.Application:
     """The aiohttp application serving every face of `state`'s world."""
+    from mockpbx.control.dashboard import to_dashboard
     from mockpbx.control.routes import create_control
     from mockpbx.faults import fault_middleware, install_faults
     from mockpbx.providers.clinic.routes import create_face as clinic_face
@@ -138,4 +139,5 @@ def create_app(state: ServerState) -> web.Application:
     app.add_subapp("/_mockpbx/", create_control(state))
     add_media_routes(app)
     add_mango_root_routes(app)
+    app.router.add_get("/", to_dashboard)
     return app

@@ -20,7 +20,10 @@ With a provider that gives no UTM tags, a note says so and `options`
 lists the UTM columns as `unavailable_columns`.
 Rows are sorted by calls (descending), then channel, source, medium,
 campaign. Totals sum the rows, except `unique_callers` (distinct over all
-calls) and the ratios (computed from the totals).
+calls, so less than the column's sum when a number called through two
+channels) and the ratios: `cost_per_call`, `cost_per_patient` and `roi_pct`
+of the totals are computed over the rows that have a spend only (their
+spend, calls, new patients and revenue).
 """
 
 from __future__ import annotations
@@ -270,9 +273,16 @@ def _costs(cost: Decimal | None, calls: int, new: int, revenue: Decimal) -> dict
 
 
 def _totals(rows: list[dict[str, Any]], unique: int) -> dict[str, Any]:
+    """Sums, distinct callers, and the ratios over the rows that have a spend only (so
+    one channel's spend is never divided by every channel's calls and revenue)."""
     sums = {k: sum(r[k] for r in rows) for k in ("calls", "new_patients", "booked", "visited")}
     revenue = sum((Decimal(str(r["revenue"])) for r in rows), Decimal(0))
-    spent = [Decimal(str(r["spend"])) for r in rows if r["spend"] is not None]
-    cost = sum(spent, Decimal(0)) if spent else None
     out = {**sums, "unique_callers": unique, "revenue": _money(revenue)}
-    return out | _costs(cost, sums["calls"], sums["new_patients"], revenue)
+    paid = [r for r in rows if r["spend"] is not None]
+    if not paid:
+        return out | _costs(None, 0, 0, Decimal(0))
+    cost = sum((Decimal(str(r["spend"])) for r in paid), Decimal(0))
+    paid_revenue = sum((Decimal(str(r["revenue"])) for r in paid), Decimal(0))
+    calls = sum(r["calls"] for r in paid)
+    new = sum(r["new_patients"] for r in paid)
+    return out | _costs(cost, calls, new, paid_revenue)

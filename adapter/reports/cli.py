@@ -16,14 +16,13 @@ from adapter.config import Settings, settings_options
 from adapter.reports.ad_channels import ad_channels
 from adapter.reports.admin_conversion import admin_conversion
 from adapter.reports.base import Period, Report, ReportContext, period_of
-from adapter.reports.contact_history import contact_history
-from adapter.reports.render import FORMATS, render
+from adapter.reports.contact_history import contact_history, history_start
+from adapter.reports.render import FORMATS, LANGS, render
 from adapter.runtime import open_runtime
 
 __all__ = ["register"]
 
 Build = Callable[[ReportContext, Period], Awaitable[Report]]
-EARLIEST = date(2000, 1, 1)
 
 
 async def run_report(
@@ -34,18 +33,23 @@ async def run_report(
     *,
     default_days: int,
 ) -> Report:
+    """Build a report over --from..--to; without --from, `default_days` back from --to, or
+    (0) the cached history plus today (`history_start`)."""
     need_source = settings.provider is not None
     async with open_runtime(settings, need_source=need_source) as rt:
         ctx = ReportContext(rt.require_store(), rt.clock, rt.source)
         tz = await ctx.timezone()
         today = (await rt.clock.now()).astimezone(tz).date()
         last = last or today
-        first = first or (last - timedelta(days=default_days - 1) if default_days else EARLIEST)
+        if first is None and default_days:
+            first = last - timedelta(days=default_days - 1)
+        elif first is None:
+            first = min(await history_start(ctx, today), last)
         return await build(ctx, period_of(first, last, tz))
 
 
-def _emit(report: Report, fmt: str, output: str | None) -> None:
-    body = render(report, fmt)
+def _emit(report: Report, fmt: str, output: str | None, lang: str = "ru") -> None:
+    body = render(report, fmt, lang)
     if output is None:
         click.echo(body, nl=not body.endswith("\n"))
         return
@@ -66,6 +70,13 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
     )(func)
     func = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table")(func)
     func = click.option("--output", "-o", type=click.Path(dir_okay=False), default=None)(func)
+    func = click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        default="ru",
+        show_default=True,
+        help="language of the HTML page",
+    )(func)
     return func
 
 
@@ -88,11 +99,13 @@ def register(cli: click.Group) -> None:
         date_to: datetime | None,
         fmt: str,
         output: str | None,
+        lang: str,
         phone: str | None,
         patient: str | None,
         callback_hours: int,
     ) -> None:
-        """Every call of a patient, a phone or a period (default 7 days; one caller: all time)."""
+        """Every call of a patient, a phone or a period (default 7 days; one caller: the cached
+        history plus today)."""
 
         async def build(ctx: ReportContext, period: Period) -> Report:
             return await contact_history(
@@ -101,7 +114,7 @@ def register(cli: click.Group) -> None:
 
         days = 0 if (phone or patient) else 7
         got = run(run_report(settings, build, _day(date_from), _day(date_to), default_days=days))
-        _emit(got, fmt, output)
+        _emit(got, fmt, output, lang)
 
     @report.command("admin-conversion")
     @_common
@@ -113,6 +126,7 @@ def register(cli: click.Group) -> None:
         date_to: datetime | None,
         fmt: str,
         output: str | None,
+        lang: str,
         booking_days: int,
     ) -> None:
         """New callers, bookings and visits per administrator (default: 30 days)."""
@@ -121,7 +135,7 @@ def register(cli: click.Group) -> None:
             return await admin_conversion(ctx, period, booking_days=booking_days)
 
         got = run(run_report(settings, build, _day(date_from), _day(date_to), default_days=30))
-        _emit(got, fmt, output)
+        _emit(got, fmt, output, lang)
 
     @report.command("prepare")
     @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), default=None)
@@ -154,6 +168,7 @@ def register(cli: click.Group) -> None:
         date_to: datetime | None,
         fmt: str,
         output: str | None,
+        lang: str,
         booking_days: int,
     ) -> None:
         """Calls, patients, revenue and cost per channel / source / campaign (default 30 days)."""
@@ -162,4 +177,4 @@ def register(cli: click.Group) -> None:
             return await ad_channels(ctx, period, booking_days=booking_days)
 
         got = run(run_report(settings, build, _day(date_from), _day(date_to), default_days=30))
-        _emit(got, fmt, output)
+        _emit(got, fmt, output, lang)

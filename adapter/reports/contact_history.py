@@ -27,8 +27,9 @@ recordings, a note under the report says why no call has a player.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -37,7 +38,7 @@ from adapter.reports.base import CallWindow, Period, Report, ReportContext, open
 from adapter.reports.unavailable import recordings_note
 from adapter.store.clinic import ClinicStore
 
-__all__ = ["contact_history"]
+__all__ = ["contact_history", "history_start"]
 
 COLUMNS = (
     "provider, provider_call_id, started_at, utc_offset, direction, contact_number, "
@@ -73,6 +74,15 @@ async def contact_history(
             window.sources.notes.append(note)
         options = {"phone": phone, "patient": patient, "callback_hours": callback_hours}
         return Report("contact-history", period, window.sources, rows, _totals(rows), options)
+
+
+async def history_start(ctx: ReportContext, today: date) -> date:
+    """The first day of the cached history (the earliest first day of a successful sync
+    run), else `today`: one caller's history without --from is the cache plus today,
+    never years the provider is asked for day by day."""
+    runs = await asyncio.to_thread(ctx.store.runs, None, 100_000)
+    firsts = [r.date_from for r in runs if r.status == "ok" and r.date_from is not None]
+    return min(min(firsts), today) if firsts else today
 
 
 def _phones(clinic: ClinicStore, phone: str | None, patient: str | None) -> list[str] | None:

@@ -1,7 +1,10 @@
 """Reports as a terminal table, CSV, JSON, or one self-contained HTML page with charts.
 
-The HTML page has no external resources (inline CSS and SVG) so it can be
-mailed or opened offline. Charts, per report:
+The HTML page (`templates/report.html`) has no external resources (inline CSS
+and SVG) so it can be mailed or opened offline; it is in Russian (default) or
+English (`adapter.reports.i18n`), readable from phone width up, with money in
+₽, times in the account's zone and each metric defined under its table; an
+empty period says so. Charts, per report:
 
 - ad-channels: calls and new patients per channel; revenue against spend
   per channel (what a clinic manager asks first: which ads pay off);
@@ -12,17 +15,31 @@ mailed or opened offline. Charts, per report:
 from __future__ import annotations
 
 import csv
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from html import escape
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from adapter.reports.base import Report
+from adapter.reports.i18n import LANGS, MONEY, PERCENT, Words
 
-__all__ = ["FORMATS", "bar_chart", "render", "to_csv", "to_html", "to_json", "to_table"]
+__all__ = [
+    "FORMATS",
+    "LANGS",
+    "bar_chart",
+    "render",
+    "to_csv",
+    "to_html",
+    "to_json",
+    "to_table",
+]
 
 FORMATS = ("table", "csv", "json", "html")
 
@@ -49,13 +66,15 @@ TITLES = {
 PALETTE = ("#2f6fb3", "#e0883b", "#4c9f5a", "#b84a4a", "#7d5ba6")
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str, lang: str = "ru") -> str:
+    """`report` as `fmt`; `lang` (ru | en) is the HTML page's language (the terminal table,
+    CSV and JSON keep the field names)."""
     if fmt == "json":
         return to_json(report)
     if fmt == "csv":
         return to_csv(report)
     if fmt == "html":
-        return to_html(report)
+        return to_html(report, lang)
     return to_table(report)
 
 
@@ -130,67 +149,81 @@ def to_table(report: Report) -> str:
 
 
 # -- charts ----------------------------------------------------------------------------
+def _plain(value: float) -> str:
+    return _cell(value)
+
+
 def bar_chart(
-    title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    fmt: Callable[[float], str] = _plain,
 ) -> str:
-    """A horizontal grouped bar chart as inline SVG (one group per label)."""
-    bar, gap, left, width = 12, 10, 190, 420
-    group = bar * len(series) + gap
-    height = 40 + group * max(1, len(labels)) + 20 * len(series)
+    """A horizontal grouped bar chart as inline SVG: each label on its own line above its
+    bars (so long names are never clipped), scaled down to the page's width."""
+    bar, gap, label_h, width, room = 13, 10, 16, 480, 110
+    group = label_h + bar * len(series) + gap
+    height = 34 + group * max(1, len(labels)) + 18 * len(series)
     top = max([v for _, values in series for v in values] + [1])
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="4" y="16" class="t">{escape(title)}</text>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="0" y="16" class="t">{escape(title)}</text>',
     ]
     for i, label in enumerate(labels):
-        y0 = 30 + i * group
-        out.append(f'<text x="{left - 6}" y="{y0 + bar}" text-anchor="end">{escape(label)}</text>')
+        y0 = 28 + i * group
+        out.append(f'<text x="0" y="{y0 + 12}">{escape(label)}</text>')
         for j, (_, values) in enumerate(series):
             value = values[i] if i < len(values) else 0
-            w = 0 if top <= 0 else max(0.0, value) / top * width
-            y = y0 + j * bar
+            w = 0 if top <= 0 else max(0.0, value) / top * (width - room)
+            y = y0 + label_h + j * bar
             color = PALETTE[j % len(PALETTE)]
-            out.append(
-                f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar - 2}" fill="{color}"/>'
-            )
-            out.append(f'<text x="{left + w + 4:.1f}" y="{y + bar - 3}">{_cell(value)}</text>')
-    ly = 30 + group * max(1, len(labels)) + 6
+            out.append(f'<rect x="0" y="{y}" width="{w:.1f}" height="{bar - 2}" fill="{color}"/>')
+            out.append(f'<text x="{w + 4:.1f}" y="{y + bar - 3}">{escape(fmt(value))}</text>')
+    ly = 28 + group * max(1, len(labels)) + 4
     for j, (name, _) in enumerate(series):
         color = PALETTE[j % len(PALETTE)]
-        out.append(f'<rect x="{left}" y="{ly + j * 18}" width="10" height="10" fill="{color}"/>')
-        out.append(f'<text x="{left + 16}" y="{ly + j * 18 + 9}">{escape(name)}</text>')
+        out.append(f'<rect x="0" y="{ly + j * 18}" width="10" height="10" fill="{color}"/>')
+        out.append(f'<text x="16" y="{ly + j * 18 + 9}">{escape(name)}</text>')
     out.append("</svg>")
     return "".join(out)
 
 
-def _charts(report: Report) -> list[str]:
+def _channel_label(row: dict[str, Any]) -> str:
+    return " / ".join(str(row[k]) for k in ("channel", "source") if row[k])
+
+
+def _charts(report: Report, w: Words) -> list[str]:
     rows = report.rows
+    count = w.number
     if report.report == "ad-channels":
-        labels = [" / ".join(str(r[k]) for k in ("channel", "source") if r[k]) for r in rows]
         money = [r for r in rows if r["revenue"] or r["spend"]]
         return [
             bar_chart(
-                "Calls and new patients by channel",
-                labels,
-                [("calls", [r["calls"] for r in rows]),
-                 ("new patients", [r["new_patients"] for r in rows])],
+                w.text("chart_calls"),
+                [_channel_label(r) for r in rows],
+                [(w.header("ad-channels", "calls"), [r["calls"] for r in rows]),
+                 (w.header("ad-channels", "new_patients"), [r["new_patients"] for r in rows])],
+                count,
             ),
             bar_chart(
-                "Revenue against ad spend",
-                [" / ".join(str(r[k]) for k in ("channel", "source") if r[k]) for r in money],
-                [("revenue", [r["revenue"] for r in money]),
-                 ("spend", [r["spend"] or 0 for r in money])],
+                w.text("chart_money"),
+                [_channel_label(r) for r in money],
+                [(w.header("ad-channels", "revenue"), [r["revenue"] for r in money]),
+                 (w.header("ad-channels", "spend"), [r["spend"] or 0 for r in money])],
+                w.money,
             ),
         ]  # fmt: skip
     if report.report == "admin-conversion":
+        h = functools.partial(w.header, "admin-conversion")
         return [
             bar_chart(
-                "New callers, bookings and visits by administrator",
-                [str(r["employee"]) for r in rows],
-                [("new callers", [r["incoming_new"] for r in rows]),
-                 ("booked", [r["booked"] for r in rows]),
-                 ("visited", [r["visited"] for r in rows])],
+                w.text("chart_admins"),
+                [w.value(str(r["employee"] or "—")) for r in rows],
+                [(h("incoming_new"), [r["incoming_new"] for r in rows]),
+                 (h("booked"), [r["booked"] for r in rows]),
+                 (h("visited"), [r["visited"] for r in rows])],
+                count,
             )
         ]  # fmt: skip
     if report.report == "contact-history":
@@ -200,55 +233,111 @@ def _charts(report: Report) -> list[str]:
             day[0 if r["status"] == "answered" else 1] += 1
         return [
             bar_chart(
-                "Calls per day",
-                list(days),
-                [("answered", [v[0] for v in days.values()]),
-                 ("missed", [v[1] for v in days.values()])],
+                w.text("chart_days"),
+                [w.day(date.fromisoformat(d)) for d in days],
+                [(w.value("answered"), [v[0] for v in days.values()]),
+                 (w.value("missed"), [v[1] for v in days.values()])],
+                count,
             )
         ]  # fmt: skip
     return []
 
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>{{ title }} {{ period.from }}..{{ period.to }}</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}
-h1{font-size:20px;margin:0 0 4px} .src{color:#666;margin:0 0 16px}
-.charts{display:flex;flex-wrap:wrap;gap:24px;margin-bottom:16px}
-svg text{font:12px system-ui,sans-serif;fill:#333} svg .t{font-weight:600;font-size:13px}
-table{border-collapse:collapse;font-size:13px} th,td{border:1px solid #ddd;padding:3px 6px}
-th{background:#f3f5f8;text-align:left} td.n{text-align:right} tr.miss td{background:#fff6d6}
-tfoot td{font-weight:600;background:#f3f5f8}
-</style></head><body>
-<h1>{{ title }}: {{ period.from }} – {{ period.to }}</h1>
-<p class="src">{{ sources }}</p>
-<div class="charts">{% for chart in charts %}<div>{{ chart | safe }}</div>{% endfor %}</div>
-<table><thead><tr>{% for c in cols %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
-{% for row in rows %}<tr{% if row.get('status') == 'missed' %} class="miss"{% endif %}>
-{% for c in cols %}{% set v = row.get(c) %}<td{% if v is number %} class="n"{% endif %}>
-{%- if c == 'recording_url' and v %}<a href="{{ v }}">listen</a>{% else %}{{ cell(v) }}{% endif -%}
-</td>{% endfor %}</tr>
-{% endfor %}</tbody>
-<tfoot><tr>{% for c in cols %}<td>{{ cell(totals[c]) if c in totals else '' }}</td>
-{% endfor %}</tr></tfoot>
-</table>
-<p class="src">totals: {% for k, v in totals.items() %}{{ k }} {{ cell(v) }}
-{%- if not loop.last %}, {% endif %}{% endfor %}</p>
-</body></html>
-"""
-_ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+# -- the HTML page -----------------------------------------------------------------------
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+# what counts as "calls" for the empty-period message, per report
+_CALLS = {"ad-channels": ("calls", "no_calls"), "contact-history": ("calls", "no_calls"),
+          "admin-conversion": ("incoming_new", "no_new_calls")}  # fmt: skip
 
 
-def to_html(report: Report) -> str:
-    template = _ENV.from_string(_PAGE)
-    return template.render(
-        title=TITLES.get(report.report, report.report),
-        period=report.period.as_json(),
-        sources=sources_line(report),
-        charts=_charts(report),
-        cols=columns(report),
-        rows=report.rows,
-        totals=report.totals,
-        cell=_cell,
+def html_cell(column: str, value: Any, w: Words, tz: ZoneInfo) -> dict[str, str]:
+    """One table cell as text (in `w`'s language) and its CSS class (n: a number)."""
+    if value is None:
+        return {"text": "—", "cls": ""}
+    if isinstance(value, bool):
+        return {"text": w.text("yes" if value else "no"), "cls": ""}
+    if column in MONEY:
+        return {"text": w.money(value), "cls": "n"}
+    if column in PERCENT:
+        return {"text": w.percent(value), "cls": "n"}
+    if isinstance(value, int | float):
+        return {"text": w.number(value), "cls": "n"}
+    if column == "time":
+        return {"text": w.moment(datetime.fromisoformat(value), tz), "cls": "t"}
+    if column == "recording_url":
+        return {"text": w.text("listen"), "cls": "", "href": str(value)}
+    if column in ("direction", "status", "employee"):
+        return {"text": w.value(str(value)), "cls": ""}
+    return {"text": str(value), "cls": ""}
+
+
+def html_sources(report: Report, w: Words) -> str:
+    """Where the calls came from, every time in the account's zone."""
+    s, tz = report.sources, report.period.tz
+    parts = []
+    if s.cache_until is not None:
+        synced = w.text("synced", at=w.moment(s.cache_synced_at, tz, False)) if (
+            s.cache_synced_at is not None) else w.text("never")  # fmt: skip
+        until = w.moment(s.cache_until, tz, False)
+        parts.append(w.text("cache", n=w.number(s.cache_calls), until=until) + f" ({synced})")
+    if s.live_from is not None:
+        since = w.moment(s.live_from, tz, False)
+        parts.append(w.text("provider", n=w.number(s.live_calls), since=since))
+    parts += s.notes
+    line = "; ".join(parts) or w.text("nothing")
+    return f"{line}. {w.text('times', tz=tz.key)}"
+
+
+def _footer(report: Report, cols: tuple[str, ...], w: Words) -> list[dict[str, str]]:
+    """The totals row under the columns it totals ("Total" in the first column), or none."""
+    if not any(c in report.totals for c in cols):
+        return []
+    out = []
+    for i, c in enumerate(cols):
+        if c in report.totals:
+            out.append(html_cell(c, report.totals[c], w, report.period.tz))
+        else:
+            out.append({"text": w.text("total") if i == 0 else "", "cls": ""})
+    return out
+
+
+def to_html(report: Report, lang: str = "ru") -> str:
+    w = Words(lang)
+    tz = report.period.tz
+    cols = columns(report)
+    key, message = _CALLS.get(report.report, ("calls", "no_calls"))
+    empty = w.text(message) if report.totals.get(key, 0) == 0 else ""
+    rows = [
+        {
+            "cls": "miss" if row.get("status") == "missed" else "",
+            "cells": [html_cell(c, row.get(c), w, tz) for c in cols],
+        }
+        for row in report.rows
+    ]
+    headers = [
+        {"text": w.header(report.report, c), "cls": "n" if c in report.totals else ""} for c in cols
+    ]
+    summary = [
+        (w.header(report.report, k), html_cell(k, v, w, tz)["text"])
+        for k, v in report.totals.items()
+        if k not in cols
+    ]
+    period = f"{w.day(report.period.first)} – {w.day(report.period.last)}"
+    return _ENV.get_template("report.html").render(
+        lang=lang,
+        title=w.title(report.report),
+        period=period,
+        sources=html_sources(report, w),
+        empty=empty,
+        charts=[] if empty else _charts(report, w),
+        headers=headers,
+        rows=rows if report.rows and not (empty and report.report == "contact-history") else [],
+        footer=_footer(report, cols, w),
+        summary=summary,
+        totals_title=w.text("totals"),
+        definitions=w.definitions(report.report, report.options),
+        definitions_title=w.text("definitions"),
     )

@@ -1,6 +1,6 @@
 """GET /_mockpbx/ and /_mockpbx/dashboard: a one-page dashboard over the control plane.
 
-GET /_mockpbx (no slash) redirects to /_mockpbx/, so a typed URL finds the page.
+GET /_mockpbx (no slash) and GET / redirect to /_mockpbx/, so a typed URL finds the page.
 
 The page is rendered once (it is the same for every world) from
 `templates/dashboard.html` (Jinja2, autoescaped); everything live on it comes
@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from mockpbx.core.calls import MAX_CALL_SECONDS
 from mockpbx.scenarios.model import FAULT_KINDS
 
-__all__ = ["render_dashboard", "routes"]
+__all__ = ["render_dashboard", "routes", "to_dashboard"]
 
 routes = web.RouteTableDef()
 
@@ -50,7 +50,8 @@ def render_dashboard() -> str:
 
 @routes.get("")  # the bare prefix: aiohttp hands /_mockpbx to this sub-app too
 async def to_dashboard(request: web.Request) -> web.Response:
-    raise web.HTTPFound(request.path + "/")
+    """GET /_mockpbx and GET / (the server's root, mounted by `mockpbx.app`): to the page."""
+    raise web.HTTPFound("/_mockpbx/")
 
 
 @routes.get("/")

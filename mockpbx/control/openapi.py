@@ -138,6 +138,12 @@ def _paths() -> dict[str, Any]:
                 ],
             },
         },
+        "/_mockpbx/faults/methods": {
+            "get": _op("Each face's method names (for a fault's method)", errors=False)
+        },
+        "/_mockpbx/directory": {
+            "get": _op("Clinics, employees and SIP lines of the world", errors=False)
+        },
         "/_mockpbx/truth/calls": {"get": _op("Every call started in the period", query=period)},
         "/_mockpbx/truth/clinic": {
             "get": _op("Clinic-side truth: patients, comments, appointments, visits", query=period)

@@ -207,6 +207,7 @@ async def server_errors(request: web.Request) -> web.Response:
 def create_control(state: ServerState) -> web.Application:
     from mockpbx.control.clinic import routes as clinic_routes
     from mockpbx.control.dashboard import routes as dashboard_routes
+    from mockpbx.control.directory import routes as directory_routes
     from mockpbx.control.faults import routes as fault_routes
     from mockpbx.control.mango import routes as mango_routes
     from mockpbx.control.openapi import routes as openapi_routes
@@ -220,6 +221,7 @@ def create_control(state: ServerState) -> web.Application:
     app.add_routes(mango_routes)
     app.add_routes(clinic_routes)
     app.add_routes(uis_routes)
+    app.add_routes(directory_routes)  # before faults: /faults/methods is not a fault id
     for table in (scenario_routes, fault_routes, truth_routes, openapi_routes, dashboard_routes):
         app.add_routes(table)
     return app

@@ -524,3 +524,24 @@ def test_cli_report_prepare__builds_the_daily_rollups(world: World) -> None:
     with sqlite3.connect(path) as db:
         kinds = {k for (k,) in db.execute("SELECT DISTINCT kind FROM report_rollup_days")}
     assert {"ch", "adm"} <= kinds
+
+
+def test_cli_contact_history__by_phone_defaults_to_the_cache_plus_today(
+    world: World, tmp_path: Path
+) -> None:
+    """Without --from, one caller's history is the cached days plus today: the provider is
+    asked for today only (not for every day since 2000)."""
+    phone = next(c["contact_number"] for c in world.calls if c["direction"] == "in")
+    out = tmp_path / "history.json"
+    before = world.pbx.journal.count(face="uis", method="get.calls_report")
+    args = ["report", "contact-history", "--phone", phone, "--format", "json", "-o", str(out),
+            "--provider", "uis", "--store", world.store, "--mockpbx", world.pbx.url]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    doc = orjson.loads(out.read_bytes())
+    cache_start = max(world.first, world.today - timedelta(days=world.backfill))
+    assert date.fromisoformat(doc["period"]["from"]) <= cache_start
+    assert doc["period"]["from"] != "2000-01-01"
+    assert doc["period"]["to"] == world.today.isoformat()
+    asked = world.pbx.journal.count(face="uis", method="get.calls_report") - before
+    assert 1 <= asked <= 3

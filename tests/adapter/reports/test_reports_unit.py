@@ -279,7 +279,7 @@ class TestRender:
         assert len(body.splitlines()) == 9
 
     def test_html_is_self_contained_with_charts(self, ctx: ReportContext) -> None:
-        body = render(run(ad_channels(ctx, both())), "html")
+        body = render(run(ad_channels(ctx, both())), "html", "en")
         assert body.count("<svg") == 2
         assert "<script" not in body
         assert "src=" not in body

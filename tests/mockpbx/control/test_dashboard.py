@@ -20,8 +20,9 @@ Client = TestClient  # type: ignore[type-arg]
 PATHS = ["/_mockpbx/", "/_mockpbx/dashboard"]
 SECTIONS = ["summary", "credentials", "clock", "actions", "live", "faults", "journal"]
 LIVE_STATES = {"appeared", "ringing", "talking"}
-# every call the page's JavaScript makes: api("METHOD", "/_mockpbx/...")
-API_CALL = re.compile(r'api\("([A-Z]+)", "(/_mockpbx/[^"]*)"')
+# every call the page's JavaScript makes: api("/_mockpbx/...", {method: "POST", ...}), GET if
+# no method follows on the same line
+API_CALL = re.compile(r'api\("(/_mockpbx/[^"]*)"(?:[^;\n]*?\{method: "([A-Z]+)")?')
 ANY_CONTROL_PATH = re.compile(r"/_mockpbx/[A-Za-z0-9_./{}-]*")
 
 
@@ -41,7 +42,7 @@ def _routes(state: ServerState) -> set[tuple[str, str]]:
 
 
 def _api_calls(page: str) -> set[tuple[str, str]]:
-    return {(method, path.split("?", 1)[0]) for method, path in API_CALL.findall(page)}
+    return {(method or "GET", path.split("?", 1)[0]) for path, method in API_CALL.findall(page)}
 
 
 class TestServed:
@@ -84,6 +85,16 @@ class TestContent:
     def test_live_window__is_the_longest_call(self, page: str) -> None:
         assert f'data-window="{MAX_CALL_SECONDS}"' in page
 
+    def test_noscript__says_the_page_needs_javascript(self, page: str) -> None:
+        note = re.search(r"<noscript>(.*?)</noscript>", page, re.S)
+        assert note is not None
+        assert "JavaScript" in note.group(1)
+
+    def test_every_request__goes_through_one_helper(self, page: str) -> None:
+        """One `api()` makes every fetch, so headers (e.g. a control token) live in one place."""
+        assert page.count("fetch(") == 1
+        assert "async function api(path, options)" in page
+
     def test_template__left_no_jinja_syntax(self, page: str) -> None:
         assert not re.search(r"\{\{|\{%|\{#", page)
 
@@ -98,7 +109,12 @@ class TestSelfContained:
         assert re.findall(r"(?i)(?:https?:)?//[a-z0-9-]+\.[a-z0-9.-]+", page) == []
 
     def test_no_external_assets(self, page: str) -> None:
-        for marker in ("<link", " src=", "@import", "url("):
+        """The one <link> is the favicon, inline as a data: URL."""
+        links = re.findall(r"<link[^>]*>", page)
+        assert len(links) == 1
+        assert 'rel="icon"' in links[0]
+        assert 'href="data:image/png;base64,' in links[0]
+        for marker in (" src=", "@import", "url("):
             assert marker not in page
 
 
@@ -117,6 +133,11 @@ class TestInStepWithTheApi:
             ("DELETE", "/_mockpbx/faults"),
             ("DELETE", "/_mockpbx/faults/{id}"),
             ("GET", "/_mockpbx/journal"),
+            ("DELETE", "/_mockpbx/journal"),
+            ("GET", "/_mockpbx/health"),
+            ("GET", "/_mockpbx/scenario"),
+            ("GET", "/_mockpbx/directory"),
+            ("GET", "/_mockpbx/faults/methods"),
         }
         assert expected <= _api_calls(page)
 
