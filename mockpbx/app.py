@@ -107,6 +107,15 @@ async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse
             )
 
 
+@web.middleware
+async def _replay(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """`serve --replay`: recorded answers first (mockpbx/record/replay.py), off by default."""
+    replay = request.config_dict[STATE].options.get("replay")
+    if replay is None:
+        return await handler(request)
+    return await replay.handle(request, handler)  # type: ignore[no-any-return]
+
+
 def create_app(state: ServerState) -> web.Application:
     """The aiohttp application serving every face of `state`'s world."""
     from mockpbx.control.routes import create_control
@@ -118,7 +127,7 @@ def create_app(state: ServerState) -> web.Application:
     from mockpbx.providers.uis.routes import create_face as uis_face
 
     app = web.Application(
-        middlewares=[_journal, _guard, fault_middleware], client_max_size=MAX_BODY
+        middlewares=[_journal, _guard, fault_middleware, _replay], client_max_size=MAX_BODY
     )
     app[STATE] = state
     install_faults(app, state)

@@ -72,6 +72,8 @@ def main() -> None:
     metavar="NAME|FILE",
     help="A built-in scenario (see `mockpbx scenarios list`) or a scenario file.",
 )
+@click.option("--replay", multiple=True, metavar="CASSETTE", help="Answer from a cassette.")
+@click.option("--replay-fallback", type=click.Choice(["not-found", "world"]), default="not-found")
 def serve(
     host: str,
     port: int,
@@ -80,12 +82,18 @@ def serve(
     start: str | None,
     mango_webhook: str | None,
     scenario_name: str | None,
+    replay: tuple[str, ...] = (),
+    replay_fallback: str = "not-found",
 ) -> None:
     """Serve the mock until Ctrl-C."""
     scenario = _load(scenario_name) if scenario_name else None
     state = create_state(seed=seed, start=_parse_start(start), rate=clock_rate, scenario=scenario)
     if mango_webhook:
         state.options["mango"] = {"webhook_url": mango_webhook}
+    if replay:
+        from mockpbx.record.commands import load_replay_or_exit
+
+        state.options["replay"] = load_replay_or_exit(replay, replay_fallback)
     app = create_app(state)
     base = f"http://{host}:{port}"
     click.echo(
@@ -197,6 +205,15 @@ def generate(scenario_name: str, seed: int, first: datetime, last: datetime, out
             f"{out}: {count} calls of {first.date()}..{last.date()} and the clinic side", err=True
         )
 
+
+# -- record, replay, fidelity, fit (issue 15): mockpbx/record/commands.py ------------------
+def _register_record_commands() -> None:
+    from mockpbx.record.commands import register
+
+    register(main, scenarios)
+
+
+_register_record_commands()
 
 if __name__ == "__main__":
     main()
