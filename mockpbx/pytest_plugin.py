@@ -13,10 +13,13 @@ Fixtures:
 
 Per-test settings with a marker (scenario: a built-in name, a file or a `Scenario`):
     @pytest.mark.mockpbx(scenario="clinic_day", seed=7, start=datetime(...), rate=0)
+    @pytest.mark.mockpbx(replay="tests/cassettes/uis.jsonl")  # recorded answers (a path or a
+                        # list; replay_fallback="world" lets the world answer the rest)
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,7 +40,8 @@ __all__ = [
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mockpbx(seed=..., scenario=..., start=..., rate=...): world of the test"
+        "markers",
+        "mockpbx(seed=..., scenario=..., start=..., rate=..., replay=...): world of the test",
     )
 
 
@@ -56,7 +60,10 @@ def mockpbx(
     marker = request.node.get_closest_marker("mockpbx")
     options: dict[str, Any] = dict(marker.kwargs) if marker else {}
     mockpbx_server.reset(**_reset_options(mockpbx_server, options))
+    if options.get("replay"):
+        _install_replay(mockpbx_server, options)
     yield mockpbx_server
+    mockpbx_server.call(lambda s: s.options.pop("replay", None))
     mockpbx_server.check_errors()
 
 
@@ -97,7 +104,7 @@ def mockpbx_scenario(mockpbx: MockPBXServer) -> Callable[..., MockPBXServer]:
 
 
 def _reset_options(server: MockPBXServer, options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - {"seed", "scenario", "start", "rate"}
+    unknown = set(options) - {"seed", "scenario", "start", "rate", "replay", "replay_fallback"}
     if unknown:
         raise pytest.UsageError(f"unknown mockpbx marker options: {', '.join(sorted(unknown))}")
     state = server.state
@@ -119,6 +126,15 @@ def _reset_options(server: MockPBXServer, options: dict[str, Any]) -> dict[str, 
 
             state.start = _at_start_time(state.start, scenario)
     return {"seed": options.get("seed", defaults["seed"]), "scenario": scenario}
+
+
+def _install_replay(server: MockPBXServer, options: dict[str, Any]) -> None:
+    from mockpbx.record.replay import load_replay
+
+    paths = options["replay"]
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    replay = load_replay(paths, options.get("replay_fallback", "not-found"))
+    server.call(lambda s: s.options.__setitem__("replay", replay))
 
 
 def _is_scenario(value: Any) -> bool:
