@@ -27,7 +27,8 @@ async def test_writer__appends_numbered_lines_readable_back(tmp_path: Path) -> N
     writer.append(_exchange("GetOngoingCalls"))
     await writer.close()
     cassette = read_cassette(path)
-    assert cassette.face == "clinic" and cassette.header["mockpbx_cassette"] == 1
+    assert cassette.face == "clinic"
+    assert cassette.header["mockpbx_cassette"] == 1
     assert [(e["seq"], e["method"]) for e in cassette.exchanges] == [
         (1, "GetFinishedCalls"),
         (2, "GetOngoingCalls"),

@@ -31,14 +31,16 @@ def test_identical_shapes__have_no_departures_even_with_other_values() -> None:
     up = {"result": {"data": [{"id": 1, "start_time": "2026-05-14 10:00:00", "is_lost": False}]}}
     mock = {"result": {"data": [{"id": 9, "start_time": "2026-05-13 08:01:02", "is_lost": True}]}}
     departures, matches = compare("uis-data", [_pair(up, mock)])
-    assert departures == [] and "field sets" in matches["get.calls_report"]
+    assert departures == []
+    assert "field sets" in matches["get.calls_report"]
 
 
 def test_missing_and_extra_fields__are_named_by_path() -> None:
     """A field only one side sends is reported with its path and an example."""
     texts = _texts([_pair({"result": {"a": 1, "b": "x"}}, {"result": {"a": 1, "c": 2}})])
     assert texts == [
-        "get.calls_report: the mock lacks field `result.b` (the provider sent it in 1 place(s), e.g. 'x')",
+        "get.calls_report: the mock lacks field `result.b` "
+        "(the provider sent it in 1 place(s), e.g. 'x')",
         "get.calls_report: the mock sends field `result.c` (e.g. 2), which the provider never sent",
     ]
 
@@ -92,15 +94,15 @@ def test_csv_layout__line_ending_and_trailing_newline() -> None:
         method="stats/result",
     )
     texts = _texts([pair], face="mango")
-    assert any("CSV line ending" in t for t in texts) and any(
-        "trailing newline" in t for t in texts
-    )
+    assert any("CSV line ending" in t for t in texts)
+    assert any("trailing newline" in t for t in texts)
 
 
 def test_candidate_options__are_the_two_reading_options_of_the_face() -> None:
     """Literal and bool options are candidates; numeric budgets are not."""
     uis = dict(candidate_options("uis-data"))
-    assert uis.get("list_calls_time_format") in ("iso_ms", "space") and "minute_limit" not in uis
+    assert uis.get("list_calls_time_format") in ("iso_ms", "space")
+    assert "minute_limit" not in uis
     assert ("time_offset", "utc") in candidate_options("clinic")
     assert ("result_as_string", True) in candidate_options("mango")
 

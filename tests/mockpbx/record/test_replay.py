@@ -106,7 +106,8 @@ async def test_shifted_time_window__matches_the_window_of_the_same_length(
         "dateTimeTo": "2026-05-14T10:05:00+03:00",
     }
     resp = await client.get("/clinic/v1/GetFinishedCalls", params=later)
-    assert resp.status == 200 and await resp.json() == [{"Id": "1"}]
+    assert resp.status == 200
+    assert await resp.json() == [{"Id": "1"}]
     longer = {**q, "dateTimeFrom": "2026-05-14T08:00:00+03:00"}
     assert (await client.get("/clinic/v1/GetFinishedCalls", params=longer)).status == 404
     other_page = {**q, "offset": "100"}
@@ -122,12 +123,15 @@ async def test_unmatched__gets_each_providers_own_not_found(
         [Cassette({"face": f}, []) for f in ("uis-data", "mango", "clinic")]
     )
     uis = await _call(client, "get.account", {}, rpc_id=5)
-    assert uis["id"] == 5 and uis["error"]["code"] == -32601
+    assert uis["id"] == 5
+    assert uis["error"]["code"] == -32601
     assert uis["error"]["data"]["mnemonic"] == "method_not_found"
     mango = await client.post("/mango/vpbx/account/balance", data={"json": "{}"})
-    assert mango.status == 404 and (await mango.json())["result"] == 4001
+    assert mango.status == 404
+    assert (await mango.json())["result"] == 4001
     clinic = await client.get("/clinic/v1/GetOngoingCalls")
-    assert clinic.status == 404 and (await clinic.json())["error"] == "not_found"
+    assert clinic.status == 404
+    assert (await clinic.json())["error"] == "not_found"
 
 
 async def test_fallback_world__lets_the_simulated_world_answer(
@@ -138,7 +142,8 @@ async def test_fallback_world__lets_the_simulated_world_answer(
     _install(state, "clinic", [], fallback="world")
     key = state.credentials.clinic_key
     resp = await client.get("/clinic/v1/GetOngoingCalls", headers={"IDENT-Integration-Key": key})
-    assert resp.status == 200 and isinstance(await resp.json(), list)
+    assert resp.status == 200
+    assert isinstance(await resp.json(), list)
 
 
 async def test_faces_without_a_cassette_and_the_control_plane__are_untouched(
