@@ -51,7 +51,6 @@ SECRET_KEYS = frozenset(
         "access_token",
         "token",
         "password",
-        "login",
         "api_key",
         "vpbx_api_key",
         "api_salt",
@@ -76,9 +75,12 @@ SECRET_HEADERS = frozenset(
 _MOCK_PATH = re.compile(r"^/(?:uis/(dataapi/v2\.0|callapi/v4\.0)|mango/vpbx|vpbx|clinic/v1)(/.*)?$")
 
 
-def is_secret_key(name: str) -> bool:
-    """A field or header whose value is a credential."""
+def is_secret_key(name: str, *, request: bool = False) -> bool:
+    """A field or header whose value is a credential (a login only in requests: in answers
+    it names a user, personal data rather than a secret)."""
     low = name.lower()
+    if request and low == "login":
+        return True
     return low in SECRET_KEYS or low in SECRET_HEADERS or low.endswith(("_token", "_password"))
 
 
@@ -145,7 +147,9 @@ def params_of(face: str, query: dict[str, str], body: Any) -> Any:
 
 def _without_secrets(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _without_secrets(v) for k, v in value.items() if not is_secret_key(k)}
+        return {
+            k: _without_secrets(v) for k, v in value.items() if not is_secret_key(k, request=True)
+        }
     if isinstance(value, list):
         return [_without_secrets(v) for v in value]
     return value

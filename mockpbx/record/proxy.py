@@ -195,9 +195,9 @@ class _Proxy:
             "request": {
                 "method": raw.method,
                 "path": r.value(raw.path) if "/link/" in raw.path else raw.path,
-                "query": r.value(raw.query),
+                "query": r.value(raw.query, request=True),
                 "headers": r.headers(_kept(raw.req_headers, _KEPT_REQUEST, secrets=True)),
-                **_body(req_kind, req_body, raw.req_body, r),
+                **_body(req_kind, req_body, raw.req_body, r, request=True),
             },
             "response": {
                 "status": raw.status,
@@ -219,9 +219,9 @@ def _kept(headers: dict[str, str], names: tuple[str, ...], secrets: bool = False
     }
 
 
-def _body(kind: str, value: Any, raw: bytes, r: Redactor) -> dict[str, Any]:
+def _body(kind: str, value: Any, raw: bytes, r: Redactor, request: bool = False) -> dict[str, Any]:
     if kind in ("json", "form"):
-        return {"body_kind": kind, "body": r.value(value)}
+        return {"body_kind": kind, "body": r.value(value, request=request)}
     if kind == "text":
         return {"body_kind": "text", "body": r.text(value)}
     if kind == "none":

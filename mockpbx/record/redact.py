@@ -11,6 +11,8 @@ within a cassette and nowhere else:
     names           a Russian full name stays a full name (Faker ru_RU, gender kept)
     e-mails         a plausible address at example.org
     recording links the same URL shape with its ids and hashes replaced
+    hex ids         (recording files, link hashes: whoever has one can fetch the audio)
+    logins          user<hex>
 """
 
 from __future__ import annotations
@@ -30,12 +32,13 @@ if TYPE_CHECKING:
 __all__ = ["Redactor"]
 
 _PHONE = re.compile(r"^\+?[1-9]\d{9,14}$")
+_HASH = re.compile(r"^[0-9a-f]{24,}$")  # recording file ids and link hashes: bearer secrets
 _PHONE_IN_TEXT = re.compile(r"(?<![\d.])(\+?[78]\d{10})(?![\d.])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CYR = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _NAME = re.compile(rf"^{_CYR} {_CYR}(?: {_CYR})?$")
 _LATIN_NAME = re.compile(r"^[A-Z][a-z]+ [A-Z][a-z]+(?: [A-Z][a-z]+)?$")
-_NAME_KEYS = ("name", "fio", "patient", "employee", "operator", "contact", "person", "caller")
+_NAME_KEYS = ("full_name", "fio", "patient", "employee", "operator", "contact", "person", "caller")
 _NOT_NAME_KEYS = ("region", "country", "city", "site", "campaign", "group", "scenario", "type")
 _PART_KEYS = {"first_name", "last_name", "middle_name", "patronymic", "surname"}
 _LINK_HINTS = ("record", "link", "url", "file", "media", "location")
@@ -52,14 +55,14 @@ class Redactor:
         self._faker: Faker | None = None
 
     # -- walking ---------------------------------------------------------------------
-    def value(self, value: Any, key: str = "") -> Any:
+    def value(self, value: Any, key: str = "", *, request: bool = False) -> Any:
         """`value` (any JSON value found under field `key`) with the rules applied."""
-        if key and is_secret_key(key) and value is not None:
+        if key and is_secret_key(key, request=request) and value is not None:
             return REDACTED
         if isinstance(value, dict):
-            return {k: self.value(v, str(k)) for k, v in value.items()}
+            return {k: self.value(v, str(k), request=request) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.value(v, key) for v in value]
+            return [self.value(v, key, request=request) for v in value]
         if isinstance(value, str) and self.enabled:
             return self._string(value, key.lower())
         return value
@@ -77,6 +80,10 @@ class Redactor:
     def _string(self, value: str, key: str) -> str:
         if _PHONE.match(value) and not key.endswith(_ID_SUFFIXES):
             return self.phone(value)
+        if _HASH.match(value):
+            return self._memoized("hash", value, lambda d: _scramble(value, d, 0))
+        if key == "login" and value:
+            return self._memoized("login", value, lambda d: f"user{d.hex()[:8]}")
         if key in _PART_KEYS and value:
             return self._name_part(value, key)
         if self._is_name(value, key):
