@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -91,54 +93,103 @@ def _line(path: Path, number: int, raw: bytes) -> dict[str, Any]:
     return value
 
 
+class _Sink:
+    """The open cassette file: prepares one exchange, writes its line, flushes and fsyncs."""
+
+    def __init__(self, path: Path, prepare: Callable[[Any], dict[str, Any]] | None) -> None:
+        self._prepare = prepare or dict
+        self._fh: IO[bytes] = path.open("ab")
+
+    def write_one(self, seq: int, raw: Any) -> None:
+        try:
+            line = {"seq": seq, **self._prepare(raw)}
+        except Exception as exc:  # one unrecordable exchange must not stop the recording
+            print(f"mockpbx record: exchange {seq} not recorded: {exc!r}", file=sys.stderr)
+            return
+        self.write(line)
+
+    def write(self, item: dict[str, Any]) -> None:
+        self._fh.write(orjson.dumps(item) + b"\n")
+        self._fh.flush()
+        with contextlib.suppress(OSError):  # e.g. a pipe: nothing to sync
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+_WORKER_SINK: _Sink | None = None  # in the writer process
+
+
+def _init_worker(path: Path, prepare: Callable[[Any], dict[str, Any]] | None) -> None:
+    global _WORKER_SINK
+    _WORKER_SINK = _Sink(path, prepare)
+
+
+def _worker_write(seq: int, raw: Any) -> None:
+    assert _WORKER_SINK is not None
+    _WORKER_SINK.write_one(seq, raw)
+
+
+def _worker_ready() -> None:
+    """Nothing: submitted once so the writer process starts before the first exchange."""
+
+
 class CassetteWriter:
-    """Appends exchanges from a queue, off the event loop: each is prepared, written,
-    flushed and fsync'd in a worker thread, so the client never waits for the disk."""
+    """Appends exchanges in the order given, off the event loop: each is prepared (parsed,
+    redacted), written, flushed and fsync'd in a worker thread, or with `in_process` in a
+    worker process of its own, so neither the disk nor the redaction's CPU time (and GIL)
+    delays the client."""
 
     def __init__(
         self,
         path: Path,
         header: dict[str, Any],
         prepare: Callable[[Any], dict[str, Any]] | None = None,
+        *,
+        in_process: bool = False,
     ) -> None:
         self.path = path
-        self._prepare = prepare or (lambda raw: dict(raw))
-        self._fh: IO[bytes] = path.open("wb")
+        path.write_bytes(orjson.dumps({"mockpbx_cassette": FORMAT_VERSION, **header}) + b"\n")
+        self.count = 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._sink: _Sink | None = None
+        if in_process:
+            spawn = multiprocessing.get_context("spawn")  # never fork a threaded server
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=spawn, initializer=_init_worker, initargs=(path, prepare)
+            )
+        else:
+            self._sink = _Sink(path, prepare)
         self._queue: asyncio.Queue[tuple[int, Any] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self.count = 0
-        self._write({"mockpbx_cassette": FORMAT_VERSION, **header})
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        if self._pool is not None:
+            self._pool.submit(_worker_ready)
+        else:
+            self._task = asyncio.get_running_loop().create_task(self._run())
 
     def append(self, raw: Any) -> None:
         """Queue one exchange (numbered in the order given; `prepare` turns it into a line)."""
         self.count += 1
-        self._queue.put_nowait((self.count, raw))
+        if self._pool is not None:
+            self._pool.submit(_worker_write, self.count, raw)
+        else:
+            self._queue.put_nowait((self.count, raw))
 
     async def _run(self) -> None:
+        assert self._sink is not None
         while (item := await self._queue.get()) is not None:
-            await asyncio.to_thread(self._write_one, *item)
-
-    def _write_one(self, seq: int, raw: Any) -> None:
-        try:
-            line = {"seq": seq, **self._prepare(raw)}
-        except Exception as exc:  # one unrecordable exchange must not stop the recording
-            print(f"mockpbx record: exchange {seq} not recorded: {exc!r}", file=sys.stderr)
-            return
-        self._write(line)
-
-    def _write(self, item: dict[str, Any]) -> None:
-        self._fh.write(orjson.dumps(item) + b"\n")
-        self._fh.flush()
-        with contextlib.suppress(OSError):  # e.g. a pipe: nothing to sync
-            os.fsync(self._fh.fileno())
+            await asyncio.to_thread(self._sink.write_one, *item)
 
     async def close(self) -> None:
         """Write what is queued, then close the file."""
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.shutdown, True)
         if self._task is not None:
             self._queue.put_nowait(None)
             await self._task
             self._task = None
-        self._fh.close()
+        if self._sink is not None:
+            self._sink.close()

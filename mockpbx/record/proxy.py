@@ -15,7 +15,6 @@ checked when the account's key and salt are given, and it is recorded with
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import sys
 import threading
@@ -30,13 +29,12 @@ from urllib.parse import urlsplit, urlunsplit
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from mockpbx.record.cassette import CassetteWriter
-from mockpbx.record.faces import method_of, parse_body
-from mockpbx.record.redact import Redactor
+from mockpbx.record.exchange import Preparer, Raw
+from mockpbx.record.faces import parse_body
 
 __all__ = ["ProxyConfig", "ProxyServer", "create_proxy_app"]
 
 MAX_BODY = 64 * 1024 * 1024
-MAX_INLINE = 1024 * 1024  # larger binary bodies are kept as length + sha256 only
 _HOP = frozenset(
     {
         "connection",
@@ -49,15 +47,6 @@ _HOP = frozenset(
         "content-encoding",
         "proxy-connection",
     }
-)
-_KEPT_REQUEST = ("content-type", "range", "accept")
-_KEPT_RESPONSE = (
-    "content-type",
-    "retry-after",
-    "location",
-    "content-range",
-    "accept-ranges",
-    "content-disposition",
 )
 
 
@@ -73,29 +62,15 @@ class ProxyConfig:
     timeout: float = 120.0
 
 
-@dataclass(slots=True)
-class _Raw:
-    """What the handler hands to the writer thread (parsed and redacted there)."""
-
-    kind: str
-    at: str
-    method: str
-    path: str
-    query: dict[str, str]
-    req_headers: dict[str, str]
-    req_body: bytes
-    status: int
-    resp_headers: dict[str, str]
-    resp_body: bytes
-    upstream_ms: float
-    signature: str | None = None
-
-
 class _Proxy:
     def __init__(self, config: ProxyConfig) -> None:
         self.config = config
-        self.redactor = Redactor(enabled=config.redact)
-        self.writer = CassetteWriter(config.out, self._header(), prepare=self._prepare)
+        self.writer = CassetteWriter(
+            config.out,
+            self._header(),
+            prepare=Preparer(config.face, config.redact),
+            in_process=True,
+        )
         self.session: ClientSession | None = None
 
     def _header(self) -> dict[str, Any]:
@@ -128,7 +103,7 @@ class _Proxy:
             )
         elapsed = (time.perf_counter() - started) * 1000
         self.writer.append(
-            _Raw(
+            Raw(
                 kind="event" if is_event else "api",
                 at=at,
                 method=request.method,
@@ -181,65 +156,6 @@ class _Proxy:
         if not ok:
             print("mockpbx record: an event with a wrong signature was relayed", file=sys.stderr)
         return "valid" if ok else "invalid"
-
-    # -- the writer thread ---------------------------------------------------------
-    def _prepare(self, raw: _Raw) -> dict[str, Any]:
-        r = self.redactor
-        req_kind, req_body = parse_body(raw.req_headers.get("Content-Type", ""), raw.req_body)
-        face = self.config.face
-        out: dict[str, Any] = {
-            "at": raw.at,
-            "face": face,
-            "method": method_of(face, raw.path, req_body),
-            "kind": raw.kind,
-            "request": {
-                "method": raw.method,
-                "path": r.value(raw.path) if "/link/" in raw.path else raw.path,
-                "query": r.value(raw.query, request=True),
-                "headers": r.headers(_kept(raw.req_headers, _KEPT_REQUEST, secrets=True)),
-                **_body(req_kind, req_body, raw.req_body, r, request=True),
-            },
-            "response": {
-                "status": raw.status,
-                "headers": r.headers(_kept(raw.resp_headers, _KEPT_RESPONSE)),
-                **_response_body(raw, r),
-            },
-            "upstream_ms": raw.upstream_ms,
-        }
-        if raw.signature is not None:
-            out["signature"] = raw.signature
-        return out
-
-
-def _kept(headers: dict[str, str], names: tuple[str, ...], secrets: bool = False) -> dict[str, str]:
-    from mockpbx.record.faces import is_secret_key
-
-    return {
-        k: v for k, v in headers.items() if k.lower() in names or (secrets and is_secret_key(k))
-    }
-
-
-def _body(kind: str, value: Any, raw: bytes, r: Redactor, request: bool = False) -> dict[str, Any]:
-    if kind in ("json", "form"):
-        return {"body_kind": kind, "body": r.value(value, request=request)}
-    if kind == "text":
-        return {"body_kind": "text", "body": r.text(value)}
-    if kind == "none":
-        return {"body_kind": "none", "body": None}
-    if len(raw) <= MAX_INLINE and not r.enabled:
-        return {"body_kind": "base64", "body": base64.b64encode(raw).decode()}
-    # audio and other bytes: with redaction on, never kept (a recording is personal data)
-    return {
-        "body_kind": "omitted",
-        "body": None,
-        "length": len(raw),
-        "sha256": hashlib.sha256(raw).hexdigest() if not r.enabled else None,
-    }
-
-
-def _response_body(raw: _Raw, r: Redactor) -> dict[str, Any]:
-    kind, value = parse_body(raw.resp_headers.get("Content-Type", ""), raw.resp_body)
-    return _body(kind, value, raw.resp_body, r)
 
 
 PROXY = web.AppKey("record_proxy", _Proxy)

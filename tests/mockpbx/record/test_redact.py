@@ -53,6 +53,15 @@ def test_name__a_russian_full_name_stays_one_with_its_gender() -> None:
     assert r.name("Кошелева Эмилия Михайловна") == out
 
 
+def test_name_parts__are_replaced_too() -> None:
+    """first_name, last_name and patronymic fields get pseudonyms of their own kind."""
+    r = Redactor(key=b"y" * 32)
+    parts = {"first_name": "Эмилия", "last_name": "Кошелева", "patronymic": "Михайловна"}
+    out = r.value(parts)
+    assert all(out[k] != v and out[k][0].isupper() for k, v in parts.items())
+    assert out["patronymic"].endswith(("вич", "вна", "ична", "чна", "ич"))
+
+
 def test_region_names__are_not_taken_for_people() -> None:
     """Place names and other non-personal text pass unchanged."""
     r = Redactor()
