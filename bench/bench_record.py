@@ -12,7 +12,7 @@ same machine load. Cases:
 
 The target (issue 15): at most 2 ms added per exchange at p50.
 
-    python bench/bench_record.py            # 600 exchanges per case and path
+    python bench/bench_record.py            # 1000 exchanges per case and path
     python bench/bench_record.py --quick    # 100
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import statistics
 import tempfile
 import time
@@ -82,18 +83,16 @@ async def _measure(
 
     times: dict[str, dict[str, list[float]]] = {c: {"direct": [], "proxy": []} for c in cases}
     async with ClientSession() as session:
-        for _round in range(n // 20):
+        for _ in range(n):
             for case, (face, path, kw) in cases.items():
-                for how in ("direct", "proxy"):
-                    url = bases[how][face] + path
-                    for _ in range(10):
-                        kwargs = dict(kw)
-                        method = kwargs.pop("method")
-                        started = time.perf_counter()
-                        async with session.request(method, url, **kwargs) as resp:
-                            await resp.read()
-                            assert resp.status == 200, resp.status
-                        times[case][how].append((time.perf_counter() - started) * 1000)
+                for how in ("direct", "proxy"):  # alternated: both see the same load
+                    kwargs = dict(kw)
+                    method = kwargs.pop("method")
+                    started = time.perf_counter()
+                    async with session.request(method, bases[how][face] + path, **kwargs) as r:
+                        await r.read()
+                        assert r.status == 200, r.status
+                    times[case][how].append((time.perf_counter() - started) * 1000)
     return times
 
 
@@ -106,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    n = 100 if args.quick else 600
+    n = 100 if args.quick else 1000
     ctx = mp.get_context("spawn")
     stop = ctx.Event()
     q1, q2 = ctx.Queue(), ctx.Queue()
@@ -114,12 +113,12 @@ def main() -> None:
         up = ctx.Process(target=_upstream, args=(q1, stop), daemon=True)
         up.start()
         creds = q1.get(timeout=120)
-        px = ctx.Process(target=_proxies, args=(creds, out_dir, q2, stop), daemon=True)
+        px = ctx.Process(target=_proxies, args=(creds, out_dir, q2, stop))  # has a writer child
         px.start()
         proxies = q2.get(timeout=60)
         direct = {"clinic": creds["clinic"]["url"], "uis": creds["uis"]["data_api_url"]}
         cases = _cases(creds)
-        asyncio.run(_measure({"direct": direct, "proxy": proxies}, cases, 40))  # warm up
+        asyncio.run(_measure({"direct": direct, "proxy": proxies}, cases, 20))  # warm up
         times = asyncio.run(_measure({"direct": direct, "proxy": proxies}, cases, n))
         stop.set()
         px.join(30)
@@ -129,7 +128,8 @@ def main() -> None:
 
 
 def _table(times: dict[str, dict[str, list[float]]], lines: int) -> None:
-    print(f"{lines} cassette lines written (fsync'd, redacted)\n")
+    load = os.getloadavg()[0]
+    print(f"{lines} cassette lines written (fsync'd, redacted); load average {load:.1f}\n")
     head = (
         f"{'case':8} {'n':>5} {'direct p50':>11} {'proxy p50':>10} {'added p50':>10} "
         f"{'ratio':>6} {'direct p90':>11} {'proxy p90':>10}  target"
