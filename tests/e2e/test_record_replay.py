@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -316,3 +321,37 @@ def test_mango_webhook__events_are_relayed_recorded_and_signatures_checked(
     assert [e["signature"] for e in events[:-1]] == ["valid"] * (len(events) - 1)
     assert events[-1]["signature"] == "invalid"
     assert all(e["request"]["body"]["sign"] == "[redacted]" for e in events)
+
+
+# -- the command itself ----------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_record_command__records_until_ctrl_c(upstream: MockPBXServer, tmp_path: Path) -> None:
+    """`mockpbx record` proxies until SIGINT and leaves a complete cassette behind."""
+    port, out = _free_port(), tmp_path / "cli.jsonl"
+    creds = upstream.credentials["clinic"]
+    args = ["--face", "clinic", "--upstream", creds["url"], "--out", str(out), "--port", str(port)]
+    proc = subprocess.Popen([sys.executable, "-m", "mockpbx", "record", *args])
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(
+                    f"http://127.0.0.1:{port}/GetOngoingCalls",
+                    headers={"IDENT-Integration-Key": creds["key"]},
+                )
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the recorder did not start"
+                time.sleep(0.1)
+        assert r.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    (exchange,) = read_cassette(out).exchanges
+    assert exchange["method"] == "GetOngoingCalls"
+    assert exchange["request"]["headers"]["IDENT-Integration-Key"] == "[redacted]"
