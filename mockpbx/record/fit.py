@@ -94,7 +94,6 @@ def _from_truth(lines: list[dict[str, Any]]) -> tuple[list[Call], dict[str, Any]
     for x in lines:
         if x.get("type") != "call" or x.get("kind") == "internal":
             continue
-        lines_ = [str(s) for s in (x.get("sip_line_ids") or [])]
         calls.append(
             Call(
                 start=datetime.fromisoformat(x["start"]),
@@ -104,11 +103,18 @@ def _from_truth(lines: list[dict[str, Any]]) -> tuple[list[Call], dict[str, Any]
                 talk=int(x.get("talk_seconds") or 0),
                 contact=x.get("contact_number"),
                 number=x.get("virtual_number"),
-                line=str(x["answered_by"]) if x.get("answered_by") is not None else None,
+                line=_sip_line(staff, x.get("answered_by")),
             )
         )
-        del lines_
     return calls, {"staff": staff}
+
+
+def _sip_line(staff: dict[str, Any], employee: Any) -> str | None:
+    """The SIP line of the employee who answered (their id when the export has no lines)."""
+    if employee is None:
+        return None
+    lines = (staff.get(str(employee)) or {}).get("sip_lines") or []
+    return str(lines[0]) if lines else str(employee)
 
 
 def _from_export(lines: list[dict[str, Any]], tz: ZoneInfo) -> tuple[list[Call], dict[str, Any]]:

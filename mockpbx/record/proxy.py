@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import sys
 import threading
 import time
@@ -24,13 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from mockpbx.record.cassette import CassetteWriter
 from mockpbx.record.exchange import Preparer, Raw
-from mockpbx.record.faces import parse_body
 
 __all__ = ["ProxyConfig", "ProxyServer", "create_proxy_app"]
 
@@ -141,18 +141,14 @@ class _Proxy:
             return resp.status, {str(k): v for k, v in resp.headers.items()}, payload
 
     def _signature(self, body: bytes) -> str:
+        """Mango's event signature: sha256(api_key + json + api_salt), as posted."""
         key, salt = self.config.api_key, self.config.api_salt
         if not key or not salt:
             return "unchecked"
-        kind, form = parse_body("application/x-www-form-urlencoded", body)
-        if kind != "form" or not isinstance(form, dict):
-            return "invalid"
-        from urllib.parse import parse_qsl
-
-        raw_json = dict(parse_qsl(body.decode("utf-8", "replace"))).get("json", "")
-        expected = hashlib.sha256(f"{key}{raw_json}{salt}".encode()).hexdigest()
-        given = str(form.get("sign", "")).strip().lower()
-        ok = given == expected and form.get("vpbx_api_key") == key
+        form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        expected = hashlib.sha256(f"{key}{form.get('json', '')}{salt}".encode()).hexdigest()
+        given = form.get("sign", "").strip().lower()
+        ok = hmac.compare_digest(expected, given) and form.get("vpbx_api_key") == key
         if not ok:
             print("mockpbx record: an event with a wrong signature was relayed", file=sys.stderr)
         return "valid" if ok else "invalid"
