@@ -115,6 +115,15 @@ async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse
             )
 
 
+@web.middleware
+async def _replay(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """`serve --replay`: recorded answers first (mockpbx/record/replay.py), off by default."""
+    replay = request.config_dict[STATE].options.get("replay")
+    if replay is None:
+        return await handler(request)
+    return await replay.handle(request, handler)  # type: ignore[no-any-return]
+
+
 def create_app(state: ServerState) -> web.Application:
     """The aiohttp application serving every face of `state`'s world."""
     from mockpbx.control.dashboard import to_dashboard
@@ -127,7 +136,7 @@ def create_app(state: ServerState) -> web.Application:
     from mockpbx.providers.uis.routes import create_face as uis_face
 
     app = web.Application(
-        middlewares=[_journal, limits_middleware, _guard, fault_middleware],
+        middlewares=[_journal, limits_middleware, _guard, fault_middleware, _replay],
         client_max_size=MAX_BODY,
         handler_args={"max_line_size": MAX_LINE, "max_field_size": MAX_FIELD},
     )

@@ -140,6 +140,8 @@ def main() -> None:
     help="Fixed key of the secrets (credentials, link hashes) for byte-identical runs "
     "(env MOCKPBX_SECRET_KEY); default: random per server.",
 )
+@click.option("--replay", multiple=True, metavar="CASSETTE", help="Answer from a cassette.")
+@click.option("--replay-fallback", type=click.Choice(["not-found", "world"]), default="not-found")
 def serve(
     host: str,
     port: int,
@@ -153,6 +155,8 @@ def serve(
     insecure_control: bool,
     webhook_allow: tuple[str, ...],
     secret_key: str | None,
+    replay: tuple[str, ...] = (),
+    replay_fallback: str = "not-found",
 ) -> None:
     """Serve the mock until Ctrl-C (--port 0: a free port, printed in every URL)."""
     _check_exposure(host, control_token, insecure_control)
@@ -169,6 +173,10 @@ def serve(
         state.webhook_allow = (*state.webhook_allow, *webhook_allow)
     if mango_webhook:
         state.options["mango"] = {"webhook_url": mango_webhook}
+    if replay:
+        from mockpbx.record.commands import load_replay_or_exit
+
+        state.options["replay"] = load_replay_or_exit(replay, replay_fallback)
     app = create_app(state)
     if ready_file is not None:
         ready_file.unlink(missing_ok=True)  # a stale file must not read as ready
@@ -344,6 +352,15 @@ def generate(scenario_name: str, seed: int, first: datetime, last: datetime, out
             f"{out}: {count} calls of {first.date()}..{last.date()} and the clinic side", err=True
         )
 
+
+# -- record, replay, fidelity, fit (issue 15): mockpbx/record/commands.py ------------------
+def _register_record_commands() -> None:
+    from mockpbx.record.commands import register
+
+    register(main, scenarios)
+
+
+_register_record_commands()
 
 if __name__ == "__main__":
     main()

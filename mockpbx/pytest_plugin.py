@@ -16,6 +16,8 @@ start: an aware datetime or an ISO 8601 string with an offset):
     @pytest.mark.mockpbx(scenario="clinic_day", seed=7, start="2026-05-14T09:00+03:00",
                          rate=0, mango_webhook="http://127.0.0.1:9000/mango/")
     @pytest.mark.mockpbx(secret_key="golden")   # fixed secrets: byte-identical links, tokens
+    @pytest.mark.mockpbx(replay="tests/cassettes/uis.jsonl")  # recorded answers (a path or a
+                        # list; replay_fallback="world" lets the world answer the rest)
 
 Defaults: seed 1, the default scenario, the clock frozen (rate 0) at
 `mockpbx.testing.DEFAULT_START` (Thursday 2026-05-14 10:30 Moscow time).
@@ -32,6 +34,7 @@ TOKEN` (ini `mockpbx_control_token`) makes its /_mockpbx/ endpoints ask for a to
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +59,16 @@ __all__ = [
     "mockpbx_truth",
 ]
 
-MARKER_OPTIONS = ("seed", "scenario", "start", "rate", "mango_webhook", "secret_key")
+MARKER_OPTIONS = (
+    "seed",
+    "scenario",
+    "start",
+    "rate",
+    "mango_webhook",
+    "secret_key",
+    "replay",
+    "replay_fallback",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,7 +84,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockpbx(seed, scenario, start, rate, mango_webhook, secret_key): the test's world",
+        "mockpbx(seed, scenario, start, rate, mango_webhook, secret_key, replay): the world",
     )
 
 
@@ -106,7 +118,10 @@ def mockpbx(
     mockpbx_server.reset(**_reset_options(mockpbx_server, options))
     if webhook is not None:
         mockpbx_server.set_mango_webhook(webhook)
+    if options.get("replay"):
+        _install_replay(mockpbx_server, options)
     yield mockpbx_server
+    mockpbx_server.call(lambda s: s.options.pop("replay", None))
     mockpbx_server.check_errors()
 
 
@@ -172,6 +187,15 @@ def _reset_options(server: MockPBXServer, options: dict[str, Any]) -> dict[str, 
         if "start" not in options and scenario.start_time and state.start is not None:
             state.start = _at_start_time(state.start, scenario)
     return {"seed": options.get("seed", defaults["seed"]), "scenario": scenario}
+
+
+def _install_replay(server: MockPBXServer, options: dict[str, Any]) -> None:
+    from mockpbx.record.replay import load_replay
+
+    paths = options["replay"]
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else paths
+    replay = load_replay(paths, options.get("replay_fallback", "not-found"))
+    server.call(lambda s: s.options.__setitem__("replay", replay))
 
 
 def _scenario(value: Any) -> Any:
