@@ -14,6 +14,7 @@ from aiohttp import web
 from mockpbx.app import create_app, create_state
 from mockpbx.scenarios.loader import ScenarioError, builtin_names, builtin_path, load_scenario
 from mockpbx.scenarios.model import Scenario
+from mockpbx.state import ServerState
 
 __all__ = ["main"]
 
@@ -39,6 +40,23 @@ def _parse_start(value: str | None) -> datetime | None:
     if when.tzinfo is None:
         raise click.BadParameter("must carry a UTC offset, e.g. +03:00", param_hint="--start")
     return when
+
+
+def _install_accounts(state: ServerState, spec: str) -> None:
+    """`--accounts N` or `--accounts FILE` (see `mockpbx.accounts`)."""
+    from mockpbx.accounts import MAX_ACCOUNTS, install_accounts, load_accounts_file
+
+    if spec.strip().isdigit():
+        count = int(spec)
+        if not 1 <= count <= MAX_ACCOUNTS:
+            raise click.BadParameter(f"must be 1..{MAX_ACCOUNTS}", param_hint="--accounts")
+        install_accounts(state, count)
+        return
+    try:
+        accounts = load_accounts_file(spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--accounts") from None
+    install_accounts(state, accounts.count, accounts.timezones)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,6 +90,14 @@ def main() -> None:
     metavar="NAME|FILE",
     help="A built-in scenario (see `mockpbx scenarios list`) or a scenario file.",
 )
+@click.option(
+    "--accounts",
+    "accounts_spec",
+    default="1",
+    show_default=True,
+    metavar="N|FILE",
+    help="Serve N client accounts (or an accounts YAML file: count, timezones).",
+)
 def serve(
     host: str,
     port: int,
@@ -80,10 +106,12 @@ def serve(
     start: str | None,
     mango_webhook: str | None,
     scenario_name: str | None,
+    accounts_spec: str,
 ) -> None:
     """Serve the mock until Ctrl-C."""
     scenario = _load(scenario_name) if scenario_name else None
     state = create_state(seed=seed, start=_parse_start(start), rate=clock_rate, scenario=scenario)
+    _install_accounts(state, accounts_spec)
     if mango_webhook:
         state.options["mango"] = {"webhook_url": mango_webhook}
     app = create_app(state)
@@ -92,6 +120,8 @@ def serve(
         f"mockpbx serving on {base}  (scenario {state.world.meta.get('scenario')}, seed {seed})"
     )
     click.echo(json.dumps(state.credentials.document(base), ensure_ascii=False, indent=2))
+    if state.accounts is not None:
+        click.echo(f"{accounts_spec} accounts: every one's credentials at {base}/_mockpbx/accounts")
     click.echo(f"dashboard: {base}/_mockpbx/  (clock, faults, live calls, journal, truth)")
     click.echo("Ctrl-C stops it.")
     with contextlib.suppress(KeyboardInterrupt):
