@@ -55,7 +55,7 @@ VERSION_TABLE = "adapter_schema_version"
 READ_CACHE_KIB = 32 * 1024  # reports: the rollup builds' index pages of a year stay cached
 DEFAULT_CACHE_SIZE = -2000  # SQLite's own default (KiB when negative)
 BATCH = 5000
-_CALL_KEY = ("provider", "provider_call_id")
+_CALL_KEY = ("provider", "provider_call_id", "account")  # the calls' primary key
 
 
 def normalize_url(url: str) -> str:
