@@ -31,8 +31,8 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -43,7 +43,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job
 from procrastinate.retry import RetryDecision
 from procrastinate.schema import SchemaManager
-from sqlalchemy import insert, text, update
+from sqlalchemy import Connection, insert, text, update
 from sqlalchemy.engine import make_url
 
 from adapter.accounts import AccountRegistry, account_settings
@@ -190,20 +190,42 @@ class Fleet:
 
     async def _sync_job(self, context: JobContext, account: str) -> str:
         """One account's run, recorded in `fleet_runs`; errors go up for the retry strategy."""
-        with _account_context(account):
-            job_id = context.job.id
-            run_id = await asyncio.to_thread(self._begin, account, job_id)
-            started = time.perf_counter()
+        async with self._exclusive(account):
+            with _account_context(account):
+                return await self._recorded(account, context.job.id)
+
+    async def _recorded(self, account: str, job_id: int | None) -> str:
+        run_id = await asyncio.to_thread(self._begin, account, job_id)
+        started = time.perf_counter()
+        try:
+            report = await self._run(account)
+        except Exception as exc:
+            await self._failed(run_id, account, exc)
+            raise
+        finally:
+            self.metrics.duration.labels(account).observe(time.perf_counter() - started)
+        await asyncio.to_thread(self._end, run_id, report, None, None)
+        self.metrics.runs.labels(account, report.status).inc()
+        return report.status
+
+    @asynccontextmanager
+    async def _exclusive(self, account: str) -> AsyncIterator[None]:
+        """Hold a PostgreSQL session lock on `account` while its run lasts.
+
+        procrastinate's `lock` keeps two jobs of an account apart while the queue
+        knows who runs them; a worker whose heartbeat stalls (slow, not dead)
+        would still have its job handed to another. This lock goes with the
+        holder's connection, so it is free exactly when the holder is gone.
+        """
+        conn = await asyncio.to_thread(self.store.engine.connect)
+        try:
+            await asyncio.to_thread(_advisory, conn, "pg_advisory_lock", account)
             try:
-                report = await self._run(account)
-            except Exception as exc:
-                await self._failed(run_id, account, exc)
-                raise
+                yield
             finally:
-                self.metrics.duration.labels(account).observe(time.perf_counter() - started)
-            await asyncio.to_thread(self._end, run_id, report, None, None)
-            self.metrics.runs.labels(account, report.status).inc()
-            return report.status
+                await asyncio.to_thread(_advisory, conn, "pg_advisory_unlock", account)
+        finally:
+            await asyncio.to_thread(conn.close)
 
     async def _run(self, name: str) -> SyncReport:
         account = await asyncio.to_thread(self.accounts.get, name)
@@ -332,6 +354,11 @@ def _account_context(account: str) -> Iterator[None]:
     finally:
         run_retries.reset(retries)
         current_account.reset(token)
+
+
+def _advisory(conn: Connection, function: str, account: str) -> None:
+    conn.execute(text(f"SELECT {function}(hashtextextended(:a, 17))"), {"a": account})
+    conn.commit()
 
 
 def _cron(tick: int) -> str:
