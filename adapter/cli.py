@@ -93,11 +93,20 @@ def _logging(level: str) -> None:
 @click.option("--every", "every", default=None, help="run as a daemon, every PERIOD (e.g. 3h)")
 @click.option("--max-runs", type=int, default=None, help="daemon: stop after N runs")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: on a TTY)")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              help="daemon: /metrics, /healthz, /readyz on 127.0.0.1:PORT")  # fmt: skip
+@click.option("--log-json/--no-log-json", default=False, envvar="PBX_ADAPTER_LOG_JSON",
+              help="one JSON object per log line, with the account")  # fmt: skip
 @settings_options
 def sync(
-    settings: Settings, every: str | None, max_runs: int | None, progress: bool | None
-) -> None:
+    settings: Settings, every: str | None, max_runs: int | None, progress: bool | None,
+    metrics_port: int | None, log_json: bool,
+) -> None:  # fmt: skip
     """Load closed days into the cache: one run, or every PERIOD with --every."""
+    if log_json:
+        from adapter.worker_logs import setup_logging
+
+        setup_logging(settings.log_level, json_lines=True)
     period = None
     if every is not None:
         try:
@@ -105,11 +114,15 @@ def sync(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from exc
     show = sys.stderr.isatty() if progress is None else progress
-    run(_sync(settings, period, max_runs, show), settings)
+    run(_sync(settings, period, max_runs, show, metrics_port), settings)
 
 
 async def _sync(
-    settings: Settings, every: timedelta | None, max_runs: int | None, show: bool
+    settings: Settings,
+    every: timedelta | None,
+    max_runs: int | None,
+    show: bool,
+    metrics_port: int | None = None,
 ) -> None:
     options = SyncOptions(backfill_days=settings.backfill_days, every=every or settings.every)
     async with open_runtime(settings) as rt:
@@ -124,12 +137,17 @@ async def _sync(
             click.echo(_describe(report))
             return
 
-        def on_run(report: SyncReport | None, error: BaseException | None) -> None:
-            click.echo(_describe(report) if report else f"run failed: {error}", err=True)
+        from adapter.metrics import daemon_health
 
-        await run_forever(
-            source, store, rt.clock, options, max_runs=max_runs, on_run=on_run, progress=bar
-        )
+        async with daemon_health(store.engine, "127.0.0.1", metrics_port, source.name) as observe:
+
+            def on_run(report: SyncReport | None, error: BaseException | None) -> None:
+                click.echo(_describe(report) if report else f"run failed: {error}", err=True)
+                observe(report, error)
+
+            await run_forever(
+                source, store, rt.clock, options, max_runs=max_runs, on_run=on_run, progress=bar
+            )
 
 
 def _describe(report: SyncReport) -> str:

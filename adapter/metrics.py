@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +37,14 @@ from adapter.accounts import lag
 from adapter.store.schema import accounts, calls, fleet_runs, sync_state
 from adapter.worker_logs import current_account, run_retries
 
-__all__ = ["FleetMetrics", "HealthServer", "RetryCounter", "StoreCollector", "error_kind"]
+__all__ = [
+    "FleetMetrics",
+    "HealthServer",
+    "RetryCounter",
+    "StoreCollector",
+    "daemon_health",
+    "error_kind",
+]
 
 PREFIX = "pbx_adapter"
 log = logging.getLogger("adapter.metrics")
@@ -215,3 +222,48 @@ class HealthServer:
     async def _metrics(self, _request: web.Request) -> web.Response:
         body = await asyncio.to_thread(self.metrics.render)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+Observer = Callable[[Any, BaseException | None], None]
+
+
+@contextlib.asynccontextmanager
+async def daemon_health(
+    engine: Engine, host: str, port: int | None, account: str
+) -> AsyncIterator[Observer]:
+    """`sync --every`: the same server and metrics as a worker's, for one account.
+
+    Yields the `on_run` observer that counts each run (a `SyncReport` or an error).
+    """
+    metrics = FleetMetrics()
+    now = [datetime.now(UTC)]
+    metrics.registry.register(StoreCollector(engine, lambda: now[0]))
+    current_account.set(account)
+
+    def observe(report: Any, error: BaseException | None) -> None:
+        now[0] = datetime.now(UTC)
+        if report is not None:
+            current_account.set(report.account)
+            metrics.runs.labels(report.account, report.status).inc()
+        if error is not None:
+            name = current_account.get() or account
+            metrics.errors.labels(name, error_kind(error)).inc()
+            metrics.runs.labels(name, "error").inc()
+
+    def ready() -> tuple[bool, str]:
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:  # any failure to reach the store means not ready
+            return False, f"store unreachable: {type(exc).__name__}"
+        return True, "ok"
+
+    server = None if port is None else HealthServer(metrics, ready, host, port)
+    if server is not None:
+        await server.start()
+    try:
+        with RetryCounter(metrics).installed():
+            yield observe
+    finally:
+        if server is not None:
+            await server.stop()
