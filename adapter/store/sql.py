@@ -186,7 +186,7 @@ class SqlStore:
     ) -> int:
         """Bulk upsert through the driver's executemany (SQLAlchemy's per-row parameter
         processing would cost more than the database itself)."""
-        unique = list({r.key: r for r in records}.values())  # one row per key per statement
+        unique = list({(r.account, *r.key): r for r in records}.values())  # one row per key
         if self.dialect == "postgresql":
             return self._copy_pg(conn, unique, tz, loaded)
         sql = self._upsert_sql
