@@ -25,7 +25,7 @@ import json
 import logging
 import sys
 from collections.abc import Coroutine, Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -52,6 +52,7 @@ EXTENSIONS = (
     "adapter.reports",
     "adapter.reports.cli",
     "adapter.clinic_data",
+    "adapter.worker_cli",  # worker, accounts add|list|remove
 )
 EXPORT_FIELDS = tuple(CallRecord.__dataclass_fields__)
 
@@ -92,11 +93,20 @@ def _logging(level: str) -> None:
 @click.option("--every", "every", default=None, help="run as a daemon, every PERIOD (e.g. 3h)")
 @click.option("--max-runs", type=int, default=None, help="daemon: stop after N runs")
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: on a TTY)")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              help="daemon: /metrics, /healthz, /readyz on 127.0.0.1:PORT")  # fmt: skip
+@click.option("--log-json/--no-log-json", default=False, envvar="PBX_ADAPTER_LOG_JSON",
+              help="one JSON object per log line, with the account")  # fmt: skip
 @settings_options
 def sync(
-    settings: Settings, every: str | None, max_runs: int | None, progress: bool | None
-) -> None:
+    settings: Settings, every: str | None, max_runs: int | None, progress: bool | None,
+    metrics_port: int | None, log_json: bool,
+) -> None:  # fmt: skip
     """Load closed days into the cache: one run, or every PERIOD with --every."""
+    if log_json:
+        from adapter.worker_logs import setup_logging
+
+        setup_logging(settings.log_level, json_lines=True)
     period = None
     if every is not None:
         try:
@@ -104,11 +114,15 @@ def sync(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from exc
     show = sys.stderr.isatty() if progress is None else progress
-    run(_sync(settings, period, max_runs, show), settings)
+    run(_sync(settings, period, max_runs, show, metrics_port), settings)
 
 
 async def _sync(
-    settings: Settings, every: timedelta | None, max_runs: int | None, show: bool
+    settings: Settings,
+    every: timedelta | None,
+    max_runs: int | None,
+    show: bool,
+    metrics_port: int | None = None,
 ) -> None:
     options = SyncOptions(
         backfill_days=settings.backfill_days,
@@ -127,12 +141,17 @@ async def _sync(
             click.echo(_describe(report))
             return
 
-        def on_run(report: SyncReport | None, error: BaseException | None) -> None:
-            click.echo(_describe(report) if report else f"run failed: {error}", err=True)
+        from adapter.metrics import daemon_health
 
-        await run_forever(
-            source, store, rt.clock, options, max_runs=max_runs, on_run=on_run, progress=bar
-        )
+        async with daemon_health(store.engine, "127.0.0.1", metrics_port, source.name) as observe:
+
+            def on_run(report: SyncReport | None, error: BaseException | None) -> None:
+                click.echo(_describe(report) if report else f"run failed: {error}", err=True)
+                observe(report, error)
+
+            await run_forever(
+                source, store, rt.clock, options, max_runs=max_runs, on_run=on_run, progress=bar
+            )
 
 
 def _describe(report: SyncReport) -> str:
@@ -192,6 +211,7 @@ def status(settings: Settings, fmt: str) -> None:
     try:
         states, runs = store.states(), store.runs(limit=5)
         total = store.count_calls()
+        fleet = _fleet_status(store, states)
     finally:
         store.close()
     if fmt == "json":
@@ -200,19 +220,48 @@ def status(settings: Settings, fmt: str) -> None:
             "calls": total,
             "accounts": [_jsonable(s) for s in states],
             "recent_runs": [_jsonable(r) for r in runs],
+            "fleet": fleet,
         }
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
     click.echo(f"store: {store.display_url} ({total} cached calls)")
-    if not states:
+    if not states and not fleet:
         click.echo("no sync has run yet")
     for s in states:
         click.echo(
             f"{s.account} [{s.provider}, {s.timezone}]: last cached call {s.last_call_at or '-'}; "
-            f"cached before {s.loaded_until or '-'}; runs {s.runs}; "
+            f"cached before {s.loaded_until or '-'} (lag {_lag(s)}); runs {s.runs}; "
             f"last run {s.last_run_started or '-'} -> {s.last_status or '-'}; "
             f"late arrivals {s.late_calls}" + (f"; error: {s.last_error}" if s.last_error else "")
         )
+    for row in fleet:
+        click.echo(
+            f"account {row['name']} [{row['provider']}] -> {row['provider_key'] or 'not synced'}: "
+            f"lag {row['lag'] or '-'}, last error: {row['last_error'] or '-'}"
+        )
+
+
+def _lag(state: Any) -> str:
+    from adapter.accounts import lag
+
+    behind = lag(state.loaded_until, state.timezone, datetime.now(UTC))
+    return "-" if behind is None else str(behind).split(".")[0]
+
+
+def _fleet_status(store: SqlStore, states: list[Any]) -> list[dict[str, Any]]:
+    """Every configured account (`accounts add`): its lag and last error."""
+    from adapter.accounts import AccountRegistry
+
+    by_key = {s.account: s for s in states}
+    out = []
+    for a in AccountRegistry(store.engine).all():
+        s = by_key.get(a.provider_key or "")
+        out.append({
+            "name": a.name, "provider": a.provider, "provider_key": a.provider_key,
+            "lag": None if s is None else _lag(s), "last_status": s and s.last_status,
+            "last_error": s and s.last_error,
+        })  # fmt: skip
+    return out
 
 
 def _jsonable(obj: Any) -> dict[str, Any]:

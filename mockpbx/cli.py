@@ -19,6 +19,7 @@ from aiohttp import web
 from mockpbx.app import create_app, create_state
 from mockpbx.scenarios.loader import ScenarioError, builtin_names, builtin_path, load_scenario
 from mockpbx.scenarios.model import Scenario
+from mockpbx.state import ServerState
 
 __all__ = ["main"]
 
@@ -70,6 +71,23 @@ def _check_exposure(host: str, token: str | None, insecure: bool) -> None:
             f"--host {host} is reachable beyond this machine: give --control-token TOKEN "
             "(or MOCKPBX_CONTROL_TOKEN), or --insecure-control to run without one."
         )
+
+
+def _install_accounts(state: ServerState, spec: str) -> None:
+    """`--accounts N` or `--accounts FILE` (see `mockpbx.accounts`)."""
+    from mockpbx.accounts import MAX_ACCOUNTS, install_accounts, load_accounts_file
+
+    if spec.strip().isdigit():
+        count = int(spec)
+        if not 1 <= count <= MAX_ACCOUNTS:
+            raise click.BadParameter(f"must be 1..{MAX_ACCOUNTS}", param_hint="--accounts")
+        install_accounts(state, count)
+        return
+    try:
+        accounts = load_accounts_file(spec)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--accounts") from None
+    install_accounts(state, accounts.count, accounts.timezones)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,6 +160,14 @@ def main() -> None:
 )
 @click.option("--replay", multiple=True, metavar="CASSETTE", help="Answer from a cassette.")
 @click.option("--replay-fallback", type=click.Choice(["not-found", "world"]), default="not-found")
+@click.option(
+    "--accounts",
+    "accounts_spec",
+    default="1",
+    show_default=True,
+    metavar="N|FILE",
+    help="Serve N client accounts (or an accounts YAML file: count, timezones).",
+)
 def serve(
     host: str,
     port: int,
@@ -155,6 +181,7 @@ def serve(
     insecure_control: bool,
     webhook_allow: tuple[str, ...],
     secret_key: str | None,
+    accounts_spec: str,
     replay: tuple[str, ...] = (),
     replay_fallback: str = "not-found",
 ) -> None:
@@ -171,6 +198,7 @@ def serve(
     state.control_token, state.insecure_control = control_token or None, insecure_control
     if webhook_allow:
         state.webhook_allow = (*state.webhook_allow, *webhook_allow)
+    _install_accounts(state, accounts_spec)
     if mango_webhook:
         state.options["mango"] = {"webhook_url": mango_webhook}
     if replay:
@@ -190,6 +218,10 @@ def serve(
         scenario_of = state.world.meta.get("scenario")
         click.echo(f"mockpbx serving on {base}  (scenario {scenario_of}, seed {seed})")
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        if state.accounts is not None:
+            click.echo(
+                f"{accounts_spec} accounts: every one's credentials at {base}/_mockpbx/accounts"
+            )
         click.echo(f"dashboard: {base}/_mockpbx/  (clock, faults, live calls, journal, truth)")
         click.echo("Ctrl-C stops it.")
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "STATE",
+    "AccountDirectory",
     "Credentials",
     "FaultHook",
     "InjectedFault",
@@ -212,6 +213,16 @@ class FaultHook(Protocol):
     ) -> web.StreamResponse | None: ...
 
 
+class AccountDirectory(Protocol):
+    """A server's many accounts (`mockpbx.accounts.AccountSet`)."""
+
+    def find(
+        self, kind: str, value: str, fallback: Callable[[ServerState], bool] | None = None
+    ) -> ServerState | None: ...
+
+    def state(self, number: int) -> ServerState: ...
+
+
 class _NoFaults:
     async def intercept(
         self, request: web.Request, face: str, method: str
@@ -261,6 +272,24 @@ class ServerState:
         if key != self.credentials_key:  # credentials a test set by hand stay until the key changes
             self.credentials = Credentials.from_key(key)
             self.credentials_key = key
+
+    # -- many accounts (mockpbx.accounts): None = this state is the only account ----------
+    accounts: AccountDirectory | None = None
+    account: int = 1  # this state's account number
+
+    def account_for(
+        self,
+        kind: str,
+        value: object,
+        fallback: Callable[[ServerState], bool] | None = None,
+    ) -> ServerState:
+        """The account a request's credential names (the hook every face calls once it
+        has the credential); this state when it serves one account or none matches."""
+        if self.accounts is None or not isinstance(value, str):
+            return self
+        return self.accounts.find(kind, value, fallback) or self
+
+    # -- end of many accounts ---------------------------------------------------------------
 
     def record_error(self, exc: BaseException) -> None:
         """Keep an unexpected server error for the test harness (never sent to clients)."""

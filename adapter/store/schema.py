@@ -32,9 +32,11 @@ from sqlalchemy import (
 )
 
 __all__ = [
+    "accounts",
     "appointments",
     "call_comments",
     "calls",
+    "fleet_runs",
     "metadata",
     "patient_phones",
     "patients",
@@ -50,7 +52,7 @@ calls = Table(
     metadata,
     Column("provider", String(16), primary_key=True),
     Column("provider_call_id", String(128), primary_key=True),
-    Column("account", String(64), nullable=False),
+    Column("account", String(64), primary_key=True),  # two accounts may share a call id (0007)
     Column("started_at", BigInteger, nullable=False),  # epoch seconds, UTC
     Column("utc_offset", SmallInteger, nullable=False),  # minutes east of UTC at the start
     Column("local_date", Date, nullable=False),  # the day in the account's timezone
@@ -176,3 +178,37 @@ call_comments = Table(
     Column("author", String(255)),
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# -- the worker fleet (adapter.accounts, adapter.worker; migration 0007) ------------------
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("provider", String(16), nullable=False),
+    Column("timezone", String(64)),  # the account's time zone (Mango, clinic)
+    Column("backfill_days", Integer),  # NULL: the settings' backfill_days
+    Column("credentials", Text, nullable=False),  # JSON: the provider's settings, unprefixed
+    Column("provider_key", String(64)),  # the provider's account key, once synced
+    Column("last_started_at", BigInteger),  # the last job's start by the sync clock, epoch
+    Column("created_at", BigInteger, nullable=False),
+)
+
+fleet_runs = Table(
+    "fleet_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String(64), nullable=False),
+    Column("worker", String(128), nullable=False),
+    Column("job_id", BigInteger),
+    Column("started_us", BigInteger, nullable=False),  # real time, epoch microseconds
+    Column("finished_us", BigInteger),  # NULL: running, or its worker died
+    Column("date_from", Date),
+    Column("date_to", Date),  # exclusive
+    Column("status", String(16), nullable=False),  # running | ok | nothing | error
+    Column("error", Text),
+    Column("error_kind", String(32)),
+    Column("days", Integer, nullable=False, server_default="0"),
+    Column("calls", Integer, nullable=False, server_default="0"),
+    Column("retries", Integer, nullable=False, server_default="0"),  # provider requests retried
+)
+Index("ix_fleet_runs_account", fleet_runs.c.account, fleet_runs.c.started_us)

@@ -56,7 +56,7 @@ VERSION_TABLE = "adapter_schema_version"
 READ_CACHE_KIB = 32 * 1024  # reports: the rollup builds' index pages of a year stay cached
 DEFAULT_CACHE_SIZE = -2000  # SQLite's own default (KiB when negative)
 BATCH = 5000
-_CALL_KEY = ("provider", "provider_call_id")
+_CALL_KEY = ("provider", "provider_call_id", "account")  # the calls' primary key
 
 
 def normalize_url(url: str) -> str:
@@ -223,7 +223,7 @@ class SqlStore:
     ) -> int:
         """Bulk upsert through the driver's executemany (SQLAlchemy's per-row parameter
         processing would cost more than the database itself)."""
-        unique = list({r.key: r for r in records}.values())  # one row per key per statement
+        unique = list({(r.account, *r.key): r for r in records}.values())  # one row per key
         if self.dialect == "postgresql":
             return self._copy_pg(conn, unique, tz, loaded)
         sql = self._upsert_sql

@@ -30,7 +30,7 @@ def query_time(world: World, value: str, field: str) -> int:
 def period(request: web.Request, world: World) -> tuple[int, int]:
     """`from`/`to` of the query (default: the history's first day to now), checked."""
     q = request.query
-    unknown = set(q) - {"from", "to", "clinic_id"}
+    unknown = set(q) - {"from", "to", "clinic_id", "account"}
     if unknown:
         raise bad_request(f"unknown query parameter(s): {', '.join(sorted(unknown))}")
     first = world.meta.get("history_from") or (world.today() - timedelta(days=30))

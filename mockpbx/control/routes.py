@@ -107,7 +107,14 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get("/credentials")
 async def credentials(request: web.Request) -> web.Response:
-    return web.json_response(_state(request).credentials.document(str(request.url.origin())))
+    from mockpbx.control.accounts import accounts_document
+
+    state, base = _state(request), str(request.url.origin())
+    body = state.credentials.document(base)
+    accounts = accounts_document(state, base)  # many accounts: every one's, account 1 first
+    if accounts is not None:
+        body["accounts"] = accounts
+    return web.json_response(body)
 
 
 def _clock_body(state: ServerState) -> dict[str, Any]:
@@ -205,6 +212,7 @@ async def server_errors(request: web.Request) -> web.Response:
 
 
 def create_control(state: ServerState) -> web.Application:
+    from mockpbx.control.accounts import routes as accounts_routes
     from mockpbx.control.clinic import routes as clinic_routes
     from mockpbx.control.dashboard import routes as dashboard_routes
     from mockpbx.control.directory import routes as directory_routes
@@ -222,6 +230,7 @@ def create_control(state: ServerState) -> web.Application:
     app.add_routes(clinic_routes)
     app.add_routes(uis_routes)
     app.add_routes(directory_routes)  # before faults: /faults/methods is not a fault id
+    app.add_routes(accounts_routes)
     for table in (scenario_routes, fault_routes, truth_routes, openapi_routes, dashboard_routes):
         app.add_routes(table)
     return app

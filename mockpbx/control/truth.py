@@ -4,7 +4,8 @@
     GET /_mockpbx/truth/clinic?from=ISO&to=ISO   patients, comments, appointments, visits
 
 `from`/`to` are ISO 8601 with an offset or local dates (YYYY-MM-DD = 00:00);
-the defaults are the first day of history and now. `clinic_id` filters both.
+the defaults are the first day of history and now. `clinic_id` filters both;
+`account=N` reads account N of a server with many accounts.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from mockpbx.control.accounts import account_state
 from mockpbx.control.params import period
 from mockpbx.control.routes import int_param
 from mockpbx.scenarios.truth import calls_truth, clinic_truth
-from mockpbx.state import STATE
 
 __all__ = ["routes"]
 
@@ -37,7 +38,7 @@ def _clinic_filter(request: web.Request) -> int | None:
 
 @routes.get("/truth/calls")
 async def truth_calls(request: web.Request) -> web.Response:
-    world = request.config_dict[STATE].world
+    world = account_state(request).world
     ts_from, ts_to = period(request, world)
     clinic = _clinic_filter(request)
     calls = calls_truth(world, ts_from, ts_to)
@@ -50,7 +51,7 @@ async def truth_calls(request: web.Request) -> web.Response:
 
 @routes.get("/truth/clinic")
 async def truth_clinic(request: web.Request) -> web.Response:
-    world = request.config_dict[STATE].world
+    world = account_state(request).world
     ts_from, ts_to = period(request, world)
     body = clinic_truth(world, ts_from, ts_to)
     clinic = _clinic_filter(request)

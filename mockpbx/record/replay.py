@@ -24,6 +24,7 @@ from typing import Any, Literal
 import orjson
 from aiohttp import web
 
+from mockpbx import keys
 from mockpbx.record.cassette import Cassette, read_cassette
 from mockpbx.record.faces import face_of_mock_path, method_of, params_of, parse_body
 
@@ -119,7 +120,7 @@ class Replay:
         face, rel = where
         _kind, body = parse_body(request.content_type, await request.read())
         method = method_of(face, rel, body)
-        request["face"], request["method"] = face.split("-")[0], method
+        request[keys.FACE], request[keys.METHOD] = face.split("-")[0], method
         ex = self.match(face, method, params_of(face, dict(request.query), body))
         if ex is not None:
             return render(ex, body)

@@ -47,6 +47,7 @@ __all__ = [
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 KEY_HEADER = "IDENT-Integration-Key"
+ACCOUNT = "clinic.account"  # request key: the account state (many accounts)
 TIMETABLE = "clinic.timetable"  # state.extras key of the last schedule received
 
 
@@ -89,6 +90,8 @@ async def entry_middleware(request: web.Request, handler: Handler) -> web.Stream
     request[keys.METHOD] = method
     request[keys.JOURNAL_PARAMS] = dict(request.query)
     state = request.config_dict[STATE]
+    if state.accounts is not None:
+        state = request[ACCOUNT] = state.account_for("clinic_key", request.headers.get(KEY_HEADER))
     response = await state.faults.intercept(request, "clinic", method)
     if response is not None:
         return response
@@ -100,7 +103,7 @@ async def entry_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _enter(request: web.Request) -> tuple[ServerState, ClinicOptions]:
-    state = request.config_dict[STATE]
+    state = request.get(ACCOUNT) or request.config_dict[STATE]
     return state, _options(state)
 
 

@@ -85,11 +85,24 @@ def _params(form: dict[str, str]) -> dict[str, Any]:
     return params
 
 
+async def _account(request: web.Request, state: ServerState) -> ServerState:
+    """The account whose vpbx_api_key the form carries (many accounts)."""
+    if request.method != "POST":
+        return state
+    try:
+        form = await _form(request)
+    except MangoError:
+        return state  # the face answers it once it reads the form itself
+    return state.account_for("mango_key", form.get("vpbx_api_key"))
+
+
 async def vpbx(request: web.Request) -> web.StreamResponse:
     state = request.config_dict[STATE]
     path = request.match_info["method"].strip("/")
     method = LINK_METHOD if path.startswith(LINK_METHOD + "/") else path
     request[keys.FACE], request[keys.METHOD] = "mango", method
+    if state.accounts is not None:
+        state = await _account(request, state)
     ctx = Ctx(request, state, options(state), runtime(state))
     try:
         response = await _dispatch(ctx, path, method)

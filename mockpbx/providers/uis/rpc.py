@@ -142,6 +142,9 @@ class Endpoint:
             method = self.methods.get(name)
             if method is None or not offered(self.api, name, profile_of(state)):
                 raise err("method_not_found", field="method", value=name)
+            if state.accounts is not None:
+                ctx = _for_account(ctx, params)
+                state = ctx.state
             faulted = await _intercept(ctx, method, name, params)
             if faulted is not None:
                 return faulted
@@ -228,6 +231,18 @@ def _members(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if not isinstance(params, dict):
         raise err("invalid_request", field="params", value=params)
     return name, params
+
+
+def _for_account(ctx: Ctx, params: dict[str, Any]) -> Ctx:
+    """The context of the account the request's token or login names (many accounts)."""
+    token = params.get("access_token")
+    if isinstance(token, str):
+        state = ctx.state.account_for("uis_token", token, lambda s: token in runtime_of(s).sessions)
+    else:
+        state = ctx.state.account_for("uis_login", params.get("login"))
+    if state is ctx.state:
+        return ctx
+    return Ctx(ctx.request, state, options_of(state), runtime_of(state), ctx.api)
 
 
 def _authenticate(ctx: Ctx, params: dict[str, Any]) -> str:

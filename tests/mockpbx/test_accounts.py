@@ -1,0 +1,208 @@
+"""Many accounts on one server (`mockpbx.accounts`): each face finds the account from the
+credential on the request; accounts differ and are each deterministic; nothing is built
+before it is used; the single-account server is unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from mockpbx.accounts import AccountSet, install_accounts, load_accounts_file
+from mockpbx.cli import main
+from mockpbx.providers.mango.signing import form_body
+from mockpbx.testing import MockPBXServer
+
+COUNT = 6
+
+
+@pytest.fixture(scope="module")
+def pbx() -> Iterator[MockPBXServer]:
+    server = MockPBXServer(configure=lambda s: install_accounts(s, COUNT)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def get(pbx: MockPBXServer, path: str) -> httpx.Response:
+    return httpx.get(f"{pbx.url}/_mockpbx/{path}", timeout=30)
+
+
+def accounts(pbx: MockPBXServer) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = get(pbx, "credentials").json()["accounts"]
+    return body
+
+
+def uis(pbx: MockPBXServer, account: dict[str, Any], method: str, **params: Any) -> Any:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    return httpx.post(account["uis"]["data_api_url"], json=body, timeout=30).json()
+
+
+def uis_account(pbx: MockPBXServer, account: dict[str, Any], token: str | None = None) -> Any:
+    token = token or account["uis"]["access_token"]
+    return uis(pbx, account, "get.account", access_token=token)["result"]["data"][0]
+
+
+def test_credentials__list_every_account_and_keep_account_1_at_the_top() -> None:
+    """The document keeps its single-account shape (account 1) and adds `accounts`."""
+    with (
+        MockPBXServer() as single,
+        MockPBXServer(configure=lambda s: install_accounts(s, 3)) as many,
+    ):
+        one = httpx.get(f"{single.url}/_mockpbx/credentials").json()
+        doc = httpx.get(f"{many.url}/_mockpbx/credentials").json()
+    assert "accounts" not in one
+    assert set(doc) - {"accounts"} == set(one)
+    for face in ("uis", "mango", "clinic"):
+        assert set(doc[face]) == set(one[face])
+        secrets = {k: v for k, v in one[face].items() if not k.endswith("url")}
+        assert {k: doc[face][k] for k in secrets} == secrets
+    assert [a["account"] for a in doc["accounts"]] == [1, 2, 3]
+    assert doc["accounts"][0]["uis"]["access_token"] == one["uis"]["access_token"]
+    tokens = {a["uis"]["access_token"] for a in doc["accounts"]}
+    logins = {a["uis"]["login"] for a in doc["accounts"]}
+    assert len(tokens) == len(logins) == 3
+
+
+def test_uis__the_token_names_the_account(pbx: MockPBXServer) -> None:
+    """Each account's static token reaches its own world: app id and time zone."""
+    seen = [uis_account(pbx, a) for a in accounts(pbx)]
+    assert [row["app_id"] for row in seen] == [14200 + n for n in range(COUNT)]
+    assert [row["timezone"] for row in seen] == [a["timezone"] for a in accounts(pbx)]
+
+
+def test_uis__login_and_session_stay_in_the_account(pbx: MockPBXServer) -> None:
+    """login.user with account 3's login gives a session that reads account 3."""
+    third = accounts(pbx)[2]
+    login = uis(
+        pbx, third, "login.user", login=third["uis"]["login"], password=third["uis"]["password"]
+    )
+    token = login["result"]["data"]["access_token"]
+    assert uis_account(pbx, third, token)["app_id"] == third["app_id"]
+
+
+def test_uis__an_unknown_token_is_refused_as_before(pbx: MockPBXServer) -> None:
+    """A token no account has gets the provider's own auth error."""
+    body = uis(pbx, accounts(pbx)[0], "get.account", access_token="nope")
+    assert body["error"]["data"]["mnemonic"] == "access_token_invalid"
+
+
+def test_mango__the_api_key_names_the_account(pbx: MockPBXServer) -> None:
+    """Signed posts with account 4's key read account 4's staff, not account 1's."""
+
+    def users(account: dict[str, Any]) -> list[str]:
+        mango = account["mango"]
+        _, body = form_body(mango["api_key"], mango["api_salt"], {})
+        response = httpx.post(
+            mango["url"] + "config/users/request",
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        return sorted(u["general"]["name"] for u in response.json()["users"])
+
+    first, fourth = accounts(pbx)[0], accounts(pbx)[3]
+    assert users(fourth) != users(first)
+
+
+def test_clinic__the_key_names_the_account(pbx: MockPBXServer) -> None:
+    """The clinic face answers account 2's calls for account 2's key."""
+    second = accounts(pbx)[1]
+    response = httpx.get(
+        second["clinic"]["url"] + "/GetFinishedCalls",
+        params={
+            "dateTimeFrom": "2026-05-12T00:00:00+03:00",
+            "dateTimeTo": "2026-05-13T00:00:00+03:00",
+        },
+        headers={"IDENT-Integration-Key": second["clinic"]["key"]},
+    )
+    truth = get(pbx, "truth/calls?account=2&from=2026-05-12T00:00:00%2B03:00"
+                "&to=2026-05-13T00:00:00%2B03:00").json()  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert len(response.json()) == min(truth["count"], len(response.json()))
+    assert {str(c["Id"]) for c in response.json()} <= {str(c["id"]) for c in truth["calls"]}
+
+
+def test_truth__per_account_and_different_between_accounts(pbx: MockPBXServer) -> None:
+    """`?account=N` reads account N's history; two accounts' histories differ."""
+    one = get(pbx, "truth/calls?account=1&from=2026-05-11&to=2026-05-13").json()
+    two = get(pbx, "truth/calls?account=2&from=2026-05-11&to=2026-05-13").json()
+    default = get(pbx, "truth/calls?from=2026-05-11&to=2026-05-13").json()
+    assert one == default
+    assert [c["start"] for c in one["calls"]] != [c["start"] for c in two["calls"]]
+
+
+@pytest.mark.parametrize("value", ["0", "7", "x"])
+def test_truth__an_account_out_of_range_is_a_400_naming_it(pbx: MockPBXServer, value: str) -> None:
+    """A wrong `account` gets a 400 with the field named."""
+    response = get(pbx, f"truth/calls?account={value}")
+    assert response.status_code == 400
+    assert response.json()["field"] == "account"
+
+
+def test_history__is_deterministic_per_account() -> None:
+    """Account 3 of two servers with the same seed has the same history."""
+    bodies = []
+    for _ in range(2):
+        with MockPBXServer(configure=lambda s: install_accounts(s, 3)) as server:
+            url = f"{server.url}/_mockpbx/truth/calls?account=3&from=2026-05-08&to=2026-05-13"
+            bodies.append(httpx.get(url, timeout=30).json())
+    assert bodies[0] == bodies[1]
+    assert bodies[0]["count"] > 0
+
+
+def test_faults__of_one_account_hit_only_that_account(pbx: MockPBXServer) -> None:
+    """A fault posted for account 5 answers account 5's requests, not account 6's."""
+    spec = {"face": "uis", "kind": "http_status", "status": 503, "count": 1}
+    created = httpx.post(f"{pbx.url}/_mockpbx/accounts/5/faults", json=spec)
+    assert created.status_code == 201
+    fifth, sixth = accounts(pbx)[4], accounts(pbx)[5]
+    body = {"jsonrpc": "2.0", "id": 1, "method": "get.account",
+            "params": {"access_token": sixth["uis"]["access_token"]}}  # fmt: skip
+    assert httpx.post(sixth["uis"]["data_api_url"], json=body).status_code == 200
+    body["params"] = {"access_token": fifth["uis"]["access_token"]}
+    assert httpx.post(fifth["uis"]["data_api_url"], json=body).status_code == 503
+    assert httpx.get(f"{pbx.url}/_mockpbx/accounts/5/faults").json()["faults"][0]["hits"] == 1
+
+
+def test_accounts__are_built_only_when_used() -> None:
+    """A thousand accounts hold no world until a request reaches one."""
+    with MockPBXServer(configure=lambda s: install_accounts(s, 1000)) as server:
+        state = server.state
+        assert state is not None
+        assert isinstance(state.accounts, AccountSet)
+        assert len(list(state.accounts.built())) == 1
+        doc = httpx.get(f"{server.url}/_mockpbx/accounts").json()
+        assert doc["count"] == 1000
+        uis_account(server, doc["accounts"][499])
+        assert len(list(state.accounts.built())) == 2
+
+
+def test_reset__keeps_the_accounts(pbx: MockPBXServer) -> None:
+    """A reset rebuilds the accounts from the same seed: the same credentials."""
+    before = accounts(pbx)
+    assert httpx.post(f"{pbx.url}/_mockpbx/reset").status_code == 200
+    assert accounts(pbx) == before
+    assert uis_account(pbx, before[1])["app_id"] == 14201
+
+
+def test_accounts_file__errors_name_the_field(tmp_path: Path) -> None:
+    """An accounts file with a bad time zone is refused, naming the field."""
+    path = tmp_path / "accounts.yaml"
+    path.write_text("count: 3\ntimezones: [Mars/Olympus]\n")
+    with pytest.raises(ValueError, match="timezones"):
+        load_accounts_file(path)
+    path.write_text("count: 3\ntimezones: [Asia/Omsk]\n")
+    assert load_accounts_file(path).count == 3
+
+
+@pytest.mark.parametrize("value", ["0", "10001", "missing.yaml"])
+def test_serve__a_wrong_accounts_option_is_refused(value: str) -> None:
+    """`mockpbx serve --accounts` with a bad count or file exits 2 naming the option."""
+    result = CliRunner().invoke(main, ["serve", "--accounts", value, "--port", "1"])
+    assert result.exit_code == 2
+    assert "--accounts" in result.output
