@@ -2,8 +2,8 @@
 per job run, real-time intervals and the worker that held it), and calls keyed by account
 (two accounts of one provider may reuse a call id: the key becomes provider, call id, account).
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import warnings
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
