@@ -31,14 +31,15 @@ def build_base_venv(dest: Path, *packages: str) -> Path:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-    # no pip of its own (ensurepip is slow): this interpreter's pip installs into it
+    # no pip of its own (ensurepip is slow): this interpreter's pip installs into it, and
+    # compiles nothing ahead (Faker alone is thousands of modules; imports compile lazily)
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(dest)], check=True, timeout=300
     )
     python = dest / "bin" / "python"
     pip = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
-         "--disable-pip-version-check", str(src), *packages],
+         "--disable-pip-version-check", "--no-compile", str(src), *packages],
         check=False, timeout=900, capture_output=True, text=True,
     )  # fmt: skip
     if pip.returncode != 0:
