@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from hypothesis import given
@@ -116,4 +117,26 @@ def test_wrong_http_methods__are_refused_without_a_5xx(
     for api in APIS.values():
         for method in ("GET", "PUT", "DELETE", "PATCH"):
             no_server_error(http.request(method, pbx.url + api, timeout=30), f"{method} {api}")
+    clean(pbx)
+
+
+def test_recording_links__with_garbage_ids_hashes_and_ranges(
+    pbx: MockPBXServer, http: requests.Session
+) -> None:
+    """The public links: any id, hash and Range header is a 2xx, 404 or 416, never a 5xx."""
+    ids = st.integers(-(2**80), 2**80).map(str) | st.text(max_size=30) | st.just("9" * 5000)
+    hashes = st.text("0123456789abcdef", max_size=40) | st.text(max_size=20)
+    ranges = st.none() | st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
+
+    @FUZZ
+    @given(call_id=ids, token=hashes, range_=ranges)
+    def run(call_id: str, token: str, range_: str | None) -> None:
+        headers = {"Range": range_.strip()} if range_ and range_.strip() else {}
+        for template in ("/system/media/talk/{}/{}/", "/system/media/wav/{}/{}/", "/media/{}/{}"):
+            path = template.format(quote(call_id, safe=""), quote(token, safe=""))
+            resp = http.get(pbx.url + path, headers=headers, timeout=30)
+            no_server_error(resp, f"GET {path} {headers}")
+            assert resp.status_code in (200, 206, 404, 416), path
+
+    run()
     clean(pbx)
