@@ -256,7 +256,7 @@ _CALLS = {"ad-channels": ("calls", "no_calls"), "contact-history": ("calls", "no
 def html_cell(column: str, value: Any, w: Words, tz: ZoneInfo) -> dict[str, str]:
     """One table cell as text (in `w`'s language) and its CSS class (n: a number)."""
     if value is None:
-        return {"text": "—", "cls": ""}
+        return {"text": "—", "cls": "n" if column in MONEY | PERCENT else ""}
     if isinstance(value, bool):
         return {"text": w.text("yes" if value else "no"), "cls": ""}
     if column in MONEY:
