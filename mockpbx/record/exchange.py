@@ -51,9 +51,9 @@ class Raw:
 class Preparer:
     """Turns a `Raw` into a cassette line: parsed bodies, kept headers, redaction applied."""
 
-    def __init__(self, face: str, redact: bool = True) -> None:
+    def __init__(self, face: str, redact: bool = True, key: bytes | None = None) -> None:
         self.face = face
-        self.redactor = Redactor(enabled=redact)
+        self.redactor = Redactor(enabled=redact, key=key)
 
     def __call__(self, raw: Raw) -> dict[str, Any]:
         r = self.redactor

@@ -60,6 +60,7 @@ class ProxyConfig:
     api_key: str | None = None  # Mango: to check event signatures (never written)
     api_salt: str | None = None
     timeout: float = 120.0
+    redact_key: bytes | None = None  # tests: fixed pseudonyms (default: random, never written)
 
 
 class _Proxy:
@@ -68,7 +69,7 @@ class _Proxy:
         self.writer = CassetteWriter(
             config.out,
             self._header(),
-            prepare=Preparer(config.face, config.redact),
+            prepare=Preparer(config.face, config.redact, config.redact_key),
             in_process=True,
         )
         self.session: ClientSession | None = None

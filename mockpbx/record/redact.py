@@ -41,6 +41,7 @@ _LATIN_NAME = re.compile(r"^[A-Z][a-z]+ [A-Z][a-z]+(?: [A-Z][a-z]+)?$")
 _NAME_KEYS = ("full_name", "fio", "patient", "employee", "operator", "contact", "person", "caller")
 _NOT_NAME_KEYS = ("region", "country", "city", "site", "campaign", "group", "scenario", "type")
 _PART_KEYS = {"first_name", "last_name", "middle_name", "patronymic", "surname"}
+_PART_INDEX = {"last_name": 0, "surname": 0, "first_name": 1, "patronymic": 2, "middle_name": 2}
 _LINK_HINTS = ("record", "link", "url", "file", "media", "location")
 _ID_SUFFIXES = ("id", "_at", "time", "timestamp", "seq")
 
@@ -60,12 +61,25 @@ class Redactor:
         if key and is_secret_key(key, request=request) and value is not None:
             return REDACTED
         if isinstance(value, dict):
+            if self.enabled and "full_name" in value:
+                self._align_parts(value)
             return {k: self.value(v, str(k), request=request) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v, key, request=request) for v in value]
         if isinstance(value, str) and self.enabled:
             return self._string(value, key.lower())
         return value
+
+    def _align_parts(self, row: dict[str, Any]) -> None:
+        """Name parts next to a full name get the parts of its pseudonym."""
+        full = row.get("full_name")
+        if not isinstance(full, str) or not _NAME.match(full):
+            return
+        real, pseudo = full.split(" "), self.name(full).split(" ")
+        for key, i in _PART_INDEX.items():
+            part = row.get(key)
+            if isinstance(part, str) and i < min(len(real), len(pseudo)) and part == real[i]:
+                self._memo.setdefault((key, part), pseudo[i])
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {k: REDACTED if is_secret_key(k) else self.value(v, k) for k, v in headers.items()}

@@ -62,6 +62,19 @@ def test_name_parts__are_replaced_too() -> None:
     assert out["patronymic"].endswith(("вич", "вна", "ична", "чна", "ич"))
 
 
+def test_name_parts__agree_with_the_full_names_pseudonym() -> None:
+    """A row's first name, last name and patronymic are the parts of its full name's pseudonym."""
+    r = Redactor(key=b"z" * 32)
+    row = {
+        "first_name": "Эмилия",
+        "last_name": "Кошелева",
+        "patronymic": "Михайловна",
+        "full_name": "Кошелева Эмилия Михайловна",
+    }
+    out = r.value(row)
+    assert out["full_name"] == f"{out['last_name']} {out['first_name']} {out['patronymic']}"
+
+
 def test_region_names__are_not_taken_for_people() -> None:
     """Place names and other non-personal text pass unchanged."""
     r = Redactor()
