@@ -7,8 +7,10 @@ runs on a freshly seeded mockpbx world and a fresh store, then a final clean
 sync is compared with the mock's truth. The table counts, over all schedules:
 kills delivered, calls lost, calls cached twice, calls with a wrong field (or
 cached for today, or unknown to the truth), stores that would not open after
-a kill, and runs that exited 0 with a day incomplete. Every failing schedule
-prints its seed; `--seed N` replays exactly that schedule.
+a kill, and runs that exited 0 with a day incomplete ("hidden by the mock":
+calls the mock still hid from history after its faults were removed, not
+counted as lost). Every failing schedule prints its seed; `--seed N` replays
+exactly that schedule.
 
     python bench/soak_chaos.py                       # 1000 schedules, seeds 1..1000
     python bench/soak_chaos.py --schedules 50 --jobs 2
@@ -141,6 +143,7 @@ def _counts(done: list[Outcome]) -> dict[str, int]:
         "wrong": sum(o.wrong for o in done),
         "unopenable stores": sum(o.unopenable for o in done),
         "incomplete runs": sum(o.incomplete_runs for o in done),
+        "hidden by the mock": sum(o.hidden for o in done),
         "failed schedules": sum(not o.ok for o in done),
     }
 
