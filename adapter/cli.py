@@ -143,11 +143,11 @@ async def _sync(
 
         from adapter.metrics import daemon_health
 
-        async with daemon_health(store.engine, "127.0.0.1", metrics_port, source.name) as observe:
+        async with daemon_health(store.engine, "127.0.0.1", metrics_port, source.name) as daemon:
 
             def on_run(report: SyncReport | None, error: BaseException | None) -> None:
                 click.echo(_describe(report) if report else f"run failed: {error}", err=True)
-                observe(report, error)
+                daemon.observe(report, error)
 
             await run_forever(
                 source, store, rt.clock, options, max_runs=max_runs, on_run=on_run, progress=bar

@@ -38,6 +38,7 @@ from adapter.store.schema import accounts, calls, fleet_runs, sync_state
 from adapter.worker_logs import current_account, run_retries
 
 __all__ = [
+    "Daemon",
     "FleetMetrics",
     "HealthServer",
     "RetryCounter",
@@ -227,13 +228,21 @@ class HealthServer:
 Observer = Callable[[Any, BaseException | None], None]
 
 
+@dataclass
+class Daemon:
+    """What `daemon_health` yields: the run observer and the port it serves on."""
+
+    observe: Observer
+    port: int | None
+
+
 @contextlib.asynccontextmanager
 async def daemon_health(
     engine: Engine, host: str, port: int | None, account: str
-) -> AsyncIterator[Observer]:
+) -> AsyncIterator[Daemon]:
     """`sync --every`: the same server and metrics as a worker's, for one account.
 
-    Yields the `on_run` observer that counts each run (a `SyncReport` or an error).
+    `observe` counts each run (a `SyncReport` or an error) for `on_run`.
     """
     metrics = FleetMetrics()
     now = [datetime.now(UTC)]
@@ -260,10 +269,10 @@ async def daemon_health(
 
     server = None if port is None else HealthServer(metrics, ready, host, port)
     if server is not None:
-        await server.start()
+        port = await server.start()
     try:
         with RetryCounter(metrics).installed():
-            yield observe
+            yield Daemon(observe, port)
     finally:
         if server is not None:
             await server.stop()

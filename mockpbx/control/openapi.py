@@ -63,7 +63,8 @@ def _paths() -> dict[str, Any]:
     page = _op(
         "The dashboard: an HTML page over these endpoints", errors=False, content="text/html"
     )
-    period = ["from", "to", "clinic_id"]
+    period = ["from", "to", "clinic_id", "account"]
+    account = [{"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}}]
     return {
         "/_mockpbx/health": {"get": _op("Liveness, scenario, seed and virtual now", errors=False)},
         "/_mockpbx/credentials": {"get": _op("URLs and credentials of every face", errors=False)},
@@ -143,6 +144,21 @@ def _paths() -> dict[str, Any]:
         },
         "/_mockpbx/directory": {
             "get": _op("Clinics, employees and SIP lines of the world", errors=False)
+        },
+        "/_mockpbx/accounts": {
+            "get": _op("Every account: number, time zone, app id, credentials", errors=False)
+        },
+        "/_mockpbx/accounts/{n}/faults": {
+            "get": {**_op("Account n's faults"), "parameters": account},
+            "post": {
+                **_op(
+                    "Install a fault on account n",
+                    body={"$ref": "#/components/schemas/Fault"},
+                    ok=201,
+                ),
+                "parameters": account,
+            },
+            "delete": {**_op("Remove account n's faults"), "parameters": account},
         },
         "/_mockpbx/truth/calls": {"get": _op("Every call started in the period", query=period)},
         "/_mockpbx/truth/clinic": {

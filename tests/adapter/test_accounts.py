@@ -279,3 +279,27 @@ def test_worker_helpers__cron_and_dsn() -> None:
     assert _cron(5) == "* * * * * */5"
     assert _cron(120) == "*/2 * * * *"
     assert libpq_dsn("postgresql+psycopg://u:p@h:5432/db") == "postgresql://u:p@h:5432/db"
+
+
+async def test_daemon_health__serves_health_readiness_and_metrics(tmp_path: Path) -> None:
+    """`sync --every --metrics-port` serves /healthz, /readyz and the runs it observed."""
+    import httpx
+
+    from adapter.metrics import daemon_health
+    from adapter.sync import SyncReport
+
+    store = SqlStore(f"sqlite:///{tmp_path}/c.sqlite3")
+    try:
+        async with daemon_health(store.engine, "127.0.0.1", 0, "uis") as daemon:
+            daemon.observe(SyncReport("uis:1", date(2026, 5, 1), date(2026, 5, 3)), None)
+            daemon.observe(None, TimeoutError("slow"))
+            base = f"http://127.0.0.1:{daemon.port}"
+            async with httpx.AsyncClient() as http:
+                health = await http.get(f"{base}/healthz")
+                ready = await http.get(f"{base}/readyz")
+                text = (await http.get(f"{base}/metrics")).text
+    finally:
+        store.close()
+    assert health.status_code == ready.status_code == 200
+    assert 'pbx_adapter_runs_total{account="uis:1",status="ok"} 1.0' in text
+    assert 'pbx_adapter_provider_errors_total{account="uis:1",kind="TimeoutError"} 1.0' in text
