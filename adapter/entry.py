@@ -13,7 +13,17 @@ from importlib.util import find_spec
 __all__ = ["EXTRA_MODULES", "main", "missing_module"]
 
 # the top-level modules of the `adapter` extra's distributions (pyproject.toml)
-EXTRA_MODULES = ("httpx", "tenacity", "sqlalchemy", "alembic", "psycopg", "rich", "jinja2")
+EXTRA_MODULES = (
+    "httpx",
+    "tenacity",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "rich",
+    "jinja2",
+    "procrastinate",
+    "prometheus_client",
+)
 INSTALL = "pip install 'mockpbx[adapter]'"
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 __all__ = [
+    "ACCOUNT",
     "ERROR",
     "FACE",
     "FAULT",
@@ -31,5 +32,6 @@ JOURNAL_PARAMS = web.RequestKey[Any]("journal_params")  # the parameters the jou
 FAULT = web.RequestKey("fault", str)  # comma-joined kinds of the faults that hit the request
 FAULT_DUPLICATE_ROWS = web.RequestKey[Any]("fault_duplicate_rows")  # a state.PageShift (paging)
 FAULT_CREDENTIAL = web.RequestKey("fault_credential", str)  # "static" | "session" | "" (expiry)
+ACCOUNT = web.RequestKey[Any]("account")  # the ServerState of the request's account (--accounts)
 FAULT_RESET = web.RequestKey("fault_reset", bool)  # reset the connection instead of answering
 FAULT_TRUNCATE = web.RequestKey("fault_truncate", int)  # cut the body (-1: at half)

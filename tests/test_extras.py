@@ -17,7 +17,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # modules the base install must never import: the adapter and contract extras (minus base)
-EXTRA_ONLY = ("httpx", "tenacity", "sqlalchemy", "alembic", "psycopg", "rich", "schemathesis")
+EXTRA_ONLY = (
+    "httpx",
+    "tenacity",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "rich",
+    "procrastinate",
+    "prometheus_client",
+    "schemathesis",
+)
 NEVER_IN_BASE = (*EXTRA_ONLY, "hypothesis", "requests", "adapter", "contract")
 
 BLOCKER = """
@@ -40,7 +50,7 @@ def _run(code: str, blocked: tuple[str, ...], *argv: str) -> subprocess.Complete
 
 
 def _requirement_name(spec: str) -> str:
-    return re.split(r"[\[<>=!~ ]", spec, maxsplit=1)[0].lower()
+    return re.split(r"[\[<>=!~ ]", spec, maxsplit=1)[0].lower().replace("-", "_")
 
 
 def test_blocked_modules__cover_every_requirement_of_the_adapter_and_contract_extras() -> None:

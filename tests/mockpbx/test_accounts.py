@@ -49,10 +49,11 @@ def uis_account(pbx: MockPBXServer, account: dict[str, Any], token: str | None =
 
 
 def test_credentials__list_every_account_and_keep_account_1_at_the_top() -> None:
-    """The document keeps its single-account shape (account 1) and adds `accounts`."""
+    """The document keeps its single-account shape (account 1) and adds `accounts`
+    (both servers share one fixed secret key, so account 1's secrets are comparable)."""
     with (
-        MockPBXServer() as single,
-        MockPBXServer(configure=lambda s: install_accounts(s, 3)) as many,
+        MockPBXServer(secret_key="k") as single,
+        MockPBXServer(secret_key="k", configure=lambda s: install_accounts(s, 3)) as many,
     ):
         one = httpx.get(f"{single.url}/_mockpbx/credentials").json()
         doc = httpx.get(f"{many.url}/_mockpbx/credentials").json()

@@ -47,7 +47,6 @@ __all__ = [
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 KEY_HEADER = "IDENT-Integration-Key"
-ACCOUNT = "clinic.account"  # request key: the account state (many accounts)
 TIMETABLE = "clinic.timetable"  # state.extras key of the last schedule received
 
 
@@ -91,7 +90,9 @@ async def entry_middleware(request: web.Request, handler: Handler) -> web.Stream
     request[keys.JOURNAL_PARAMS] = dict(request.query)
     state = request.config_dict[STATE]
     if state.accounts is not None:
-        state = request[ACCOUNT] = state.account_for("clinic_key", request.headers.get(KEY_HEADER))
+        state = request[keys.ACCOUNT] = state.account_for(
+            "clinic_key", request.headers.get(KEY_HEADER)
+        )
     response = await state.faults.intercept(request, "clinic", method)
     if response is not None:
         return response
@@ -103,7 +104,7 @@ async def entry_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 
 def _enter(request: web.Request) -> tuple[ServerState, ClinicOptions]:
-    state = request.get(ACCOUNT) or request.config_dict[STATE]
+    state = request.get(keys.ACCOUNT) or request.config_dict[STATE]
     return state, _options(state)
 
 
