@@ -182,11 +182,19 @@ class TestWorld:
     def test_scenario_loaded_elsewhere__shows_on_the_page(
         self, dash: Any, pbx: MockPBXServer
     ) -> None:
-        """A POST /_mockpbx/scenario from a test refreshes the header and the credentials."""
+        """A scenario and seed loaded from elsewhere refresh the header and the credentials.
+
+        Credentials follow the server's secret key, not the seed: the scenario file here
+        fixes another key, so the key the page showed is now refused.
+        """
         old_token = control(pbx, "/credentials")["uis"]["access_token"]
         httpx.post(
-            pbx.url + "/_mockpbx/scenario", json={"name": "clinic_day", "seed": 5}, timeout=30
+            pbx.url + "/_mockpbx/scenario",
+            content="name: clinic_day\nsecret_key: rotated-elsewhere\n",
+            headers={"Content-Type": "application/yaml"},
+            timeout=30,
         ).raise_for_status()
+        httpx.post(pbx.url + "/_mockpbx/seed", json={"seed": 5}, timeout=30).raise_for_status()
         token = control(pbx, "/credentials")["uis"]["access_token"]
         assert token != old_token
         wait_text(dash, "scenario-name", lambda t: t == "clinic_day")

@@ -27,7 +27,7 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.xdist_group("browser")
 
 FROM, TO = "2026-05-12T00:00:00+03:00", "2026-05-14T00:00:00+03:00"
-# The summary blocks issue 12 puts above the details (the verdict, the capability table,
+# The summary blocks above the details (the verdict, the capability table,
 # "what to ask your provider").
 SUMMARY_IDS = ("verdict", "capabilities", "ask")
 DETAILS = ".check, #details"
@@ -68,28 +68,17 @@ def test_report__fits_the_width(page: Any, report: Path, width: int) -> None:
     )
     screenshot(page, f"verifier-{width}")
     assert console_errors(page) == []
-    if max(overflow) > width and _top(page, "#verdict") is None:
-        # The report before issue 12 (no #verdict) overflows at phone width; issue 12
-        # rebuilds it. From then on this rule holds with no way out: the lead removes
-        # this branch when issue 12 lands.
-        pytest.xfail(f"pre-issue-12 verifier report is {max(overflow)} px wide at {width} px")
     assert overflow[0] <= width
     assert overflow[1] <= width
 
 
 def test_summary__comes_before_the_details(page: Any, report: Path) -> None:
-    """The verdict, capabilities and what to ask come above the per-check details.
-
-    TOLERANT until issue 12 lands: the ids are checked only when the page has them. Once
-    issue 12's report is merged, #verdict, #capabilities and #ask become mandatory (the lead
-    tightens this test then).
-    """
+    """The verdict, capabilities and what to ask come above the per-check details."""
     set_width(page, PHONE)
     page.get(report.as_uri())
     details = _top(page, DETAILS)
     assert details is not None, "the report has no details"
     for block in SUMMARY_IDS:
         top = _top(page, f"#{block}")
-        if top is None:  # issue 12 pending: not there yet
-            continue
+        assert top is not None, f"the report has no #{block}"
         assert top < details, f"#{block} is below the details"
