@@ -115,6 +115,9 @@ class FaultRegistry:
         self._release = asyncio.Event()
         self._rnd = Seeds(state.seed).random("faults")
         self._unsubscribe: Any = None
+        # late_rows: each delayed call's own delay before any fault touched it, so removing
+        # faults in any order leaves the largest delay of the faults still installed
+        self._base_delay: dict[int, tuple[Call, int]] = {}
 
     # -- managing ------------------------------------------------------------------
     def add(self, spec: FaultSpec, *, relative_to: float | None = None) -> ActiveFault:
@@ -137,23 +140,38 @@ class FaultRegistry:
         for fault in self._faults:
             if fault.id == fault_id:
                 self._faults.remove(fault)
-                _undelay(fault)
+                self._undelay(fault)
                 self._wake_hangs()
                 return True
         return False
 
     def clear(self) -> None:
-        for fault in self._faults:
-            _undelay(fault)
         self._faults.clear()
+        for call, base in self._base_delay.values():
+            call.history_delay = base
+        self._base_delay.clear()
         self._wake_hangs()
 
     def describe(self) -> list[dict[str, Any]]:
         return [f.describe() for f in self._faults]
 
+    def _undelay(self, fault: ActiveFault) -> None:
+        """Give `fault`'s calls the largest delay of the late_rows faults still installed
+        (or their own delay): removal order never leaves a call hidden."""
+        others = [
+            (other.spec.delay_seconds, {call.id for call, _ in other.delayed})
+            for other in self._faults
+            if other.delayed
+        ]
+        for call, _ in fault.delayed:
+            _, base = self._base_delay.get(call.id, (call, 0))
+            call.history_delay = max([base, *(d for d, ids in others if call.id in ids)])
+        fault.delayed.clear()
+
     def on_reset(self) -> None:
         """A new world: forget every fault, reseed, install the scenario's own faults."""
         self._faults.clear()
+        self._base_delay.clear()  # a new world: its calls never saw these faults
         self._next_id = 1
         self._wake_hangs()
         self._rnd = Seeds(self.state.seed).random("faults")
@@ -287,6 +305,7 @@ class FaultRegistry:
             return
         if fault.remaining is not None:
             fault.remaining -= 1
+        self._base_delay.setdefault(call.id, (call, call.history_delay))
         fault.delayed.append((call, call.history_delay))
         call.history_delay = max(call.history_delay, fault.spec.delay_seconds)
 
@@ -335,12 +354,6 @@ def _when(value: str | None, base: float) -> float | None:
     if offset is not None:
         return base + offset
     return datetime.fromisoformat(value).timestamp()
-
-
-def _undelay(fault: ActiveFault) -> None:
-    for call, old in fault.delayed:
-        call.history_delay = old
-    fault.delayed.clear()
 
 
 def _mark(request: web.Request, kind: str) -> None:

@@ -70,6 +70,25 @@ class TestLateRows:
         fault = registry.add(FaultSpec(face="*", kind="late_rows", count=3))
         assert len(fault.delayed) == 3
 
+    @pytest.mark.parametrize("order", ["as_added", "reversed", "clear"])
+    def test_two_faults_on_one_call__removed_in_any_order_restore_it(
+        self, state: ServerState, registry: FaultRegistry, order: str
+    ) -> None:
+        """Overlapping late_rows faults: each removal leaves the largest remaining delay,
+        and with both gone the call is in history again (the soak found one kept hidden)."""
+        first = registry.add(FaultSpec(face="*", kind="late_rows", delay_seconds=900))
+        second = registry.add(FaultSpec(face="*", kind="late_rows", delay_seconds=600))
+        shared = [c for c, _ in first.delayed if c in {c2 for c2, _ in second.delayed}]
+        assert shared
+        if order == "clear":
+            registry.clear()
+        else:
+            one, two = (first, second) if order == "as_added" else (second, first)
+            registry.remove(one.id)
+            assert all(c.history_delay == two.spec.delay_seconds for c in shared)
+            registry.remove(two.id)
+        assert all(c.history_delay == 0 for c in shared)
+
     def test_callbacks_made_later__are_delayed_too(
         self, state: ServerState, registry: FaultRegistry
     ) -> None:
