@@ -338,7 +338,8 @@ class TestJournal:
         css(dash, "#journal-rows tr.entry")[1].click()
         until(dash, lambda: text_of(dash, "#journal-rows tr.detail"), "no details")
         good_detail = str(text_of(dash, "#journal-rows tr.detail"))
-        assert '"jsonrpc":"2.0"' in good_detail and '"result"' in good_detail
+        assert '"jsonrpc":"2.0"' in good_detail
+        assert '"result"' in good_detail
 
     def test_filters__narrow_by_status_method_and_fault_then_clear(
         self, dash: Any, pbx: MockPBXServer
