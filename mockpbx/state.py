@@ -101,10 +101,14 @@ class Credentials:
 # 2 bytes a character (bench/bench_journal.py); 4 KiB would double it for a view of the shape.
 RESPONSE_EXCERPT = 2048
 _TEXT_TYPES = ("application/json", "application/problem+json", "application/xml", "text/")
-# A JSON string member whose key names a secret; the value may run past the cut (no closing quote).
+_SECRET_NAMES = r"(?:access_token|token|key|password|sign|api_key|api_salt|secret)"
+_JSON_STRING = r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)'  # its closing quote may lie past the cut
+_JSON_SCALAR = rf"(?:{_JSON_STRING}|\[[^\]]*\]?|[^,{{}}\[\]\s]+)"  # string, flat array, number...
+# The value of a member named like a secret, and the value a UIS error echoes for such a field
+# ({"field": "password", "value": 12345678} when a password came as a number).
 _SECRET_MEMBER = re.compile(
-    r'("(?:access_token|token|key|password|sign|api_key|api_salt|secret)"\s*:\s*)'
-    r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)',
+    rf'("{_SECRET_NAMES}"\s*:\s*|"field"\s*:\s*"{_SECRET_NAMES}"\s*,\s*"value"\s*:\s*)'
+    rf"{_JSON_SCALAR}",
     re.IGNORECASE,
 )
 

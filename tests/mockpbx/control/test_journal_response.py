@@ -11,6 +11,8 @@ import orjson
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from mockpbx import keys
+from mockpbx.app import create_app
 from mockpbx.control.openapi import document
 from mockpbx.core.ids import mango_recording_id
 from mockpbx.providers.clinic.handlers import KEY_HEADER
@@ -129,9 +131,41 @@ class TestSecrets:
             == '{"Access_Token":"***","api_salt" : "***","name":"Ann","sign":"***"'
         )
 
+    async def test_secret_echoed_by_a_uis_error__is_masked(self, client: Client) -> None:
+        """A password sent as a number comes back in the error's `value`: not in the journal."""
+        await _rpc(client, "login.user", login="admin", password=918273645)
+        response = await _last_response(client)
+        assert '"field":"password","value":"***"' in response["text"]
+        assert "918273645" not in json.dumps(await _journal(client))
+
+    def test_mask__hides_numbers_and_flat_arrays_too(self) -> None:
+        text = '{"key":12345,"token":["a","b"],"field":"sign","value":"s1","n":1}'
+        masked = '{"key":"***","token":"***","field":"sign","value":"***","n":1}'
+        assert mask_secrets(text) == masked
+
     def test_mask__leaves_other_members(self) -> None:
         text = '{"keys":"a","token_count":2,"tokenized":"b"}'
         assert mask_secrets(text) == text
+
+
+async def _forbidden(request: web.Request) -> web.Response:
+    request[keys.FACE] = "clinic"
+    raise web.HTTPForbidden(text="no entry", content_type="text/plain")
+
+
+async def test_http_exception__is_journaled_with_its_body(
+    aiohttp_client: Any, state: ServerState
+) -> None:
+    """A handler that raises an HTTP error still leaves the body the client got."""
+    app = create_app(state)
+    app.router.add_get("/forbidden", _forbidden)
+    client = await aiohttp_client(app)
+    assert (await client.get("/forbidden")).status == 403
+    [entry] = state.journal.entries()
+    assert entry.status == 403
+    assert entry.response == {
+        "content_type": "text/plain", "size": 8, "truncated": False, "text": "no entry"
+    }  # fmt: skip
 
 
 class TestNotStored:
