@@ -4,7 +4,7 @@
     python bench/bench_journal.py --quick    # 3 rounds of 50
 
 An in-process mockpbx app on loopback (aiohttp's TestServer) answers
-`get.calls_report` with 1 row (~1 KB) and 1000 rows with all fields (~1 MB),
+`get.calls_report` with 1 row (~1 KB) and a whole day (limit 1000, ~64 KB),
 sequentially, with the journal's response excerpt on and off (baseline: the
 same middleware with `response_excerpt` returning None); median per request
 of interleaved rounds. Then `response_excerpt` alone on both bodies, and the
