@@ -20,7 +20,7 @@ from aiohttp import web
 from mockpbx import keys
 from mockpbx.core.world import World
 from mockpbx.limits import MAX_BODY, MAX_FIELD, MAX_LINE, limits_middleware
-from mockpbx.state import STATE, Credentials, ServerState
+from mockpbx.state import STATE, Credentials, ServerState, response_excerpt
 
 __all__ = ["create_app", "create_state", "default_world_factory"]
 
@@ -90,12 +90,13 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse:
     started = time.perf_counter()
     status = 500
+    response: web.StreamResponse | None = None
     try:
         response = await handler(request)
         status = response.status
         return response
     except web.HTTPException as exc:
-        status = exc.status
+        status, response = exc.status, exc
         raise
     finally:
         face = request.get(keys.FACE)
@@ -112,6 +113,7 @@ async def _journal(request: web.Request, handler: Handler) -> web.StreamResponse
                 error=request.get(keys.ERROR),
                 params=request.get(keys.JOURNAL_PARAMS),
                 fault=request.get(keys.FAULT),
+                response=response_excerpt(response),
             )
 
 

@@ -8,6 +8,7 @@ journal) but keeps the object, so faces never hold a stale world.
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import time
 import traceback
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from mockpbx.scenarios.model import Scenario
 
 __all__ = [
+    "RESPONSE_EXCERPT",
     "STATE",
     "AccountDirectory",
     "Credentials",
@@ -39,7 +41,9 @@ __all__ = [
     "ServerState",
     "TokenExpiredFault",
     "WorldFactory",
+    "mask_secrets",
     "page_start",
+    "response_excerpt",
 ]
 
 WorldFactory = Callable[["ServerState"], World]
@@ -92,6 +96,55 @@ class Credentials:
         }
 
 
+# The journal keeps this much of each buffered text response: a full journal (5000 entries, the
+# deque below) of maximal excerpts holds 12 MiB, 22 MiB when a Cyrillic letter makes Python store
+# 2 bytes a character (bench/bench_journal.py); 4 KiB would double it for a view of the shape.
+RESPONSE_EXCERPT = 2048
+_TEXT_TYPES = ("application/json", "application/problem+json", "application/xml", "text/")
+_SECRET_NAMES = r"(?:access_token|token|key|password|sign|api_key|api_salt|secret)"
+_JSON_STRING = r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)'  # its closing quote may lie past the cut
+_JSON_SCALAR = rf"(?:{_JSON_STRING}|\[[^\]]*\]?|[^,{{}}\[\]\s]+)"  # string, flat array, number...
+# The value of a member named like a secret, and the value a UIS error echoes for such a field
+# ({"field": "password", "value": 12345678} when a password came as a number).
+_SECRET_MEMBER = re.compile(
+    rf'("{_SECRET_NAMES}"\s*:\s*|"field"\s*:\s*"{_SECRET_NAMES}"\s*,\s*"value"\s*:\s*)'
+    rf"{_JSON_SCALAR}",
+    re.IGNORECASE,
+)
+
+
+_SECRET_WORDS = ("token", "key", "password", "sign", "salt", "secret")
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with the value of every JSON member named like a secret replaced by `***`."""
+    lowered = text.lower()  # a plain scan first: most answers name no secret, the regex costs more
+    if not any(word in lowered for word in _SECRET_WORDS):
+        return text
+    return _SECRET_MEMBER.sub(r'\1"***"', text)
+
+
+def response_excerpt(response: web.StreamResponse | None) -> dict[str, Any] | None:
+    """What the journal keeps of a response: a masked head of buffered text, else its kind."""
+    if response is None:
+        return None
+    ctype = response.content_type
+    body = response.body if isinstance(response, web.Response) else None
+    if not isinstance(body, bytes | bytearray):
+        return {"content_type": ctype, "size": None, "truncated": False, "text": "(streamed)"}
+    size = len(body)
+    if not ctype.startswith(_TEXT_TYPES) and not ctype.endswith(("+json", "/csv")):
+        text = f"(binary, {size} bytes)" if size else ""
+        return {"content_type": ctype, "size": size, "truncated": False, "text": text}
+    head = bytes(body[:RESPONSE_EXCERPT]).decode("utf-8", "replace")
+    return {
+        "content_type": ctype,
+        "size": size,
+        "truncated": size > RESPONSE_EXCERPT,
+        "text": mask_secrets(head),
+    }
+
+
 @dataclass(slots=True)
 class JournalEntry:
     seq: int
@@ -107,6 +160,7 @@ class JournalEntry:
     error: str | None = None
     params: Any = None
     fault: str | None = None
+    response: dict[str, Any] | None = None  # response_excerpt(): never a secret, at most 2 KiB
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}

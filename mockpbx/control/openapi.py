@@ -59,6 +59,55 @@ def _op(
     return op
 
 
+def _journal_op() -> dict[str, Any]:
+    """GET /journal, its entries described (the response excerpt is what the dashboard shows)."""
+    op = _op("Recent requests and webhooks", query=["face", "method", "since", "limit"])
+    op["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "type": "object",
+        "required": ["entries", "total"],
+        "properties": {
+            "entries": {"type": "array", "items": {"$ref": "#/components/schemas/JournalEntry"}},
+            "total": {"type": "integer"},
+        },
+    }
+    return op
+
+
+_NULLABLE_STR = {"type": ["string", "null"]}
+_JOURNAL_ENTRY = {
+    "type": "object",
+    "required": ["seq", "time", "face", "method", "http_method", "path", "status"],
+    "properties": {
+        "seq": {"type": "integer"},
+        "time": {"type": "string", "format": "date-time"},
+        "real_time": {"type": "number"},
+        "face": {"type": "string"},
+        "method": {"type": "string"},
+        "http_method": {"type": "string"},
+        "path": {"type": "string"},
+        "status": {"type": "integer"},
+        "duration_ms": {"type": "number"},
+        "direction": {"type": "string", "enum": ["in", "out"]},
+        "error": _NULLABLE_STR,
+        "params": {"description": "The request parameters, secrets left out"},
+        "fault": _NULLABLE_STR,
+        "response": {
+            "description": "The head of a buffered text response, secret members masked as "
+            '"***"; a binary body is "(binary, N bytes)", a streamed one "(streamed)"; null '
+            "for a webhook or a request that got no response",
+            "type": ["object", "null"],
+            "required": ["content_type", "size", "truncated", "text"],
+            "properties": {
+                "content_type": {"type": "string"},
+                "size": {"type": ["integer", "null"]},
+                "truncated": {"type": "boolean", "description": "The body was cut at 2 KiB"},
+                "text": {"type": "string"},
+            },
+        },
+    },
+}
+
+
 def _paths() -> dict[str, Any]:
     page = _op(
         "The dashboard: an HTML page over these endpoints", errors=False, content="text/html"
@@ -87,7 +136,7 @@ def _paths() -> dict[str, Any]:
             "post": _op("Rebuild the world (same scenario and seed)", errors=False)
         },
         "/_mockpbx/journal": {
-            "get": _op("Recent requests and webhooks", query=["face", "method", "since", "limit"]),
+            "get": _journal_op(),
             "delete": _op("Clear the journal", errors=False),
         },
         "/_mockpbx/errors": {"get": _op("Unexpected server errors (for tests)", errors=False)},
@@ -242,6 +291,7 @@ def document() -> dict[str, Any]:
                     },
                 },
                 "Fault": fault,
+                "JournalEntry": _JOURNAL_ENTRY,
                 "ScenarioLoad": {
                     "type": "object",
                     "properties": {

@@ -331,8 +331,15 @@ class TestJournal:
         assert "access_token_invalid" in detail
         assert '"date_from": "2026-05-13 00:00:00"' in detail
         assert "wrong" not in detail  # the journal keeps no secrets
+        assert "response (application/json" in detail  # the provider's answer, as text
+        assert '"mnemonic":"access_token_invalid"' in detail.replace(" ", "")
         css(dash, "#journal-rows tr.entry.bad")[0].click()
         until(dash, lambda: text_of(dash, "#journal-rows tr.detail") is None, "did not close")
+        css(dash, "#journal-rows tr.entry")[1].click()
+        until(dash, lambda: text_of(dash, "#journal-rows tr.detail"), "no details")
+        good_detail = str(text_of(dash, "#journal-rows tr.detail"))
+        assert '"jsonrpc":"2.0"' in good_detail
+        assert '"result"' in good_detail
 
     def test_filters__narrow_by_status_method_and_fault_then_clear(
         self, dash: Any, pbx: MockPBXServer
