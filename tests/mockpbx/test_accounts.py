@@ -4,11 +4,16 @@ before it is used; the single-account server is unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
 import httpx
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -16,7 +21,7 @@ from mockpbx.accounts import AccountSet, install_accounts, load_accounts_file
 from mockpbx.cli import main
 from mockpbx.core.ids import mango_recording_id
 from mockpbx.core.recordings import Mp3Recording, WavRecording
-from mockpbx.providers.mango.signing import form_body, link_sign
+from mockpbx.providers.mango.signing import form_body, link_sign, sign
 from mockpbx.testing import MockPBXServer
 
 COUNT = 6
@@ -285,3 +290,77 @@ def test_serve__a_wrong_accounts_option_is_refused(value: str) -> None:
     result = CliRunner().invoke(main, ["serve", "--accounts", value, "--port", "1"])
     assert result.exit_code == 2
     assert "--accounts" in result.output
+
+
+class Hook(BaseHTTPRequestHandler):
+    """A webhook receiver keeping every signed form it is posted."""
+
+    forms: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.forms.append({k: v[0] for k, v in parse_qs(body).items()})
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def hook() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    Hook.forms = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook/", Hook.forms
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_mango_events__each_account_signed_with_its_own_key(
+    hook: tuple[str, list[dict[str, str]]],
+) -> None:
+    """With the webhook set, account 2's call events reach the receiver signed with account
+    2's key and salt, and are account 2's calls; account 1's still come with account 1's."""
+    url, forms = hook
+    with MockPBXServer(configure=lambda s: install_accounts(s, 3)) as server:
+        first, second = accounts(server)[:2]
+        assert mango_post(second, "config/users/request", {}).status_code == 200  # built
+        hooked = httpx.post(f"{server.url}/_mockpbx/mango/webhook", json={"url": url})
+        assert hooked.status_code == 200, hooked.text
+        since = server.clock.now()
+        for _ in range(6):
+            server.clock.advance(600)
+            if wait_for(lambda: {f["vpbx_api_key"] for f in forms} >= {
+                first["mango"]["api_key"], second["mango"]["api_key"]}):  # fmt: skip
+                break
+        truth = get(server, f"truth/calls?account=2&from={since.date()}").json()
+    by_key = {a["mango"]["api_key"]: a["mango"]["api_salt"] for a in (first, second)}
+    assert set(by_key) <= {f["vpbx_api_key"] for f in forms}
+    for form in forms:
+        assert form["sign"] == sign(
+            form["vpbx_api_key"], form["json"], by_key[form["vpbx_api_key"]]
+        )
+    entries = {c["ids"]["mango"]["entry_id"] for c in truth["calls"]}
+    second_entries = {
+        orjson.loads(f["json"]).get("entry_id")
+        for f in forms
+        if f["vpbx_api_key"] == second["mango"]["api_key"]
+    }
+    second_entries.discard(None)
+    assert second_entries
+    assert second_entries <= entries
+
+
+def wait_for(done: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Poll `done` until it holds or `seconds` of real time pass."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
