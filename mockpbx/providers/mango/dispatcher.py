@@ -139,6 +139,7 @@ class Dispatcher:
         children, self._children = list(self._children.values()), {}
         for child in children:
             await child.stop()
+        await asyncio.gather(*self._stopping, return_exceptions=True)
         tasks = [t for t in (self._task, *self._workers) if t is not None]
         for task in tasks:
             task.cancel()
