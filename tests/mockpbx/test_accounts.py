@@ -339,6 +339,7 @@ def test_mango_events__each_account_signed_with_its_own_key(
                 first["mango"]["api_key"], second["mango"]["api_key"]}):  # fmt: skip
                 break
         truth = get(server, f"truth/calls?account=2&from={since.date()}").json()
+        server.check_errors()
     by_key = {a["mango"]["api_key"]: a["mango"]["api_salt"] for a in (first, second)}
     assert set(by_key) <= {f["vpbx_api_key"] for f in forms}
     for form in forms:
@@ -354,6 +355,29 @@ def test_mango_events__each_account_signed_with_its_own_key(
     second_entries.discard(None)
     assert second_entries
     assert second_entries <= entries
+
+
+def test_mango_events__follow_an_account_rebuilt_by_a_reset(
+    hook: tuple[str, list[dict[str, str]]],
+) -> None:
+    """After a reset (which drops built accounts and the webhook), account 2 built again
+    posts its events to the webhook set again, still signed with its own key."""
+    url, forms = hook
+    with MockPBXServer(configure=lambda s: install_accounts(s, 2)) as server:
+        second = accounts(server)[1]
+        key = second["mango"]["api_key"]
+        for _ in range(2):
+            forms.clear()
+            assert mango_post(second, "config/users/request", {}).status_code == 200
+            assert httpx.post(f"{server.url}/_mockpbx/mango/webhook", json={"url": url}).is_success
+            for _ in range(6):
+                server.clock.advance(600)
+                if wait_for(lambda: key in {f["vpbx_api_key"] for f in forms}):
+                    break
+            assert key in {f["vpbx_api_key"] for f in forms}
+            assert httpx.post(f"{server.url}/_mockpbx/reset").status_code == 200
+        assert len(list(server.call(lambda s: s.accounts.built()))) == 1
+        server.check_errors()
 
 
 def wait_for(done: Callable[[], bool], seconds: float = 10.0) -> bool:
