@@ -276,6 +276,8 @@ class AccountDirectory(Protocol):
 
     def state(self, number: int) -> ServerState: ...
 
+    def built(self) -> Iterator[ServerState]: ...
+
 
 class _NoFaults:
     async def intercept(
@@ -342,6 +344,14 @@ class ServerState:
         if self.accounts is None or not isinstance(value, str):
             return self
         return self.accounts.find(kind, value, fallback) or self
+
+    def built_accounts(self) -> Iterator[ServerState]:
+        """The account states that exist, this one first: where a link without a credential
+        (a public recording link) is looked up, since only a built account hands one out."""
+        if self.accounts is None:
+            yield self
+        else:
+            yield from self.accounts.built()
 
     # -- end of many accounts ---------------------------------------------------------------
 

@@ -4,17 +4,24 @@ before it is used; the single-account server is unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
 
 import httpx
+import orjson
 import pytest
 from click.testing import CliRunner
 
 from mockpbx.accounts import AccountSet, install_accounts, load_accounts_file
 from mockpbx.cli import main
-from mockpbx.providers.mango.signing import form_body
+from mockpbx.core.ids import mango_recording_id
+from mockpbx.core.recordings import Mp3Recording, WavRecording
+from mockpbx.providers.mango.signing import form_body, link_sign, sign
 from mockpbx.testing import MockPBXServer
 
 COUNT = 6
@@ -128,6 +135,82 @@ def test_clinic__the_key_names_the_account(pbx: MockPBXServer) -> None:
     assert {str(c["Id"]) for c in response.json()} <= {str(c["id"]) for c in truth["calls"]}
 
 
+def recorded_calls(pbx: MockPBXServer, account: dict[str, Any]) -> list[dict[str, Any]]:
+    """A day of the account's recorded calls, from its own UIS call history."""
+    rows = uis(
+        pbx, account, "get.calls_report", access_token=account["uis"]["access_token"],
+        date_from="2026-05-11 00:00:00", date_till="2026-05-12 00:00:00",
+        fields=["id", "call_records", "talk_duration"],
+    )["result"]["data"]  # fmt: skip
+    recorded = [row for row in rows if row["call_records"]]
+    assert recorded
+    return recorded
+
+
+def test_uis_media__a_link_from_account_3_plays_its_recording(pbx: MockPBXServer) -> None:
+    """Account 3's public link (no credential on it) plays account 3's recording, the hash
+    telling it apart from account 1's call of the same id; a wrong hash is still a 404."""
+    row = recorded_calls(pbx, accounts(pbx)[2])[0]
+    token = row["call_records"][0]
+    for path in (f"/media/{row['id']}/{token}", f"/system/media/wav/{row['id']}/{token}/"):
+        response = httpx.get(pbx.url + path, timeout=30)
+        assert response.status_code == 200, path
+        audio = Mp3Recording if path.startswith("/media/") else WavRecording
+        assert response.content == audio(token, row["talk_duration"]).read()
+    ranged = httpx.get(f"{pbx.url}/media/{row['id']}/{token}", headers={"Range": "bytes=0-99"})
+    assert (ranged.status_code, len(ranged.content)) == (206, 100)
+    wrong = httpx.get(f"{pbx.url}/media/{row['id']}/{'0' * 32}")
+    assert (wrong.status_code, wrong.text) == (404, "recording not found")
+
+
+def mango_post(account: dict[str, Any], method: str, params: dict[str, Any]) -> httpx.Response:
+    mango = account["mango"]
+    _, body = form_body(mango["api_key"], mango["api_salt"], params)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return httpx.post(mango["url"] + method, content=body, headers=headers, timeout=30)
+
+
+def test_mango_recording__account_3s_link_plays_with_ranges(pbx: MockPBXServer) -> None:
+    """recording/post with account 3's key redirects to a file link that serves account 3's
+    audio, Range requests included; an unknown file link is Mango's plain 404."""
+    third = accounts(pbx)[2]
+    row = recorded_calls(pbx, third)[0]
+    recording_id = mango_recording_id(row["id"])
+    posted = mango_post(third, "queries/recording/post", {"recording_id": recording_id})
+    assert posted.status_code == 302, posted.text
+    location = posted.headers["Location"]
+    expected = Mp3Recording(mango_recording_id(row["id"]), row["talk_duration"]).read()
+    first = httpx.get(location, headers={"Range": "bytes=0-99"})
+    assert (first.status_code, first.content) == (206, expected[:100])
+    rest = httpx.get(location, headers={"Range": "bytes=100-"})
+    assert (rest.status_code, rest.content) == (206, expected[100:])
+    unknown = httpx.get(location[: location.rindex("/") + 1] + "nope")
+    assert (unknown.status_code, unknown.text) == (404, "Not Found")
+
+
+def test_mango_recording__account_3s_signed_get_link_redirects_to_its_audio(
+    pbx: MockPBXServer,
+) -> None:
+    """A signed GET link carries account 3's key: it is checked against account 3's salt and
+    leads to account 3's audio; signed with account 1's salt it is refused (3102)."""
+    first, third = accounts(pbx)[0], accounts(pbx)[2]
+    row = recorded_calls(pbx, third)[0]
+    recording_id = mango_recording_id(row["id"])
+    key, expires = third["mango"]["api_key"], "4102444800"  # 2100-01-01
+
+    def link(salt: str) -> str:
+        sign = link_sign(key, expires, recording_id, salt)
+        path = f"queries/recording/link/{recording_id}/play/{key}/{expires}/{sign}"
+        return f"{third['mango']['url']}{path}"
+
+    redirected = httpx.get(link(third["mango"]["api_salt"]))
+    assert redirected.status_code == 302, redirected.text
+    audio = httpx.get(redirected.headers["Location"])
+    assert audio.content == Mp3Recording(recording_id, row["talk_duration"]).read()
+    refused = httpx.get(link(first["mango"]["api_salt"]))
+    assert refused.json()["result"] == 3102
+
+
 def test_truth__per_account_and_different_between_accounts(pbx: MockPBXServer) -> None:
     """`?account=N` reads account N's history; two accounts' histories differ."""
     one = get(pbx, "truth/calls?account=1&from=2026-05-11&to=2026-05-13").json()
@@ -207,3 +290,101 @@ def test_serve__a_wrong_accounts_option_is_refused(value: str) -> None:
     result = CliRunner().invoke(main, ["serve", "--accounts", value, "--port", "1"])
     assert result.exit_code == 2
     assert "--accounts" in result.output
+
+
+class Hook(BaseHTTPRequestHandler):
+    """A webhook receiver keeping every signed form it is posted."""
+
+    forms: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.forms.append({k: v[0] for k, v in parse_qs(body).items()})
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def hook() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    Hook.forms = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook/", Hook.forms
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_mango_events__each_account_signed_with_its_own_key(
+    hook: tuple[str, list[dict[str, str]]],
+) -> None:
+    """With the webhook set, account 2's call events reach the receiver signed with account
+    2's key and salt, and are account 2's calls; account 1's still come with account 1's."""
+    url, forms = hook
+    with MockPBXServer(configure=lambda s: install_accounts(s, 3)) as server:
+        first, second = accounts(server)[:2]
+        assert mango_post(second, "config/users/request", {}).status_code == 200  # built
+        hooked = httpx.post(f"{server.url}/_mockpbx/mango/webhook", json={"url": url})
+        assert hooked.status_code == 200, hooked.text
+        since = server.clock.now()
+        for _ in range(6):
+            server.clock.advance(600)
+            if wait_for(lambda: {f["vpbx_api_key"] for f in forms} >= {
+                first["mango"]["api_key"], second["mango"]["api_key"]}):  # fmt: skip
+                break
+        truth = get(server, f"truth/calls?account=2&from={since.date()}").json()
+        server.check_errors()
+    by_key = {a["mango"]["api_key"]: a["mango"]["api_salt"] for a in (first, second)}
+    assert set(by_key) <= {f["vpbx_api_key"] for f in forms}
+    for form in forms:
+        assert form["sign"] == sign(
+            form["vpbx_api_key"], form["json"], by_key[form["vpbx_api_key"]]
+        )
+    entries = {c["ids"]["mango"]["entry_id"] for c in truth["calls"]}
+    second_entries = {
+        orjson.loads(f["json"]).get("entry_id")
+        for f in forms
+        if f["vpbx_api_key"] == second["mango"]["api_key"]
+    }
+    second_entries.discard(None)
+    assert second_entries
+    assert second_entries <= entries
+
+
+def test_mango_events__follow_an_account_rebuilt_by_a_reset(
+    hook: tuple[str, list[dict[str, str]]],
+) -> None:
+    """After a reset (which drops built accounts and the webhook), account 2 built again
+    posts its events to the webhook set again, still signed with its own key."""
+    url, forms = hook
+    with MockPBXServer(configure=lambda s: install_accounts(s, 2)) as server:
+        second = accounts(server)[1]
+        key = second["mango"]["api_key"]
+        for _ in range(2):
+            forms.clear()
+            assert mango_post(second, "config/users/request", {}).status_code == 200
+            assert httpx.post(f"{server.url}/_mockpbx/mango/webhook", json={"url": url}).is_success
+            for _ in range(6):
+                server.clock.advance(600)
+                if wait_for(lambda: key in {f["vpbx_api_key"] for f in forms}):
+                    break
+            assert key in {f["vpbx_api_key"] for f in forms}
+            assert httpx.post(f"{server.url}/_mockpbx/reset").status_code == 200
+        assert len(list(server.call(lambda s: s.accounts.built()))) == 1
+        server.check_errors()
+
+
+def wait_for(done: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Poll `done` until it holds or `seconds` of real time pass."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

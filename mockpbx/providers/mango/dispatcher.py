@@ -11,6 +11,13 @@ Delivery: `webhook_concurrency` posts in flight (Mango posts in parallel and
 says to order by `seq`), a timeout and optional retries per post, and the
 faults of `DeliveryFaults` (delay, duplicate, reorder, drop). Every attempt is
 journaled with `direction="out"`.
+
+Many accounts (`mockpbx.accounts`): account 1's dispatcher adopts one child
+dispatcher per built account 2..N, which posts that account's events signed
+with that account's own key and salt. A child posts to its account's webhook
+(a serve option or scenario's, shared by all accounts), else to the one the
+control plane set on account 1, from the moment it was set. Account 1's own
+deliveries are unchanged.
 """
 
 from __future__ import annotations
@@ -103,8 +110,11 @@ def _next_start(world: World, now: int, upcoming: int | None) -> int | None:
 
 
 class Dispatcher:
-    def __init__(self, state: ServerState) -> None:
+    def __init__(self, state: ServerState, parent: ServerState | None = None) -> None:
         self.state = state
+        self.parent = parent  # account 1's state, for a child dispatcher of account 2..N
+        self._children: dict[int, Dispatcher] = {}  # id(account state) -> its dispatcher
+        self._stopping: set[asyncio.Task[None]] = set()  # children of dropped accounts
         self._task: asyncio.Task[None] | None = None
         self._queue: asyncio.Queue[tuple[str, Delivery]] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
@@ -119,10 +129,17 @@ class Dispatcher:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
+        self._launch()
+
+    def _launch(self) -> None:
         self._session = aiohttp.ClientSession()
         self._task = asyncio.create_task(self._run(), name="mango-dispatcher")
 
     async def stop(self) -> None:
+        children, self._children = list(self._children.values()), {}
+        for child in children:
+            await child.stop()
+        await asyncio.gather(*self._stopping, return_exceptions=True)
         tasks = [t for t in (self._task, *self._workers) if t is not None]
         for task in tasks:
             task.cancel()
@@ -165,27 +182,51 @@ class Dispatcher:
             try:
                 wait = self._tick()
             except Exception as exc:  # never let the dispatcher die silently
-                self.state.record_error(exc)
+                (self.parent or self.state).record_error(exc)
                 wait = _IDLE_RECHECK
             event = self._waiting_on = runtime(self.state).wake
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), timeout=wait)
             event.clear()
 
+    def _adopt(self) -> None:
+        """Start a child dispatcher for each built account 2..N; stop those of accounts a
+        reset dropped."""
+        assert self.state.accounts is not None
+        built = {id(s): s for s in self.state.built_accounts() if s is not self.state}
+        for key in [k for k in self._children if k not in built]:
+            task = asyncio.create_task(self._children.pop(key).stop(), name="mango-child-stop")
+            self._stopping.add(task)
+            task.add_done_callback(self._stopping.discard)
+        for key, account in built.items():
+            if key not in self._children:
+                child = self._children[key] = Dispatcher(account, parent=self.state)
+                child._launch()
+
+    def _webhook(self) -> tuple[str | None, int | None]:
+        """(the URL this account's events go to, the virtual time it was set, if known)."""
+        url, _ = webhook_url(self.state)
+        rt = runtime(self.state)
+        if url is not None or self.parent is None:
+            return url, rt.webhook_since if url == rt.webhook else None
+        inherited = runtime(self.parent)
+        return inherited.webhook, inherited.webhook_since
+
     def _tick(self) -> float:
         """One pass: queue what is due; returns real seconds to sleep at most."""
+        if self.state.accounts is not None:
+            self._adopt()
         world, rt, opts = self.state.world, runtime(self.state), options(self.state)
         if world is not self._world:
             self._watch(world)
             self._cursor = None
-        url, _ = webhook_url(self.state)
+        url, since = self._webhook()
         if url is None:
             self._cursor = None
             rt.outbox.clear()
             return _IDLE_RECHECK
         self._ensure_workers(opts)
         if self._cursor is None or url != self._url:
-            since = rt.webhook_since if url == rt.webhook else None
             self._cursor, self._url, self._sent = since or world.now(), url, set()
         while rt.outbox:
             self._enqueue(url, *rt.outbox.popleft(), rt)
@@ -265,7 +306,7 @@ class Dispatcher:
             try:
                 await self._deliver(url, delivery)
             except Exception as exc:
-                self.state.record_error(exc)
+                (self.parent or self.state).record_error(exc)
             finally:
                 self._queue.task_done()
 

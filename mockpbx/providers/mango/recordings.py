@@ -1,5 +1,8 @@
 """Recordings: queries/recording/post, the signed GET link, and the short-lived file links.
 
+With many accounts a signed GET link names its account by the key it carries
+and a file link is found in the runtime of the built account that issued it.
+
 `queries/recording/post` answers 302 to `/mango/files/<token>`: a link that
 lives `recording_link_ttl` virtual seconds and, by default, serves one
 playback (the doc: "single-use, do not store it"): a GET without Range uses
@@ -30,7 +33,7 @@ from mockpbx.providers.mango.runtime import Link, MangoRuntime
 from mockpbx.providers.mango.signing import link_sign, verify
 from mockpbx.state import ServerState
 
-__all__ = ["RECORDINGS", "link_target", "recording_link", "serve_file"]
+__all__ = ["RECORDINGS", "find_link", "link_key", "link_target", "recording_link", "serve_file"]
 
 
 def _recording_call(ctx: Ctx, recording_id: str) -> Call:
@@ -61,6 +64,12 @@ _LINK = re.compile(
 )
 
 
+def link_key(path: str) -> str | None:
+    """The vpbx_api_key a signed GET link carries (names its account), None if malformed."""
+    match = _LINK.match(path)
+    return match[3] if match is not None else None
+
+
 def link_target(ctx: Ctx, path: str) -> tuple[str, str]:
     """(recording_id, action) of an authentic, unexpired signed GET link:
     queries/recording/link/{recording_id}/{action}/{key}/{timestamp}/{sign}."""
@@ -87,6 +96,18 @@ def recording_link(ctx: Ctx, recording_id: str, action: str) -> web.Response:
 
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def find_link(server: ServerState, token: str) -> tuple[ServerState, MangoRuntime]:
+    """The account whose runtime issued file link `token` (the link carries no key: every
+    built account is asked, account 1 first); account 1 when none did (its 404 follows)."""
+    from mockpbx.providers.mango.runtime import runtime
+
+    for state in server.built_accounts():
+        rt = runtime(state)
+        if token in rt.links:
+            return state, rt
+    return server, runtime(server)
 
 
 async def serve_file(request: web.Request, state: ServerState, rt: MangoRuntime) -> web.Response:

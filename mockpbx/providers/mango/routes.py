@@ -31,7 +31,14 @@ from mockpbx.providers.mango.dispatcher import Dispatcher
 from mockpbx.providers.mango.errors import AuthError, LockedOut, MangoError, render_error
 from mockpbx.providers.mango.handlers import QUERIES
 from mockpbx.providers.mango.options import MangoOptions, method_offered, profile
-from mockpbx.providers.mango.recordings import RECORDINGS, link_target, recording_link, serve_file
+from mockpbx.providers.mango.recordings import (
+    RECORDINGS,
+    find_link,
+    link_key,
+    link_target,
+    recording_link,
+    serve_file,
+)
 from mockpbx.providers.mango.runtime import options, runtime
 from mockpbx.providers.mango.signing import sign, verify
 from mockpbx.providers.mango.stats_handlers import STATS
@@ -88,7 +95,8 @@ def _params(form: dict[str, str]) -> dict[str, Any]:
 async def _account(request: web.Request, state: ServerState) -> ServerState:
     """The account whose vpbx_api_key the form carries (many accounts)."""
     if request.method != "POST":
-        return state
+        path = request.match_info["method"].strip("/")
+        return state.account_for("mango_key", link_key(path))
     try:
         form = await _form(request)
     except MangoError:
@@ -174,6 +182,8 @@ def _error(ctx: Ctx, exc: MangoError) -> web.Response:
 async def files(request: web.Request) -> web.StreamResponse:
     state = request.config_dict[STATE]
     request[keys.FACE], request[keys.METHOD] = "mango", "files"
+    if state.accounts is not None:
+        return await serve_file(request, *find_link(state, request.match_info["token"]))
     return await serve_file(request, state, runtime(state))
 
 

@@ -10,6 +10,9 @@ ones, or WAV when the option `recording_format` is "wav"; `wav` links always
 give WAV (`audio/wav`, 8 kHz 16-bit mono PCM). Byte ranges per RFC 9110: one
 range (`a-b`, `a-`, `-n`) gives 206, an unsatisfiable one 416; several ranges
 or a malformed header are ignored (200 with the whole file).
+
+With many accounts a link (it carries no credential) is looked up in every
+built account, account 1 first: only a built account hands one out.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from aiohttp import web
 
 from mockpbx import keys
 from mockpbx.core.errors import RecordingNotFound
+from mockpbx.core.model import Call
 from mockpbx.core.recordings import RecordingFormat, make_recording
 from mockpbx.providers.uis.options import options_of
-from mockpbx.state import STATE
+from mockpbx.state import STATE, ServerState
 
 __all__ = ["Unsatisfiable", "add_media_routes", "parse_range"]
 
@@ -58,16 +62,23 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def _find(server: ServerState, request: web.Request) -> tuple[ServerState, Call]:
+    """The account and the call a link names: the link carries no credential, so each
+    built account is asked in turn (account 1 first), the hash deciding; else 404."""
+    call_id, token = request.match_info["call_id"], request.match_info["token"]
+    for state in server.built_accounts():
+        try:
+            return state, state.world.find_recording(int(call_id), token)
+        except (RecordingNotFound, ValueError):
+            continue
+    request[keys.ERROR] = "not_found"
+    raise web.HTTPNotFound(text="recording not found")
+
+
 async def recording(request: web.Request) -> web.StreamResponse:
     request[keys.FACE] = "uis"
     request[keys.METHOD] = "media.recording"
-    state = request.config_dict[STATE]
-    world = state.world
-    try:
-        call = world.find_recording(int(request.match_info["call_id"]), request.match_info["token"])
-    except (RecordingNotFound, ValueError):
-        request[keys.ERROR] = "not_found"
-        raise web.HTTPNotFound(text="recording not found") from None
+    state, call = _find(request.config_dict[STATE], request)
     token = request.match_info["token"].lower().strip("/")
     wav_link = request.match_info.get("kind") == "wav"
     fmt: RecordingFormat = "wav" if wav_link else options_of(state).recording_format
