@@ -571,6 +571,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "conf.JSON deserialization error": ("The body is not valid JSON", "Тело ответа — не JSON"),
     "conf.no answer": ("No answer", "Нет ответа"),
+    "conf.Malformed media type": (
+        "Malformed media type",
+        "Тип содержимого записан с ошибкой",
+    ),
+    "conf.Content deserialization error": (
+        "The body cannot be read in its declared type",
+        "Тело ответа не читается в заявленном типе",
+    ),
+    "conf.Unknown discriminator value": (
+        "Unknown discriminator value",
+        "Неизвестное значение поля-дискриминатора",
+    ),
+    "conf.Response header does not conform to the schema": (
+        "Response header does not conform to the schema",
+        "Заголовок ответа не соответствует схеме",
+    ),
+    "conf.Server error on undeclared request Content-Type": (
+        "Server error on an undeclared request Content-Type",
+        "Ошибка сервера на неописанный Content-Type запроса",
+    ),
+    # a Schemathesis title without a translation: the title is shown quoted, as data
+    "conf.other": ("{title}", 'Другая проверка Schemathesis: "{title}"'),
     "sum.links_ok": (
         "{n} recording links opened without a key and returned audio.",
         "Ссылок на записи открыто без ключа: {n}, все отдают звук.",
@@ -793,6 +815,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "ev.write_refused": ("The request was refused: {exchange}", "Запрос отклонён: {exchange}"),
     "ev.conformance": ("{title}. Example: {example}", "{title}. Пример: {example}"),
+    # one request and its answer: the request, status and body stay as data
+    "ev.answer": ("{request} -> {status} {body}", "{request} -> {status} {body}"),
+    "ev.status": ("{request} -> {status}", "{request} -> {status}"),
+    "ev.status_and_detail": ("{request} -> {status}: {detail}", "{request} -> {status}: {detail}"),
+    "ev.tool_said": ("Schemathesis says {detail}", "сообщение Schemathesis: {detail}"),
+    "ev.no_answer": ("{request}: no answer ({error})", "{request}: нет ответа ({error})"),
+    "ev.not_sent": (
+        "{request}: not sent, the provider had stopped answering",
+        "{request}: не отправлен, провайдер перестал отвечать",
+    ),
+    "ev.network_failed": ("The network failed: {error}", "Сбой сети: {error}"),
+    # kinds of failed answers counted as instability ("HTTP 503" is shown as is)
+    "ev.kind_count": ("{kind}: {n}", "{kind}: {n}"),
+    "kind.timeout": ("timeout", "таймаут"),
+    "kind.reset": ("dropped connection", "обрыв соединения"),
 }
 
 
@@ -805,13 +842,22 @@ def text(msg: Msg, lang: str = "en") -> str:
     pair = MESSAGES.get(msg.key)
     if pair is None:
         if msg.key.startswith("conf."):  # a Schemathesis title we hold no translation of
-            return msg.key[5:]
+            return text(Msg("conf.other", {"title": msg.key[5:]}), lang)
         return f"{msg.key} {msg.params}"
-    params = {k: text(v, lang) if isinstance(v, Msg) else v for k, v in msg.params.items()}
+    params = {k: _param(v, lang) for k, v in msg.params.items()}
     try:
         return _pick(pair, lang).format(**params)
     except (KeyError, IndexError):
         return f"{_pick(pair, lang)} {params}"
+
+
+def _param(value: Any, lang: str) -> Any:
+    """A parameter as shown: messages translated, a list of them joined with commas."""
+    if isinstance(value, Msg):
+        return text(value, lang)
+    if isinstance(value, list):
+        return ", ".join(str(_param(v, lang)) for v in value)
+    return value
 
 
 def title(check_id: str, lang: str = "en", **params: Any) -> str:
