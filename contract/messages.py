@@ -14,6 +14,7 @@ from contract.results import Capability, Msg, Requirement, Status, Support, Verd
 __all__ = [
     "LANGS",
     "capability_name",
+    "progress_line",
     "requirement_title",
     "status_word",
     "support_note",
@@ -160,6 +161,12 @@ UI: dict[str, tuple[str, str]] = {
     "status": ("Result", "Результат"),
     "found": ("What we found", "Что обнаружено"),
     "optional": ("optional", "необязательно"),
+    "checking": ("checking…", "проверка…"),
+    "checking_one": ("checking: {what}", "проверка: {what}"),
+    "conformance_running": (
+        "generated requests (Schemathesis)",
+        "сгенерированные запросы (Schemathesis)",
+    ),
     "conformance": (
         "Answers match the published spec: {operation}",
         "Ответы соответствуют спецификации: {operation}",
@@ -865,6 +872,12 @@ def title(check_id: str, lang: str = "en", **params: Any) -> str:
         return ui("conformance", lang, operation=check_id.split(":", 1)[1])
     pair = TITLES.get(check_id)
     return _pick(pair, lang) if pair else check_id
+
+
+def progress_line(check_id: str, lang: str = "en") -> str:
+    """The terminal's progress line while a check (or the conformance run) is under way."""
+    what = ui("conformance_running", lang) if check_id == "conformance" else title(check_id, lang)
+    return ui("checking_one", lang, what=what)
 
 
 def why(check_id: str, lang: str = "en") -> str:

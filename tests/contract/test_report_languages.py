@@ -23,7 +23,8 @@ from broken import KEY, GoodProvider, flaky, serve
 from broken.providers import AcceptsAnyKey, IgnoresPeriod, MissingOffsets, RecordingsBehindAuth
 from rich.console import Console
 
-from contract.messages import text
+from contract.checks import CHECKS
+from contract.messages import progress_line, text
 from contract.probe import NOT_SENT, Exchange
 from contract.report import render_html, render_junit, render_terminal
 from contract.results import Msg, Report, Status
@@ -230,3 +231,12 @@ def test_rare_evidence__is_translated_too(msg: Msg) -> None:
     assert CYRILLIC.search(shown)
     assert english_words(shown) == []
     assert cyrillic_words(text(msg, "en")) == []
+
+
+@pytest.mark.parametrize("check_id", [*(spec.id for spec in CHECKS), "conformance"])
+def test_progress_line__names_the_check_in_russian(check_id: str) -> None:
+    """The terminal's progress line while a check runs is translated, like the report."""
+    shown = progress_line(check_id, "ru")
+    assert CYRILLIC.search(shown)
+    assert english_words(shown) == []
+    assert cyrillic_words(progress_line(check_id, "en")) == []
