@@ -545,6 +545,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev.case_limit_negative": ("limit = -1", "limit = -1"),
     "ev.case_limit_not_a_number": ("limit not a number", "limit — не число"),
     "ev.case_offset_negative": ("offset = -1", "offset = -1"),
+    # the periods asked for around one call's edges
+    "case.from_start_utc": ("from = start (UTC)", "начало периода = начало звонка (UTC)"),
+    "case.to_start_plus5": ("to = start (+05:00)", "конец периода = начало звонка (+05:00)"),
+    "case.from_start_plus_1s": (
+        "from = start + 1 s",
+        "начало периода = начало звонка + 1 с",
+    ),
+    "case.from_end_plus5": ("from = end (+05:00)", "начало периода = конец звонка (+05:00)"),
+    "case.to_end_utc": ("to = end (UTC)", "конец периода = конец звонка (UTC)"),
+    "case.whole_period": ("the period", "весь период"),
     # Schemathesis failure titles
     "conf.Server error": ("Server error", "Ошибка сервера"),
     "conf.Undocumented status code": (

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +24,7 @@ from broken import KEY, GoodProvider, flaky, serve
 from broken.providers import AcceptsAnyKey, IgnoresPeriod, MissingOffsets, RecordingsBehindAuth
 from rich.console import Console
 
+from contract import messages
 from contract.checks import CHECKS
 from contract.messages import progress_line, text
 from contract.probe import NOT_SENT, Exchange
@@ -240,3 +242,28 @@ def test_progress_line__names_the_check_in_russian(check_id: str) -> None:
     assert CYRILLIC.search(shown)
     assert english_words(shown) == []
     assert cyrillic_words(progress_line(check_id, "en")) == []
+
+
+CATALOGS = {
+    "messages": messages.MESSAGES,
+    "ui": messages.UI,
+    "titles": messages.TITLES,
+    "why": messages.WHY,
+    "requirements": messages.REQUIREMENTS,
+    "capabilities": messages.CAPABILITIES,
+    "support": messages.SUPPORT,
+    "support_notes": messages.SUPPORT_NOTES,
+    "verdicts": messages.VERDICTS,
+    "status": messages.STATUS,
+}
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+@pytest.mark.parametrize("name", sorted(CATALOGS))
+def test_catalog__every_russian_text_is_russian_and_every_english_one_english(name: str) -> None:
+    """Each entry's Russian text has no English word outside data, its English text no Cyrillic."""
+    catalog: dict[Any, tuple[str, str]] = CATALOGS[name]  # type: ignore[assignment]
+    english = {k: en for k, (en, _) in catalog.items() if cyrillic_words(en)}
+    russian = {k: ru for k, (_, ru) in catalog.items() if english_words(PLACEHOLDER.sub(" ", ru))}
+    assert english == {}
+    assert russian == {}
