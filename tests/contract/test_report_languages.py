@@ -1,9 +1,10 @@
 """Every line of a report is in its language: no English in Russian, no Cyrillic in English.
 
-Reports of three providers are rendered as terminal text, HTML and JUnit: the
-reference clinic face (everything passes), a provider of the broken catalog
-with several defects (failures, evidence, conformance examples) and the flaky
-provider (instability evidence: 5xx answers and resets). Data stays as it is
+Reports of four providers are rendered as terminal text, HTML and JUnit: the
+reference clinic face (everything passes), a provider built from the broken
+catalog with four defects (period, paging, keys, recordings), one whose times
+lack offsets (unreadable items, Schemathesis findings) and the flaky provider
+(instability evidence: 5xx answers and resets). Data stays as it is
 (field and method names, URLs, quoted provider answers, exception class
 names); every word around it must be translated.
 """
@@ -21,7 +22,13 @@ from typing import Any
 import httpx
 import pytest
 from broken import KEY, GoodProvider, flaky, serve
-from broken.providers import AcceptsAnyKey, IgnoresPeriod, MissingOffsets, RecordingsBehindAuth
+from broken.providers import (
+    AcceptsAnyKey,
+    IgnoresPeriod,
+    MissingOffsets,
+    RecordingsBehindAuth,
+    ShortPageMidData,
+)
 from rich.console import Console
 
 from contract import messages
@@ -60,8 +67,8 @@ TOKEN = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.:/-]*[A-Za-z0-9_])?")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]+")
 
 
-class SeveralDefects(MissingOffsets, IgnoresPeriod, AcceptsAnyKey, RecordingsBehindAuth):
-    """A provider with four defects at once: times, period, keys and recordings."""
+class SeveralDefects(IgnoresPeriod, ShortPageMidData, AcceptsAnyKey, RecordingsBehindAuth):
+    """A provider with four defects at once: period, paging, keys and recordings."""
 
 
 def is_data(token: str) -> bool:
@@ -156,6 +163,7 @@ def reports(mockpbx_server: MockPBXServer) -> dict[str, Report]:
     return {
         "reference": reference,
         "broken": run(SeveralDefects()),
+        "no-offsets": run(MissingOffsets()),  # unreadable items and Schemathesis findings
         "flaky": run(GoodProvider(), unstable=True),
     }
 
@@ -164,16 +172,19 @@ def test_the_providers__give_failures_and_instability_to_translate(
     reports: dict[str, Report],
 ) -> None:
     """The reports hold what is to be translated: failures with evidence, and instability."""
-    failed = [r for r in reports["broken"].results if r.status is Status.FAIL]
-    assert len(failed) >= 3
-    assert all(r.outcome.evidence for r in failed)
+    for name in ("broken", "no-offsets"):
+        failed = [r for r in reports[name].results if r.status is Status.FAIL]
+        assert len(failed) >= 3
+        assert all(r.outcome.evidence for r in failed)
+    asked = {r.check_id for r in reports["no-offsets"].to_ask()}
+    assert "conformance:GetFinishedCalls" in asked
     (stable,) = [r for r in reports["flaky"].results if r.check_id == "provider_is_stable"]
     assert stable.status is Status.WARNING
     assert stable.outcome.evidence
 
 
 @pytest.mark.parametrize("form", sorted(RENDERERS))
-@pytest.mark.parametrize("provider", ["reference", "broken", "flaky"])
+@pytest.mark.parametrize("provider", ["reference", "broken", "no-offsets", "flaky"])
 def test_russian_report__has_no_english_outside_data(
     reports: dict[str, Report], provider: str, form: str
 ) -> None:
@@ -184,7 +195,7 @@ def test_russian_report__has_no_english_outside_data(
 
 
 @pytest.mark.parametrize("form", sorted(RENDERERS))
-@pytest.mark.parametrize("provider", ["reference", "broken", "flaky"])
+@pytest.mark.parametrize("provider", ["reference", "broken", "no-offsets", "flaky"])
 def test_english_report__has_no_cyrillic(
     reports: dict[str, Report], provider: str, form: str
 ) -> None:
