@@ -72,9 +72,6 @@ class Exchange:
     headers: httpx.Headers
     error: str = ""  # why there is no answer: NOT_SENT, or the exception's class name
 
-    def describe(self) -> str:
-        return f"{self.method} {self.url} -> {self.status} {self.text[:160]!r}"
-
     def evidence(self) -> Msg:
         """This exchange as a translatable line: the request and answer stay as data."""
         request = f"{self.method} {self.url}"
