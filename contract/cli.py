@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from contract.messages import LANGS
+from contract.messages import LANGS, progress_line, ui
 from contract.report import render_html, render_junit, render_terminal
 from contract.verify import Options, verify
 
@@ -199,8 +199,8 @@ def verify_command(
     from rich.console import Console
 
     console = Console(stderr=False)
-    with console.status("checking...") as status:
-        report = verify(options, progress=lambda name: status.update(f"checking: {name}"))
+    with console.status(ui("checking", lang)) as status:
+        report = verify(options, progress=lambda name: status.update(progress_line(name, lang)))
     render_terminal(report, lang, console)
     if html_path is not None:
         html_path.write_text(render_html(report, lang), encoding="utf-8")

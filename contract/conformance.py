@@ -37,8 +37,8 @@ class Conformance:
 
     operation: str
     sent: int = 0
-    findings: dict[str, str] = field(default_factory=dict)  # failure title -> example
-    warnings: dict[str, str] = field(default_factory=dict)  # schema-level only: title -> example
+    findings: dict[str, Msg] = field(default_factory=dict)  # failure title -> example
+    warnings: dict[str, Msg] = field(default_factory=dict)  # schema-level only: title -> example
 
     def outcome(self) -> Outcome:
         params = {"operation": self.operation, "n": self.sent}
@@ -53,7 +53,7 @@ class Conformance:
             return Outcome(Status.WARNING, summary, _evidence(self.warnings), ask=True)
         return Outcome(Status.PASS, Msg("sum.conformance_ok", params))
 
-    def add(self, title: str, example: str, negative: bool) -> None:
+    def add(self, title: str, example: Msg, negative: bool) -> None:
         """Invalid input accepted, or crashing on it, is schema-level: a warning, not a failure."""
         lenient = negative and title in SCHEMA_LEVEL
         (self.warnings if lenient else self.findings).setdefault(title, example)
@@ -66,7 +66,7 @@ SCHEMA_LEVEL = {
 }
 
 
-def _evidence(found: dict[str, str]) -> list[Msg]:
+def _evidence(found: dict[str, Msg]) -> list[Msg]:
     return [
         Msg("ev.conformance", {"title": Msg("conf." + t, {}), "example": e})
         for t, e in found.items()
@@ -201,15 +201,14 @@ def _call(probe: Probe, session: Any, case: Any, headers: dict[str, str]) -> Any
             probe.answered(False)
             response, error = None, exc
             kind = "timeout" if isinstance(exc, requests.Timeout) else "reset"
-            probe.instability.note(
-                kind, probe.redact(f"{case.method} {case.formatted_path}: {exc!r}")
-            )
+            probe.instability.note(kind, _no_answer(case, exc))
         else:
             probe.answered(True)
             if not unstable_status(response.status_code):
                 break
-            example = f"{case.method} {response.request.url} -> {response.status_code}"
-            probe.instability.note(failure_kind(response.status_code, None), probe.redact(example))
+            request = probe.redact(f"{case.method} {response.request.url}")
+            example = Msg("ev.status", {"request": request, "status": response.status_code})
+            probe.instability.note(failure_kind(response.status_code, None), example)
         failed += 1
     still = response is None or unstable_status(response.status_code)
     probe.settle(failed, still, invalid=True)
@@ -230,9 +229,7 @@ def _send_and_check(
     try:
         response = _call(probe, session, case, headers)
     except requests.RequestException as exc:
-        report.findings.setdefault(
-            "no answer", probe.redact(f"{case.method} {case.formatted_path}: {exc!r}")
-        )
+        report.findings.setdefault("no answer", _no_answer(case, exc))
         return
     report.sent += 1
     try:
@@ -244,10 +241,24 @@ def _send_and_check(
         )
     except FailureGroup as group:
         for failure in group.exceptions:
-            example = f"{case.method} {response.request.url} -> {response.status_code}"
             detail = (failure.message or "").strip().splitlines()
-            if detail:
-                example += f": {detail[0][:200]}"
-            report.add(failure.title, probe.redact(example), negative)
+            report.add(failure.title, _example(probe, case, response, detail[:1]), negative)
     except AssertionError as exc:  # a single failure raised bare
-        report.add(type(exc).__name__, probe.redact(str(exc)[:300]), negative)
+        tool_said = Msg("ev.tool_said", {"detail": repr(probe.redact(str(exc)[:300]))})
+        report.add(type(exc).__name__, tool_said, negative)
+
+
+def _no_answer(case: Any, exc: BaseException) -> Msg:
+    """No answer to a generated request: the request and the exception's class, as data."""
+    request = f"{case.method} {case.formatted_path}"
+    return Msg("ev.no_answer", {"request": request, "error": type(exc).__name__})
+
+
+def _example(probe: Probe, case: Any, response: Any, detail: list[str]) -> Msg:
+    """A failing generated request: the request, the status, and Schemathesis's words quoted."""
+    request = probe.redact(f"{case.method} {response.request.url}")
+    params = {"request": request, "status": response.status_code}
+    if not detail:
+        return Msg("ev.status", params)
+    said = Msg("ev.tool_said", {"detail": repr(probe.redact(detail[0][:200]))})
+    return Msg("ev.status_and_detail", {**params, "detail": said})

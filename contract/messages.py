@@ -14,6 +14,7 @@ from contract.results import Capability, Msg, Requirement, Status, Support, Verd
 __all__ = [
     "LANGS",
     "capability_name",
+    "progress_line",
     "requirement_title",
     "status_word",
     "support_note",
@@ -160,6 +161,12 @@ UI: dict[str, tuple[str, str]] = {
     "status": ("Result", "Результат"),
     "found": ("What we found", "Что обнаружено"),
     "optional": ("optional", "необязательно"),
+    "checking": ("checking…", "проверка…"),
+    "checking_one": ("checking: {what}", "проверка: {what}"),
+    "conformance_running": (
+        "generated requests (Schemathesis)",
+        "сгенерированные запросы (Schemathesis)",
+    ),
     "conformance": (
         "Answers match the published spec: {operation}",
         "Ответы соответствуют спецификации: {operation}",
@@ -538,6 +545,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ev.case_limit_negative": ("limit = -1", "limit = -1"),
     "ev.case_limit_not_a_number": ("limit not a number", "limit — не число"),
     "ev.case_offset_negative": ("offset = -1", "offset = -1"),
+    # the periods asked for around one call's edges
+    "case.from_start_utc": ("from = start (UTC)", "начало периода = начало звонка (UTC)"),
+    "case.to_start_plus5": ("to = start (+05:00)", "конец периода = начало звонка (+05:00)"),
+    "case.from_start_plus_1s": (
+        "from = start + 1 s",
+        "начало периода = начало звонка + 1 с",
+    ),
+    "case.from_end_plus5": ("from = end (+05:00)", "начало периода = конец звонка (+05:00)"),
+    "case.to_end_utc": ("to = end (UTC)", "конец периода = конец звонка (UTC)"),
+    "case.whole_period": ("the period", "весь период"),
     # Schemathesis failure titles
     "conf.Server error": ("Server error", "Ошибка сервера"),
     "conf.Undocumented status code": (
@@ -571,6 +588,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "conf.JSON deserialization error": ("The body is not valid JSON", "Тело ответа — не JSON"),
     "conf.no answer": ("No answer", "Нет ответа"),
+    "conf.Malformed media type": (
+        "Malformed media type",
+        "Тип содержимого записан с ошибкой",
+    ),
+    "conf.Content deserialization error": (
+        "The body cannot be read in its declared type",
+        "Тело ответа не читается в заявленном типе",
+    ),
+    "conf.Unknown discriminator value": (
+        "Unknown discriminator value",
+        "Неизвестное значение поля-дискриминатора",
+    ),
+    "conf.Response header does not conform to the schema": (
+        "Response header does not conform to the schema",
+        "Заголовок ответа не соответствует схеме",
+    ),
+    "conf.Server error on undeclared request Content-Type": (
+        "Server error on an undeclared request Content-Type",
+        "Ошибка сервера на неописанный Content-Type запроса",
+    ),
+    # a Schemathesis title without a translation: the title is shown quoted, as data
+    "conf.other": ("{title}", 'Другая проверка Schemathesis: "{title}"'),
     "sum.links_ok": (
         "{n} recording links opened without a key and returned audio.",
         "Ссылок на записи открыто без ключа: {n}, все отдают звук.",
@@ -793,6 +832,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "ev.write_refused": ("The request was refused: {exchange}", "Запрос отклонён: {exchange}"),
     "ev.conformance": ("{title}. Example: {example}", "{title}. Пример: {example}"),
+    # one request and its answer: the request, status and body stay as data
+    "ev.answer": ("{request} -> {status} {body}", "{request} -> {status} {body}"),
+    "ev.status": ("{request} -> {status}", "{request} -> {status}"),
+    "ev.status_and_detail": ("{request} -> {status}: {detail}", "{request} -> {status}: {detail}"),
+    "ev.tool_said": ("Schemathesis says {detail}", "сообщение Schemathesis: {detail}"),
+    "ev.no_answer": ("{request}: no answer ({error})", "{request}: нет ответа ({error})"),
+    "ev.not_sent": (
+        "{request}: not sent, the provider had stopped answering",
+        "{request}: не отправлен, провайдер перестал отвечать",
+    ),
+    "ev.network_failed": ("The network failed: {error}", "Сбой сети: {error}"),
+    # kinds of failed answers counted as instability ("HTTP 503" is shown as is)
+    "ev.kind_count": ("{kind}: {n}", "{kind}: {n}"),
+    "kind.timeout": ("timeout", "таймаут"),
+    "kind.reset": ("dropped connection", "обрыв соединения"),
 }
 
 
@@ -805,13 +859,22 @@ def text(msg: Msg, lang: str = "en") -> str:
     pair = MESSAGES.get(msg.key)
     if pair is None:
         if msg.key.startswith("conf."):  # a Schemathesis title we hold no translation of
-            return msg.key[5:]
+            return text(Msg("conf.other", {"title": msg.key[5:]}), lang)
         return f"{msg.key} {msg.params}"
-    params = {k: text(v, lang) if isinstance(v, Msg) else v for k, v in msg.params.items()}
+    params = {k: _param(v, lang) for k, v in msg.params.items()}
     try:
         return _pick(pair, lang).format(**params)
     except (KeyError, IndexError):
         return f"{_pick(pair, lang)} {params}"
+
+
+def _param(value: Any, lang: str) -> Any:
+    """A parameter as shown: messages translated, a list of them joined with commas."""
+    if isinstance(value, Msg):
+        return text(value, lang)
+    if isinstance(value, list):
+        return ", ".join(str(_param(v, lang)) for v in value)
+    return value
 
 
 def title(check_id: str, lang: str = "en", **params: Any) -> str:
@@ -819,6 +882,12 @@ def title(check_id: str, lang: str = "en", **params: Any) -> str:
         return ui("conformance", lang, operation=check_id.split(":", 1)[1])
     pair = TITLES.get(check_id)
     return _pick(pair, lang) if pair else check_id
+
+
+def progress_line(check_id: str, lang: str = "en") -> str:
+    """The terminal's progress line while a check (or the conformance run) is under way."""
+    what = ui("conformance_running", lang) if check_id == "conformance" else title(check_id, lang)
+    return ui("checking_one", lang, what=what)
 
 
 def why(check_id: str, lang: str = "en") -> str:

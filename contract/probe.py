@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from contract.results import Msg
+
 __all__ = ["KEY_HEADER", "Exchange", "Probe", "RateLimiter", "parse_time"]
 
 KEY_HEADER = "IDENT-Integration-Key"
@@ -31,6 +33,7 @@ MAX_RETRY_AFTER = 10.0  # longest wait honoured for a 429's Retry-After, seconds
 UNSTABLE_TRIES = 6  # tries of one request while the provider answers 5xx, times out or resets
 UNSTABLE_PAUSE = 0.05  # seconds before retrying an unstable answer (plus the rate limit)
 NOT_OFFERED = (404, 405, 501)  # a method the provider does not implement
+NOT_SENT = "not sent"  # Exchange.error of a request held back: the provider stopped answering
 
 
 class RateLimiter:
@@ -67,9 +70,17 @@ class Exchange:
     body: Any  # parsed JSON, or None
     text: str  # first 300 characters of the body
     headers: httpx.Headers
+    error: str = ""  # why there is no answer: NOT_SENT, or the exception's class name
 
-    def describe(self) -> str:
-        return f"{self.method} {self.url} -> {self.status} {self.text[:160]!r}"
+    def evidence(self) -> Msg:
+        """This exchange as a translatable line: the request and answer stay as data."""
+        request = f"{self.method} {self.url}"
+        if self.error == NOT_SENT:
+            return Msg("ev.not_sent", {"request": request})
+        if self.error:
+            return Msg("ev.no_answer", {"request": request, "error": self.error})
+        body = repr(self.text[:160])
+        return Msg("ev.answer", {"request": request, "status": self.status, "body": body})
 
     @property
     def ok_list(self) -> bool:
@@ -92,9 +103,9 @@ class Instability:
     transient: int = 0  # failed, then answered on a retry
     persistent: int = 0  # still failing after every retry
     by_kind: dict[str, int] = field(default_factory=dict)  # "HTTP 503", "timeout", "reset"
-    examples: list[str] = field(default_factory=list)
+    examples: list[Msg] = field(default_factory=list)
 
-    def note(self, kind: str, example: str) -> None:
+    def note(self, kind: str, example: Msg) -> None:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
         if len(self.examples) < 5:
             self.examples.append(example)
@@ -213,9 +224,7 @@ class Probe:
             self.instability.persistent += 1
 
     def _not_sent(self, method: str, url: str) -> Exchange:
-        return Exchange(
-            method, url, 0, None, "not sent: the provider stopped answering", httpx.Headers()
-        )
+        return Exchange(method, url, 0, None, "", httpx.Headers(), NOT_SENT)
 
     def _send_once(
         self,
@@ -234,8 +243,9 @@ class Probe:
                 )
             except httpx.HTTPError as exc:
                 self.answered(False)
-                found = Exchange(method, url, 0, None, f"no answer: {exc!r}", httpx.Headers())
-                self.instability.note(failure_kind(0, exc), self.redact(found.describe()))
+                error = type(exc).__name__
+                found = Exchange(method, url, 0, None, "", httpx.Headers(), error)
+                self.instability.note(failure_kind(0, exc), found.evidence())
                 return found
             self.answered(True)
             if response.status_code != 429:
@@ -243,7 +253,7 @@ class Probe:
             time.sleep(_retry_after(response.headers.get("Retry-After")))  # as the spec asks
         found = self._exchange(method, response)
         if found.unstable:
-            self.instability.note(failure_kind(found.status, None), found.describe())
+            self.instability.note(failure_kind(found.status, None), found.evidence())
         return found
 
     def _exchange(self, method: str, response: httpx.Response) -> Exchange:
@@ -332,9 +342,13 @@ class Probe:
                 found = response.status_code, ctype, head[:max_bytes], str(response.url)
         except httpx.HTTPError as exc:
             self.answered(False)
-            self.instability.note(failure_kind(0, exc), f"GET {url}: {exc!r}")
-            return 0, "", b"", f"{url} ({exc!r})"
+            error = type(exc).__name__
+            self.instability.note(
+                failure_kind(0, exc), Msg("ev.no_answer", {"request": f"GET {url}", "error": error})
+            )
+            return 0, "", b"", f"{url} ({error})"
         self.answered(True)
         if unstable_status(found[0]):
-            self.instability.note(failure_kind(found[0], None), f"GET {url} -> {found[0]}")
+            seen = Msg("ev.status", {"request": f"GET {url}", "status": found[0]})
+            self.instability.note(failure_kind(found[0], None), seen)
         return found

@@ -91,7 +91,8 @@ def _run(spec: CheckSpec, ctx: Context) -> Result:
     try:
         outcome = spec.fn(ctx)
     except httpx.HTTPError as exc:  # the network failed under a check: a finding, not a crash
-        outcome = Outcome(Status.FAIL, Msg("sum.history_unreadable"), [Msg.raw(repr(exc))])
+        error = Msg("ev.network_failed", {"error": type(exc).__name__})
+        outcome = Outcome(Status.FAIL, Msg("sum.history_unreadable"), [error])
     outcome = _unstable_during(ctx.probe, before, outcome)
     return Result(spec.id, spec.requirement, spec.required, outcome, time.perf_counter() - started)
 
@@ -102,7 +103,10 @@ def stability(probe: Probe) -> Result:
     if not seen.failures:
         outcome = Outcome(Status.PASS, Msg("sum.stable", {"n": probe.requests}))
     else:
-        kinds = ", ".join(f"{kind}: {n}" for kind, n in sorted(seen.by_kind.items()))
+        kinds = [
+            Msg("ev.kind_count", {"kind": _kind(kind), "n": n})
+            for kind, n in sorted(seen.by_kind.items())
+        ]
         params = {
             "failures": seen.failures,
             "n": probe.requests,
@@ -110,9 +114,14 @@ def stability(probe: Probe) -> Result:
             "recovered": seen.transient,
             "persistent": seen.persistent,
         }
-        evidence = [Msg.raw(example) for example in seen.examples]
+        evidence = list(seen.examples)
         outcome = Outcome(Status.WARNING, Msg("sum.unstable", params), evidence, ask=True)
     return Result("provider_is_stable", Requirement.STABILITY, False, outcome)
+
+
+def _kind(kind: str) -> Msg:
+    """A kind of failed answer: "HTTP 503" is data; "timeout" and "reset" are words."""
+    return Msg.raw(kind) if kind.startswith("HTTP") else Msg(f"kind.{kind}")
 
 
 def _conformance(options: Options, probe: Probe, ctx: Context) -> list[Result]:

@@ -46,13 +46,13 @@ def missing_or_wrong_keys_are_refused(ctx: Context) -> Outcome:
             bad = ctx.probe.send("GET", endpoint, params=params, key=key, invalid=True)
             statuses[label].add(bad.status)
             if 200 <= bad.status < 300:
-                leaks.append(Msg(f"ev.{label}_key_answered", {"exchange": bad.describe()}))
+                leaks.append(Msg(f"ev.{label}_key_answered", {"exchange": bad.evidence()}))
             elif bad.status not in (401, 403):
-                odd.append(Msg(f"ev.{label}_key_answered", {"exchange": bad.describe()}))
+                odd.append(Msg(f"ev.{label}_key_answered", {"exchange": bad.evidence()}))
             elif endpoint == FINISHED:
                 case = Msg(f"ev.case_{label}_key")
                 shown.append(
-                    Msg("ev.refused_as_expected", {"case": case, "exchange": bad.describe()})
+                    Msg("ev.refused_as_expected", {"case": case, "exchange": bad.evidence()})
                 )
     if not requests:
         return Outcome(Status.SKIPPED, Msg("sum.nothing_to_read"))
@@ -105,10 +105,10 @@ def bad_requests_are_refused_with_4xx(ctx: Context) -> Outcome:
             case = Msg(label)
             if not 400 <= answer.status < 500:
                 key = "ev.bad_input_crashed" if answer.status >= 500 else "ev.bad_input_accepted"
-                problems.append(Msg(key, {"case": case, "exchange": answer.describe()}))
+                problems.append(Msg(key, {"case": case, "exchange": answer.evidence()}))
             elif endpoint == FINISHED and len(shown) < 2:
                 shown.append(
-                    Msg("ev.refused_as_expected", {"case": case, "exchange": answer.describe()})
+                    Msg("ev.refused_as_expected", {"case": case, "exchange": answer.evidence()})
                 )
     finding = _limit_finding(ctx) if ctx.offered(FINISHED) else None
     findings = [finding] if finding else []

@@ -105,16 +105,16 @@ def collect(
     items: list[dict[str, Any]] = []
     for page in probe.pages(endpoint, start, end, limit):
         if not page.ok_list:
-            return items, Msg("ev.bad_page", {"exchange": page.describe()})
+            return items, Msg("ev.bad_page", {"exchange": page.evidence()})
         if len(page.body) > limit:
             return items, Msg(
                 "ev.page_too_long",
-                {"got": len(page.body), "limit": limit, "exchange": page.describe()},
+                {"got": len(page.body), "limit": limit, "exchange": page.evidence()},
             )
         for item in page.body:
             if not isinstance(item, dict) or instant(item) is None:
                 return items, Msg(
-                    "ev.not_an_item", {"endpoint": endpoint, "item": repr(item)[:160]}
+                    "ev.not_an_item", {"endpoint": endpoint, "item": clip(repr(item), 160)}
                 )
             items.append(item)
     return items, None
@@ -132,6 +132,11 @@ def call_identity(item: dict[str, Any]) -> tuple[Any, ...]:
 
 def dump(item: dict[str, Any]) -> str:
     return json.dumps(item, sort_keys=True, ensure_ascii=False)
+
+
+def clip(data: str, size: int) -> str:
+    """Data cut to `size` characters, with an ellipsis when something was cut."""
+    return data if len(data) <= size else data[:size] + "…"
 
 
 def short(item: dict[str, Any]) -> str:

@@ -64,10 +64,10 @@ def timetable_is_accepted(ctx: Context) -> Outcome:
     problems: list[Msg] = []
     stored = ctx.probe.send("POST", "PostTimeTable", json=body)
     if not 200 <= stored.status < 300:
-        problems.append(Msg("ev.write_refused", {"exchange": stored.describe()}))
+        problems.append(Msg("ev.write_refused", {"exchange": stored.evidence()}))
     anonymous = ctx.probe.send("POST", "PostTimeTable", json=body, key=None)
     if anonymous.status not in (401, 403):
-        problems.append(Msg("ev.missing_key_answered", {"exchange": anonymous.describe()}))
+        problems.append(Msg("ev.missing_key_answered", {"exchange": anonymous.evidence()}))
     return verdict(problems, Msg("sum.timetable_ok"), Msg("sum.timetable_bad"))
 
 
@@ -84,7 +84,7 @@ def callback_places_a_call_listed_as_current(ctx: Context) -> Outcome:
     if answer.status in NOT_OFFERED and "EmployeePhone" not in answer.text:
         return Outcome(Status.ABSENT, Msg("sum.callback_not_offered", {"status": answer.status}))
     if answer.status != 202:
-        return Outcome(Status.FAIL, Msg("sum.callback_bad"), [Msg.raw(answer.describe())])
+        return Outcome(Status.FAIL, Msg("sum.callback_bad"), [answer.evidence()])
     deadline = time.monotonic() + max(ctx.observe_seconds, 5.0)
     while time.monotonic() < deadline:
         live = ctx.probe.get(ONGOING)
@@ -96,4 +96,4 @@ def callback_places_a_call_listed_as_current(ctx: Context) -> Outcome:
         ):
             return Outcome(Status.PASS, Msg("sum.callback_ok"))
         time.sleep(min(ctx.poll_interval, 1.0))
-    return Outcome(Status.FAIL, Msg("sum.callback_not_listed"), [Msg.raw(answer.describe())])
+    return Outcome(Status.FAIL, Msg("sum.callback_not_listed"), [answer.evidence()])

@@ -60,33 +60,37 @@ READINGS = (
 
 @dataclass(slots=True)
 class Query:
-    label: str
+    label: Msg
     start: datetime
     end: datetime
     call: dict[str, Any]  # the call the query was built around
     got: list[dict[str, Any]]
 
 
-def _edge_queries(call: dict[str, Any]) -> list[tuple[str, datetime, datetime]]:
+def _edge_queries(call: dict[str, Any]) -> list[tuple[Msg, datetime, datetime]]:
     """Periods that start or end exactly at the call's start and end, in two offsets."""
     s = instant(call)
     assert s is not None
     at = datetime.fromtimestamp(s, UTC)
     queries = [
-        ("from = start (UTC)", at, at + timedelta(seconds=1)),
-        ("to = start (+05:00)", (at - timedelta(hours=1)).astimezone(PLUS5), at.astimezone(PLUS5)),
-        ("from = start + 1 s", at + timedelta(seconds=1), at + timedelta(hours=1)),
+        (Msg("case.from_start_utc"), at, at + timedelta(seconds=1)),
+        (
+            Msg("case.to_start_plus5"),
+            (at - timedelta(hours=1)).astimezone(PLUS5),
+            at.astimezone(PLUS5),
+        ),
+        (Msg("case.from_start_plus_1s"), at + timedelta(seconds=1), at + timedelta(hours=1)),
     ]
     e = end_instant(call)
     if e is not None and e > s + 1:
         until = datetime.fromtimestamp(e, UTC)
         queries += [
             (
-                "from = end (+05:00)",
+                Msg("case.from_end_plus5"),
                 until.astimezone(PLUS5),
                 (until + timedelta(seconds=1)).astimezone(PLUS5),
             ),
-            ("to = end (UTC)", until - timedelta(hours=1), until),
+            (Msg("case.to_end_utc"), until - timedelta(hours=1), until),
         ]
     return queries
 
@@ -131,7 +135,7 @@ def _conflicts(reading: Reading, queries: list[Query]) -> list[Msg]:
 
 
 def _main_period(ctx: Context, calls: list[dict[str, Any]]) -> Query:
-    return Query("the period", ctx.start, ctx.end, calls[0], calls)
+    return Query(Msg("case.whole_period"), ctx.start, ctx.end, calls[0], calls)
 
 
 def period_filter_is_honoured_at_its_edges(ctx: Context) -> Outcome:

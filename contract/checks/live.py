@@ -50,7 +50,7 @@ def _observe(ctx: Context) -> tuple[list[_Poll], list[Msg]]:
     while True:
         answer = ctx.probe.get(ONGOING)
         if not answer.ok_list:
-            problems.append(Msg("ev.bad_page", {"exchange": answer.describe()}))
+            problems.append(Msg("ev.bad_page", {"exchange": answer.evidence()}))
         else:
             calls = [c for c in answer.body if isinstance(c, dict)]
             polls.append(_Poll(_provider_time(answer, calls), calls))

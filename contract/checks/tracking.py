@@ -39,5 +39,5 @@ def utm_and_referrer_are_present_on_tracked_calls(ctx: Context) -> Outcome:
     return Outcome(
         Status.PASS,
         Msg("sum.utm_ok", params),
-        [Msg.raw(short(tracked[0]) + f" utm_source={tracked[0].get('UtmSource')}")],
+        [Msg.raw(short(tracked[0]) + f" utm_source={tracked[0].get('UtmSource')!r}")],
     )
