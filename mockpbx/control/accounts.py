@@ -14,11 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from pydantic import ValidationError
 
-from mockpbx.control.params import validation_error
-from mockpbx.control.routes import bad_request, read_json
-from mockpbx.scenarios.model import FaultSpec
+from mockpbx.control.routes import bad_request
 from mockpbx.state import STATE, ServerState
 
 __all__ = ["account_state", "accounts_document", "routes"]
@@ -83,19 +80,9 @@ def _registry(request: web.Request) -> Any:
 
 @routes.post("/accounts/{n}/faults")
 async def add_account_fault(request: web.Request) -> web.Response:
-    from mockpbx.faults import FaultError
+    from mockpbx.control.faults import install_fault
 
-    registry = _registry(request)
-    body = await read_json(request)
-    try:
-        spec = FaultSpec.model_validate(body)
-    except ValidationError as exc:
-        raise validation_error(exc, "fault") from None
-    try:
-        fault = registry.add(spec)
-    except FaultError as exc:
-        raise bad_request(str(exc), "window") from None
-    return web.json_response(fault.describe(), status=201)
+    return await install_fault(request, _registry(request))
 
 
 @routes.get("/accounts/{n}/faults")

@@ -15,23 +15,28 @@ from pydantic import ValidationError
 
 from mockpbx.control.params import validation_error
 from mockpbx.control.routes import bad_request, int_param, read_json
-from mockpbx.faults import FaultError, registry_of
+from mockpbx.faults import FaultError, FaultRegistry, registry_of
 from mockpbx.scenarios.model import FaultSpec
 
-__all__ = ["routes"]
+__all__ = ["install_fault", "routes"]
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/faults")
 async def add_fault(request: web.Request) -> web.Response:
+    return await install_fault(request, registry_of(request))
+
+
+async def install_fault(request: web.Request, registry: FaultRegistry) -> web.Response:
+    """Validate the request's FaultSpec and add it to `registry`: 201 with its echo."""
     body = await read_json(request)
     try:
         spec = FaultSpec.model_validate(body)
     except ValidationError as exc:
         raise validation_error(exc, "fault") from None
     try:
-        fault = registry_of(request).add(spec)
+        fault = registry.add(spec)
     except FaultError as exc:
         raise bad_request(str(exc), "window") from None
     return web.json_response(fault.describe(), status=201)
