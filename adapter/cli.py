@@ -5,87 +5,55 @@ options through `adapter.config.settings_options` and opens what it needs
 with `adapter.runtime.open_runtime`.
 
 Adding a subcommand from another module: define `register(cli: click.Group)`
-in one of the modules named in `EXTENSIONS` and add commands there:
+there, add the commands in it, and name the module in `COMMAND_MODULES`
+(explicit imports: no module imports this one back):
 
     def register(cli: click.Group) -> None:
         @cli.command()
         @settings_options
         def live(settings: Settings) -> None:
-            run(_live(settings))      # adapter.cli.run: errors -> clean exit codes
+            run(_live(settings))      # adapter.runner.run: errors -> clean exit codes
 
 Exit codes: 0 ok, 1 provider or store failure, 2 wrong or missing setting.
 """
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import importlib
 import json
 import logging
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from types import ModuleType
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import click
 import orjson
 
+from adapter import clinic_data, dialer, live, worker_cli
 from adapter.config import Settings, parse_duration, settings_options
-from adapter.errors import AdapterError, ConfigError
 from adapter.model import CallRecord
+from adapter.reports import cli as report_cli
+from adapter.runner import open_store, run
 from adapter.runtime import open_runtime
 from adapter.store.sql import SqlStore
 from adapter.sync import Progress, SyncOptions, SyncReport, run_forever, run_once
 
-__all__ = ["EXTENSIONS", "main", "run"]
+__all__ = ["COMMAND_MODULES", "main"]
 
-T = TypeVar("T")
 log = logging.getLogger("adapter")
 
-# Modules that may add subcommands with `register(cli)`; missing ones are skipped.
-EXTENSIONS = (
-    "adapter.live",
-    "adapter.dialer",
-    "adapter.reports",
-    "adapter.reports.cli",
-    "adapter.clinic_data",
-    "adapter.worker_cli",  # worker, accounts add|list|remove
-)
+# The modules that add subcommands with `register(cli)`, in registration order.
+COMMAND_MODULES = (live, dialer, report_cli, clinic_data, worker_cli)
 EXPORT_FIELDS = tuple(CallRecord.__dataclass_fields__)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """The clinic-side adapter for UIS, Mango Office and the clinic HTTP API."""
-
-
-def run(coro: Coroutine[Any, Any, T], settings: Settings | None = None) -> T:
-    """Run a subcommand's coroutine; adapter errors become a message and an exit code."""
-    _logging(settings.log_level if settings else "info")
-    try:
-        return asyncio.run(coro)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except AdapterError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-
-
-def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the store logs what it migrated
 
 
 # -- sync ------------------------------------------------------------------------------
@@ -207,7 +175,7 @@ _: type[Progress] = RichProgress
 @settings_options
 def status(settings: Settings, fmt: str) -> None:
     """What is cached: per account the last cached call, the last run and its error."""
-    store = _store(settings)
+    store = open_store(settings)
     try:
         states, runs = store.states(), store.runs(limit=5)
         total = store.count_calls()
@@ -271,14 +239,6 @@ def _jsonable(obj: Any) -> dict[str, Any]:
     }
 
 
-def _store(settings: Settings) -> SqlStore:
-    try:
-        return SqlStore(settings.store)
-    except AdapterError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2 if isinstance(exc, ConfigError) else 1)
-
-
 # -- export ----------------------------------------------------------------------------
 @main.command()
 @click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
@@ -300,7 +260,7 @@ def export(
     """Cached calls that started from 00:00 of --from to the end of --to, one per line."""
     if date_to < date_from:
         raise click.BadParameter("--to is before --from", param_hint="--to")
-    store = _store(settings)
+    store = open_store(settings)
     try:
         zone = _export_zone(store, tz)
         start = datetime.combine(date_from.date(), time(0), zone)
@@ -341,21 +301,13 @@ def _write(records: Iterator[CallRecord], fmt: str, out: IO[str]) -> int:
     return count
 
 
-# -- extensions ------------------------------------------------------------------------
-def _load_extensions() -> None:
-    for name in EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        register = getattr(module, "register", None)
-        if callable(register):
-            register(main)
+# -- the other modules' commands ------------------------------------------------------
+def _register(group: click.Group, modules: tuple[ModuleType, ...]) -> None:
+    for module in modules:
+        module.register(group)
 
 
-_load_extensions()
+_register(main, COMMAND_MODULES)
 
 
 if __name__ == "__main__":

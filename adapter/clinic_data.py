@@ -298,9 +298,9 @@ def register(cli: click.Group) -> None:
     @settings_options
     def import_clinic(settings: Settings, file: str, comments_provider: str | None) -> None:
         """Load clinic data (patients, visits, appointments, comments, ad channels) from FILE."""
-        from adapter.cli import _store
+        from adapter.runner import open_store
 
-        store = _store(settings)
+        store = open_store(settings)
         try:
             provider = comments_provider or settings.provider or "uis"
             try:

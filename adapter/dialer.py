@@ -208,7 +208,7 @@ async def _call(settings: Settings, phone: str, options: dict[str, str | None]) 
 
 
 def register(cli: click.Group) -> None:
-    from adapter.cli import run
+    from adapter.runner import run
 
     @cli.command()
     @click.argument("phone")

@@ -455,7 +455,7 @@ class _receiving:
 
 
 def register(cli: click.Group) -> None:
-    from adapter.cli import run
+    from adapter.runner import run
 
     @cli.command()
     @click.option("--workstation", default=None, help="show only this workstation's SIP lines")

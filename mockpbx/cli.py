@@ -17,34 +17,11 @@ import click
 from aiohttp import web
 
 from mockpbx.app import create_app, create_state
-from mockpbx.scenarios.loader import ScenarioError, builtin_names, builtin_path, load_scenario
-from mockpbx.scenarios.model import Scenario
+from mockpbx.cli_args import EXIT_INVALID, load_or_exit, parse_start
+from mockpbx.scenarios.loader import builtin_names, builtin_path, load_scenario
 from mockpbx.state import ServerState
 
 __all__ = ["main"]
-
-EXIT_INVALID = 2  # an invalid scenario file (like click's usage errors)
-
-
-def _load(name_or_path: str) -> Scenario:
-    """A scenario, or exit 2 with the loader's message (file, field path, expectation)."""
-    try:
-        return load_scenario(name_or_path)
-    except ScenarioError as exc:
-        click.echo(str(exc), err=True)
-        raise SystemExit(EXIT_INVALID) from None
-
-
-def _parse_start(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not ISO 8601: {value!r}", param_hint="--start") from None
-    if when.tzinfo is None:
-        raise click.BadParameter("must carry a UTC offset, e.g. +03:00", param_hint="--start")
-    return when
 
 
 def _is_loopback(host: str) -> bool:
@@ -187,10 +164,10 @@ def serve(
 ) -> None:
     """Serve the mock until Ctrl-C (--port 0: a free port, printed in every URL)."""
     _check_exposure(host, control_token, insecure_control)
-    scenario = _load(scenario_name) if scenario_name else None
+    scenario = load_or_exit(scenario_name) if scenario_name else None
     state = create_state(
         seed=seed,
-        start=_parse_start(start),
+        start=parse_start(start),
         rate=clock_rate,
         scenario=scenario,
         secret_key=secret_key,
@@ -324,7 +301,7 @@ def scenarios_show(name: str, resolved: bool) -> None:
     if resolved or path is None:
         import yaml
 
-        data = _load(name).model_dump(mode="json", by_alias=True)
+        data = load_or_exit(name).model_dump(mode="json", by_alias=True)
         click.echo(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
         return
     click.echo(path.read_text(encoding="utf-8"), nl=False)
@@ -334,7 +311,7 @@ def scenarios_show(name: str, resolved: bool) -> None:
 @click.argument("file")
 def scenarios_validate(file: str) -> None:
     """Check a scenario file; exit 2 with the problems if it is invalid."""
-    sc = _load(file)
+    sc = load_or_exit(file)
     click.echo(
         f"{file}: ok (scenario {sc.name!r}: {len(sc.clinics)} clinic(s), "
         f"{sum(s.count for s in sc.staff) or 3} staff, {len(sc.scripted)} scripted call(s), "
@@ -374,7 +351,7 @@ def generate(scenario_name: str, seed: int, first: datetime, last: datetime, out
 
     if last < first:
         raise click.BadParameter("--to must not be before --from", param_hint="--to")
-    scenario = _load(scenario_name)
+    scenario = load_or_exit(scenario_name)
     if str(out) == "-":
         count = export_truth(scenario, seed, first.date(), last.date(), sys.stdout)
     else:

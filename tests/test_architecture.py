@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,165 @@ def test_import_rules__detect_a_violation(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("import mockpbx.core\nfrom aiohttp import web\n", encoding="utf-8")
     assert {"mockpbx.core", "aiohttp"} <= _imports(module)
+
+
+# -- the control plane never imports a face's wire format ------------------------------
+# Each face's module a control module may import, and why (ARCHITECTURE.md, control).
+CONTROL_REACHES = {
+    "mockpbx/control/mango.py": {
+        "mockpbx.providers.mango.options",  # MangoOptions, DeliveryFaults
+        "mockpbx.providers.mango.runtime",  # the live options and the webhook URL
+    },
+    "mockpbx/control/clinic.py": {"mockpbx.providers.clinic.schemas"},  # ClinicOptions
+    "mockpbx/control/uis.py": {"mockpbx.providers.uis.options"},
+    "mockpbx/control/directory.py": {  # each face's method names, from its method tables
+        "mockpbx.providers.clinic.routes",
+        "mockpbx.providers.mango.routes",
+        "mockpbx.providers.uis.callapi",
+        "mockpbx.providers.uis.dataapi",
+    },
+}
+
+
+def _face_imports(root: Path) -> list[str]:
+    out = []
+    for path in sorted((root / "mockpbx/control").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for name in sorted(_imports(path)):
+            if name.startswith("mockpbx.providers") and name not in CONTROL_REACHES.get(rel, ()):
+                out.append(f"{rel} imports {name}")
+    return out
+
+
+def test_control_plane__reaches_a_face_only_for_its_options_and_method_names() -> None:
+    """Control imports no face module but the options (and method tables) listed above."""
+    assert _face_imports(ROOT) == []
+
+
+def test_control_plane_rule__detects_a_wire_format_import(tmp_path: Path) -> None:
+    """A control module importing a face's renderer is reported; options stay allowed."""
+    control = tmp_path / "mockpbx/control"
+    control.mkdir(parents=True)
+    (control / "uis.py").write_text(
+        "from mockpbx.providers.uis.options import UisOptions\n", encoding="utf-8"
+    )
+    (control / "truth.py").write_text(
+        "def f():\n    from mockpbx.providers.uis import render\n", encoding="utf-8"
+    )
+    assert _face_imports(tmp_path) == ["mockpbx/control/truth.py imports mockpbx.providers.uis"]
+
+
+# -- no import cycles ------------------------------------------------------------------
+# Every import counts, also one inside a function or under TYPE_CHECKING: a lazy
+# import hides a cycle from Python, not from a reader. A package's __init__ run
+# on the way to a submodule is not counted. Allowed cycles, each with its reason:
+ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset()
+PACKAGES = ("mockpbx", "adapter", "contract")
+
+
+def _module_names(root: Path) -> dict[str, Path]:
+    modules = {}
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _import_nodes(path: Path) -> Iterator[ast.Import | ast.ImportFrom]:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+
+
+def _base(module: str, path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module an ImportFrom names (relative imports resolved)."""
+    if node.level == 0:
+        return node.module or ""
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    package = package[: len(package) - node.level + 1]
+    return ".".join([*package, node.module] if node.module else package)
+
+
+def _known(name: str, modules: dict[str, Path]) -> str | None:
+    """`name` or its longest prefix that is one of our modules (None: a library)."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _edges(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    out: set[str] = set()
+    for node in _import_nodes(path):
+        if isinstance(node, ast.Import):
+            out.update(filter(None, (_known(a.name, modules) for a in node.names)))
+            continue
+        base = _base(module, path, node)
+        for alias in node.names:  # `from pkg import name`: the submodule when it is one
+            sub = f"{base}.{alias.name}"
+            target = sub if sub in modules else _known(base, modules)
+            if target is not None:
+                out.add(target)
+    out.discard(module)
+    return out
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """Each module of PACKAGES under `root` -> the modules of PACKAGES it imports."""
+    modules = _module_names(root)
+    return {name: _edges(name, path, modules) for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+def test_import_graph__has_no_cycles() -> None:
+    """No two modules of mockpbx, adapter and contract import each other, even lazily."""
+    found = [c for c in cycles(import_graph(ROOT)) if frozenset(c) not in ALLOWED_CYCLES]
+    assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+def test_cycle_check__finds_lazy_relative_and_from_package_cycles(tmp_path: Path) -> None:
+    """A cycle through a lazy import, a relative import and `from pkg import mod` is found."""
+    pkg = tmp_path / "adapter" / "reports"
+    pkg.mkdir(parents=True)
+    (tmp_path / "adapter" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "base.py").write_text("def f():\n    from . import rollup\n", encoding="utf-8")
+    (pkg / "rollup.py").write_text("from adapter.reports import window\n", encoding="utf-8")
+    (pkg / "window.py").write_text("from .base import f\n", encoding="utf-8")
+    (pkg / "render.py").write_text("import adapter.reports.base\n", encoding="utf-8")
+    graph = import_graph(tmp_path)
+    assert graph["adapter.reports.render"] == {"adapter.reports.base"}
+    assert cycles(graph) == [
+        ["adapter.reports.base", "adapter.reports.rollup", "adapter.reports.window"]
+    ]

@@ -81,7 +81,7 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
 
 
 def register(cli: click.Group) -> None:
-    from adapter.cli import run
+    from adapter.runner import run
 
     @cli.group()
     def report() -> None:

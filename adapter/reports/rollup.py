@@ -38,7 +38,7 @@ import orjson
 from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from adapter.reports.base import CallWindow
+from adapter.reports.window import CallWindow
 from adapter.store.clinic import call_days, clinic_meta, report_rollup, report_rollup_days
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from mockpbx.control.routes import bad_request
+from mockpbx.control.params import bad_request
 from mockpbx.state import STATE, ServerState
 
 __all__ = ["account_state", "accounts_document", "routes"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from mockpbx.control.routes import bad_request, read_json
+from mockpbx.control.params import bad_request, read_json
 from mockpbx.providers.clinic.schemas import ClinicOptions
 from mockpbx.state import STATE, ServerState
 

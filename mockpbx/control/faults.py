@@ -13,8 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from mockpbx.control.params import validation_error
-from mockpbx.control.routes import bad_request, int_param, read_json
+from mockpbx.control.params import bad_request, int_param, read_json, validation_error
 from mockpbx.faults import FaultError, FaultRegistry, registry_of
 from mockpbx.scenarios.model import FaultSpec
 

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 from aiohttp import web
 from pydantic import ValidationError
 
-from mockpbx.control.routes import bad_request, read_json
+from mockpbx.control.params import bad_request, read_json
 from mockpbx.providers.mango.options import DeliveryFaults, MangoOptions
 from mockpbx.providers.mango.runtime import options, runtime, webhook_url
 from mockpbx.state import STATE, ServerState

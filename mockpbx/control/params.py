@@ -1,17 +1,53 @@
-"""Parsing helpers shared by the control plane's routes: times, periods, validation errors."""
+"""Parsing helpers shared by the control plane's routes: the 400 shape, JSON bodies, integers,
+times, periods, validation errors (routes.py and its neighbours import them from here)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 
-from mockpbx.control.routes import bad_request
 from mockpbx.core.world import World
 
-__all__ = ["period", "query_time", "validation_error"]
+__all__ = [
+    "bad_request",
+    "int_param",
+    "period",
+    "query_time",
+    "read_json",
+    "validation_error",
+]
+
+
+def bad_request(message: str, field: str | None = None) -> web.HTTPBadRequest:
+    body: dict[str, Any] = {"error": message}
+    if field is not None:
+        body["field"] = field
+    return web.HTTPBadRequest(text=web.json_response(body).text, content_type="application/json")
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def int_param(raw: str, field: str, what: str = "an integer") -> int:
+    """A non-negative integer written in ASCII digits (not "³", "٣" or 5,000 nines), or a 400."""
+    if _DIGITS.fullmatch(raw) is None:
+        raise bad_request(f"{field} must be {what}, got {raw[:40]!r}", field)
+    return int(raw)
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says why not."""
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
+        raise bad_request("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    return body
 
 
 def query_time(world: World, value: str, field: str) -> int:

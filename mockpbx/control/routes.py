@@ -16,47 +16,19 @@ page's own fetch() calls send the token (taken from /_mockpbx/#token=...).
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
+from mockpbx.control.params import bad_request, read_json
 from mockpbx.core.errors import ClockError
 from mockpbx.state import STATE, ServerState
 
-__all__ = ["bad_request", "create_control", "int_param", "read_json", "require_token"]
+__all__ = ["create_control", "require_token"]
 
 routes = web.RouteTableDef()
-
-
-def bad_request(message: str, field: str | None = None) -> web.HTTPBadRequest:
-    body: dict[str, Any] = {"error": message}
-    if field is not None:
-        body["field"] = field
-    return web.HTTPBadRequest(text=web.json_response(body).text, content_type="application/json")
-
-
-_DIGITS = re.compile(r"[0-9]{1,18}")
-
-
-def int_param(raw: str, field: str, what: str = "an integer") -> int:
-    """A non-negative integer written in ASCII digits (not "³", "٣" or 5,000 nines), or a 400."""
-    if _DIGITS.fullmatch(raw) is None:
-        raise bad_request(f"{field} must be {what}, got {raw[:40]!r}", field)
-    return int(raw)
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 that says why not."""
-    try:
-        body = await request.json()
-    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
-        raise bad_request("the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object")
-    return body
 
 
 def _state(request: web.Request) -> ServerState:

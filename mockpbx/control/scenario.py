@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from mockpbx.control.mango import check_webhook
-from mockpbx.control.routes import bad_request, read_json
+from mockpbx.control.params import bad_request, read_json
 from mockpbx.scenarios.loader import (
     ScenarioError,
     builtin_names,

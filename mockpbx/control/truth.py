@@ -16,8 +16,7 @@ import orjson
 from aiohttp import web
 
 from mockpbx.control.accounts import account_state
-from mockpbx.control.params import period
-from mockpbx.control.routes import int_param
+from mockpbx.control.params import int_param, period
 from mockpbx.scenarios.truth import calls_truth, clinic_truth
 
 __all__ = ["routes"]

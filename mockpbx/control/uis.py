@@ -16,7 +16,7 @@ import dataclasses
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
-from mockpbx.control.routes import bad_request, read_json
+from mockpbx.control.params import bad_request, read_json
 from mockpbx.providers.uis.options import UisOptions, options_of
 from mockpbx.state import STATE
 

@@ -98,14 +98,14 @@ def fidelity(
     """Compare the recorded provider with the mock, method by method."""
     import json
 
-    from mockpbx.cli import _load, _parse_start
+    from mockpbx.cli_args import load_or_exit, parse_start
     from mockpbx.record.fidelity import FidelityRun, render_html, render_text
 
     report = FidelityRun(
         _cassette_or_exit(cassette),
-        scenario=_load(scenario_name),
+        scenario=load_or_exit(scenario_name),
         seed=seed,
-        start=_parse_start(start),
+        start=parse_start(start),
         search_options=not no_options,
     ).run()
     if html_out is not None:

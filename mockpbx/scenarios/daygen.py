@@ -18,16 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from statistics import NormalDist
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from mockpbx.core.calls import Target, add_transfer
 from mockpbx.core.model import Call, VirtualNumber, Visit
 from mockpbx.scenarios.fastcalls import fast_incoming, fast_outgoing
-from mockpbx.scenarios.model import Channel, ClinicSpec, Distribution
-
-if TYPE_CHECKING:
-    from mockpbx.scenarios.engine import Engine
+from mockpbx.scenarios.model import Channel, ClinicSpec, Distribution, Scenario
 
 __all__ = [
     "DEVICES",
@@ -35,6 +31,7 @@ __all__ = [
     "ClinicDay",
     "ClinicPlan",
     "CompiledChannel",
+    "DayTables",
     "Draw",
     "Route",
     "VisitSource",
@@ -204,6 +201,16 @@ class Route:
         return found
 
 
+@dataclass(frozen=True, slots=True)
+class DayTables:
+    """What every clinic-day of one scenario draws from (built once by the engine)."""
+
+    scenario: Scenario
+    tz: ZoneInfo  # the account's zone: a day is an account-local day
+    draws: tuple[Draw, Draw, Draw]  # answer delay, talk, patience as `inline_draw` tables
+    talk: Sampler  # the talk duration of a call a transfer hands on
+
+
 @dataclass(slots=True)
 class ClinicPlan:
     spec: ClinicSpec
@@ -233,7 +240,6 @@ class ClinicDay:
         "calls",
         "day",
         "day_start",
-        "engine",
         "hours",
         "length",
         "links",
@@ -241,12 +247,13 @@ class ClinicDay:
         "rnd",
         "shares",
         "shift",
+        "tables",
         "today",
     )
 
     def __init__(
         self,
-        engine: Engine,
+        tables: DayTables,
         plan: ClinicPlan,
         rnd: random.Random,
         day: date,
@@ -255,22 +262,22 @@ class ClinicDay:
         calls: list[Call],
         links: list[tuple[Call, Call]],
     ) -> None:
-        self.engine, self.plan, self.rnd, self.day = engine, plan, rnd, day
+        self.tables, self.plan, self.rnd, self.day = tables, plan, rnd, day
         self.day_start, self.length, self.calls, self.links = day_start, length, calls, links
-        noon = datetime.fromtimestamp(day_start + length // 2, engine.tz)
+        noon = datetime.fromtimestamp(day_start + length // 2, tables.tz)
         local_offset = noon.utcoffset()
         clinic_offset = noon.astimezone(plan.tz).utcoffset()
         assert local_offset is not None
         assert clinic_offset is not None
         self.shift = int((clinic_offset - local_offset).total_seconds())  # clinic ahead by
         self.hours = plan.spec.hours(day.weekday())
-        self.shares = engine.scenario.shares
+        self.shares = tables.scenario.shares
         self.busy: dict[int, int] = {}
         self.busy_max = 0  # nobody is busy at or after this time
         self.today: list[str] = []  # new callers of today, who may call again
 
     def arrivals(self) -> list[int]:
-        sc = self.engine.scenario
+        sc = self.tables.scenario
         vol = sc.volume
         mean = vol.calls_per_day * vol.by_weekday[self.day.weekday()] * self.plan.spec.volume_factor
         total_w = sum(vol.by_hour) or 1.0
@@ -303,8 +310,8 @@ class ClinicDay:
         caller, who answers, the durations, the web visit, recorded or not, a
         late history row; then a transfer, a callback or an extra outgoing call.
         """
-        rnd, plan, busy, today, engine, shares = (
-            self.rnd, self.plan, self.busy, self.today, self.engine, self.shares
+        rnd, plan, busy, today, tables, shares = (
+            self.rnd, self.plan, self.busy, self.today, self.tables, self.shares
         )  # fmt: skip
         random, busy_get, append, pick = rnd.random, busy.get, self.calls.append, bisect.bisect
         routes, cum, patients, admins = plan.routes, plan.cum, plan.patients, plan.admins
@@ -315,7 +322,7 @@ class ClinicDay:
         p_transfer, p_callback, p_outgoing = (
             shares.transfers, shares.callbacks_of_missed, shares.outgoing
         )  # fmt: skip
-        (delays, d_low, d_span), (talks, t_low, t_span), (waits, w_low, w_span) = engine._draws
+        (delays, d_low, d_span), (talks, t_low, t_span), (waits, w_low, w_span) = tables.draws
         q = _TABLE
         opens, closes = self.hours if self.hours is not None else (0, -1)  # None: closed all day
         day, slot, clinic_id = self.day, plan.slot, plan.spec.id
@@ -404,7 +411,7 @@ class ClinicDay:
             contact or self.contact(),
             line.virtual_phone_number or line.login,
             5 + int(random() * 21),
-            int(self.engine._talk(rnd)) if answered else None,
+            int(self.tables.talk(rnd)) if answered else None,
             plan.spec.id,
             random() < shares.recorded,
         )

@@ -47,6 +47,7 @@ from mockpbx.core.world import Directory, World
 from mockpbx.scenarios.daygen import (
     ClinicDay,
     ClinicPlan,
+    DayTables,
     Route,
     VisitSource,
     compile_channel,
@@ -91,12 +92,12 @@ class Engine:
         self._plans = self._build_plans()
         dur = scenario.durations
         self._answer_delay = sampler(dur.answer_delay)
-        self._talk = sampler(dur.talk)
         self._patience = sampler(dur.patience)
-        self._draws = (
-            inline_draw(dur.answer_delay),
-            inline_draw(dur.talk),
-            inline_draw(dur.patience),
+        self._tables = DayTables(
+            scenario=scenario,
+            tz=self.tz,
+            draws=(inline_draw(dur.answer_delay), inline_draw(dur.talk), inline_draw(dur.patience)),
+            talk=sampler(dur.talk),
         )
         self.scripted_by_call: dict[int, ScriptedCall] = {}  # filled as days are generated
         self.clinic_sides: dict[date, Any] = {}  # truth.ClinicSide per history start
@@ -268,7 +269,7 @@ class Engine:
         for spec in self.scenario.clinics:
             plan = self._plans[spec.id]
             if plan.routes:
-                ClinicDay(self, plan, rnd, day, start, length, calls, links).run()
+                ClinicDay(self._tables, plan, rnd, day, start, length, calls, links).run()
         scripted = self._scripted_calls(day, calls)
         calls.sort(key=_START)  # stable: equal starts keep their generation order
         _renumber_all(calls, day)

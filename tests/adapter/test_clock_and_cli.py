@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from datetime import datetime, timedelta
 
@@ -70,9 +69,9 @@ async def test_clock_without_offset__is_a_protocol_error() -> None:
         await clock(naive).now()
 
 
-def test_extension_module__adds_its_subcommand(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A module named in EXTENSIONS with `register(cli)` gets the shared options."""
-    module = types.ModuleType("adapter_test_ext")
+def test_command_module__adds_its_subcommand_with_the_shared_options() -> None:
+    """A module with `register(cli)` adds its commands, which get the shared options."""
+    module = types.ModuleType("adapter_test_commands")
 
     def register(group: click.Group) -> None:
         @group.command("hello")
@@ -81,14 +80,18 @@ def test_extension_module__adds_its_subcommand(monkeypatch: pytest.MonkeyPatch) 
             click.echo(f"provider={settings.provider} store={settings.store}")
 
     module.register = register  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "adapter_test_ext", module)
-    monkeypatch.setattr(cli, "EXTENSIONS", ("adapter_test_ext", "adapter_no_such_module"))
     group = click.Group(commands=dict(cli.main.commands))
-    monkeypatch.setattr(cli, "main", group)
-    cli._load_extensions()
+    cli._register(group, (module,))
     result = CliRunner().invoke(group, ["hello", "--provider", "mango"], env={})
     assert result.exit_code == 0, result.output
     assert result.output.startswith("provider=mango store=sqlite:///")
+
+
+def test_command_modules__are_all_registered() -> None:
+    """Every command module's commands are on `pbx-adapter`, besides sync, status and export."""
+    assert {"live", "call", "report", "import-clinic", "comment", "worker", "accounts"} <= set(
+        cli.main.commands
+    )
 
 
 def test_every_subcommand__takes_the_shared_options() -> None:
