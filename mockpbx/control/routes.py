@@ -2,7 +2,9 @@
 
 Its other parts live next door: scenario.py (seed, scenarios), faults.py,
 truth.py, openapi.py (the document at /_mockpbx/openapi.json), mango.py, and
-dashboard.py (the HTML page at /_mockpbx/ over these JSON endpoints).
+dashboard.py (the HTML page at /_mockpbx/ over these JSON endpoints); this
+module assembles them. What they share (bad_request, read_json, int_param)
+is in params.py, which imports none of them.
 
 It speaks plain JSON of its own and never renders a provider format. Bad
 requests get 400 with `{"error": ..., "field": ...}` naming the problem.
