@@ -150,7 +150,7 @@ async def send(
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         error = _translate(exc, provider=provider, url=url, timeout=timeout)
         if error is None:
-            raise  # HTTPStatusError: never raised by a request itself
+            raise  # bare HTTPError, HTTPStatusError: a request never raises them
         raise error from exc
     if response.status_code == 429:
         raise RateLimitedError(
