@@ -158,6 +158,22 @@ async def test_url_without_scheme__is_one_config_error_over_real_httpx() -> None
     assert attempts == 1
 
 
+async def test_undecodable_body__is_a_protocol_error_once() -> None:
+    """A gzip-labelled body that is not gzip fails httpx's decoding: not retried."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"not gzip")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http:
+        with pytest.raises(ProtocolError, match="cannot be decoded") as caught:
+            await _clinic(http)
+    assert isinstance(caught.value.__cause__, httpx.DecodingError)
+    assert calls == 1
+
+
 BAD_URLS = ["dataapi.uis.st/v2.0", "ftp://dataapi.uis.st/", "https://", "http://[::1"]
 
 
