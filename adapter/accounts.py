@@ -35,6 +35,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from adapter.config import PROVIDERS, Settings
 from adapter.errors import ConfigError
 from adapter.store.schema import accounts as accounts_table
+from adapter.urls import check_url
 
 __all__ = [
     "CREDENTIALS",
@@ -103,6 +104,8 @@ def _credentials(raw: Any, provider: str, where: str) -> dict[str, str]:
             )
         if not isinstance(value, str) or not value:
             raise _fail(f"{where}.{key}", "a non-empty string required")
+        if key.endswith("url"):
+            check_url(value, f"{where}.{key}")
         out[key] = value
     return out
 

@@ -34,11 +34,13 @@ import click
 
 from adapter.errors import ConfigError
 from adapter.store.sql import DEFAULT_STORE
+from adapter.urls import check_url
 
 __all__ = ["ENV_PREFIX", "Settings", "load_settings", "parse_duration", "settings_options"]
 
 ENV_PREFIX = "PBX_ADAPTER_"
 PROVIDERS = ("uis", "mango", "clinic")
+URL_SETTINGS = ("mockpbx", "uis_data_api_url", "uis_call_api_url", "mango_url", "clinic_url")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -209,6 +211,9 @@ def load_settings(
     for name in ("backfill_days", "reread_days"):
         if getattr(settings, name) < 0:
             raise ConfigError(f"setting {name} must be 0 or more", setting=name)
+    for name in URL_SETTINGS:
+        if getattr(settings, name) is not None:
+            check_url(getattr(settings, name), name)
     if settings.provider is not None:
         settings.require_provider()
     return settings

@@ -1,7 +1,8 @@
 """The adapter's error tree. Every error a caller can see is one of these.
 
     AdapterError                 base of everything the adapter raises on purpose
-    ├── ConfigError              a setting is missing or wrong (names the setting)
+    ├── ConfigError              a setting is missing or wrong (names the setting),
+    │                            or a URL/proxy httpx cannot send to (not retried)
     ├── StoreError               the cache database failed or has a newer schema
     ├── CapabilityError          the provider cannot do this (e.g. Mango has no
     │                            call list; a provider without callback)
@@ -12,12 +13,15 @@
         ├── UnavailableError     transient: network error, timeout, reset, 5xx,
         │                        truncated body, provider-side internal error
         └── ProtocolError        the answer is not what the provider's API promises
-                                 (unknown error code, bad shape, invalid params)
+                                 (unknown error code, bad shape, invalid params,
+                                 an undecodable body, a redirect loop)
 
 Clients retry `UnavailableError` and `RateLimitedError` with backoff before
 letting them out; `AuthError` is retried once after a session renewal where
 the provider has sessions (UIS `login.user`). Third-party exceptions are
-translated at the boundary with `raise ... from exc`.
+translated at the boundary with `raise ... from exc`; for httpx, one table
+in `adapter.providers._http` says which error each of its exceptions becomes
+(its stream and cookie errors are our misuse of httpx, a bug, and stay as is).
 """
 
 from __future__ import annotations

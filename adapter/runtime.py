@@ -34,6 +34,7 @@ from adapter.providers.mango import MangoClient, MangoSettings
 from adapter.providers.mango_events import LiveBoard
 from adapter.providers.uis import UisClient, UisSettings
 from adapter.store.sql import SqlStore
+from adapter.urls import check_url
 
 __all__ = ["Runtime", "build_source", "fetch_mock_credentials", "open_runtime", "resolve"]
 
@@ -72,7 +73,7 @@ class Runtime:
 
 
 async def fetch_mock_credentials(http: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
-    url = base_url.rstrip("/") + "/_mockpbx/credentials"
+    url = check_url(base_url, "mockpbx").rstrip("/") + "/_mockpbx/credentials"
     try:
         response = await http.get(url)
         response.raise_for_status()

@@ -23,7 +23,14 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from adapter.errors import ConfigError, ProtocolError, RateLimitedError, UnavailableError
+from adapter.errors import (
+    AdapterError,
+    ConfigError,
+    ProtocolError,
+    ProviderError,
+    RateLimitedError,
+    UnavailableError,
+)
 from adapter.providers.base import RetryPolicy
 
 __all__ = ["Sleep", "parse_retry_after", "retrying", "send", "stable_pages"]
@@ -86,6 +93,44 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+# How each httpx failure enters the adapter's error tree: the first class of the
+# exception's MRO listed here wins. UnavailableError is retried; ConfigError and
+# ProtocolError are not, as the same request would fail the same way again.
+_HTTPX_ERRORS: dict[type[Exception], tuple[type[AdapterError], str]] = {
+    # transient: the network, the server or our pool; a later attempt may pass
+    httpx.TimeoutException: (UnavailableError, "timed out"),  # connect, read, write, pool
+    httpx.NetworkError: (UnavailableError, "network error"),  # connect, read, write, close
+    httpx.RemoteProtocolError: (UnavailableError, "the server broke off the HTTP exchange"),
+    httpx.TransportError: (UnavailableError, "transport error"),  # a kind httpx adds later
+    # our side: the URL or the request cannot work, whatever the server does
+    httpx.UnsupportedProtocol: (ConfigError, "the URL needs an http:// or https:// scheme"),
+    httpx.InvalidURL: (ConfigError, "the URL is not valid"),
+    httpx.LocalProtocolError: (ConfigError, "the request is not valid HTTP (check URL and keys)"),
+    # The proxy answered CONNECT with a refusal (407 credentials, 403 policy, ...):
+    # a misconfigured proxy is configuration, and retrying it six times only delays
+    # the message. An unreachable or slow proxy is a ConnectError/timeout (retried).
+    httpx.ProxyError: (ConfigError, "the proxy refused the connection (check the proxy settings)"),
+    # the server answered, but not with something HTTP lets us read
+    httpx.DecodingError: (ProtocolError, "the response body cannot be decoded"),
+    httpx.TooManyRedirects: (ProtocolError, "too many redirects"),
+    httpx.RequestError: (ProtocolError, "the request failed"),  # a kind httpx adds later
+}
+
+
+def _translate(exc: Exception, *, provider: str, url: str, timeout: float) -> AdapterError | None:
+    """The adapter error for an httpx failure (see `_HTTPX_ERRORS`), or None if unlisted."""
+    entry = next((_HTTPX_ERRORS[c] for c in type(exc).__mro__ if c in _HTTPX_ERRORS), None)
+    if entry is None:
+        return None
+    kind, what = entry
+    if isinstance(exc, httpx.TimeoutException):
+        what = f"timed out after {timeout:g}s"
+    message = f"{provider}: {what}: {type(exc).__name__}: {exc} ({url})"
+    if issubclass(kind, ProviderError):
+        return kind(message, provider=provider)
+    return kind(message)
+
+
 async def send(
     http: httpx.AsyncClient,
     method: str,
@@ -102,14 +147,11 @@ async def send(
     """
     try:
         response = await http.request(method, url, timeout=timeout, **kwargs)
-    except httpx.TimeoutException as exc:
-        raise UnavailableError(
-            f"{provider}: timed out after {timeout:g}s ({url})", provider=provider
-        ) from exc
-    except httpx.TransportError as exc:
-        raise UnavailableError(
-            f"{provider}: {type(exc).__name__}: {exc} ({url})", provider=provider
-        ) from exc
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        error = _translate(exc, provider=provider, url=url, timeout=timeout)
+        if error is None:
+            raise  # bare HTTPError, HTTPStatusError: a request never raises them
+        raise error from exc
     if response.status_code == 429:
         raise RateLimitedError(
             f"{provider}: HTTP 429 rate limit exceeded ({url})",

@@ -43,6 +43,7 @@ from adapter.providers.base import (
     lost,
     split_period,
 )
+from adapter.urls import check_url
 
 __all__ = ["ClinicCall", "ClinicClient"]
 
@@ -121,7 +122,7 @@ class ClinicClient:
         if not 1 <= page_size <= MAX_PAGE:
             raise ValueError(f"page_size must be 1..{MAX_PAGE}")
         self._http = http
-        self.url = url.rstrip("/")
+        self.url = check_url(url, "clinic.url").rstrip("/")
         self._key = key
         self.timezone = timezone
         self._retry = retry or RetryPolicy()

@@ -55,6 +55,7 @@ from adapter.providers.base import (
     split_period,
 )
 from adapter.providers.mango_signing import recording_link_sign, sign
+from adapter.urls import check_url
 
 if TYPE_CHECKING:
     from adapter.providers.mango_events import LiveBoard
@@ -79,6 +80,7 @@ class MangoSettings:
     line_number: str | None = None  # default caller-id line for callbacks
 
     def __post_init__(self) -> None:
+        check_url(self.url, "mango.url")
         if not self.api_key or not self.api_salt:
             raise ConfigError("Mango needs an API key and salt", setting="mango.api_key")
         if self.page_size not in PAGE_SIZES:

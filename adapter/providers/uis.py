@@ -48,6 +48,7 @@ from adapter.providers.base import (
     lost,
     split_period,
 )
+from adapter.urls import check_url
 
 __all__ = ["REPORT_FIELDS", "UisClient", "UisSettings"]
 
@@ -101,6 +102,9 @@ class UisSettings:
             )
         if not 1 <= self.page_size <= 10_000:
             raise ConfigError("UIS page size must be 1..10000", setting="uis.page_size")
+        check_url(self.data_api_url, "uis.data_api_url")
+        if self.call_api_url is not None:
+            check_url(self.call_api_url, "uis.call_api_url")
 
 
 class _Model(BaseModel):
