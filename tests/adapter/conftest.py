@@ -1,10 +1,9 @@
-"""Fixtures for the adapter's own tests: a PostgreSQL database per test, sample calls."""
+"""Fixtures for the adapter's own tests: each store on SQLite and PostgreSQL, sample calls
+(`pg_server` / `pg_url` are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,43 +11,7 @@ import pytest
 
 from adapter.model import CallRecord, Direction
 
-PG_ADMIN = os.environ.get("PBX_ADAPTER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 MSK = ZoneInfo("Europe/Moscow")
-
-
-def _pg_reachable() -> str | None:
-    """None when the server answers, else why not."""
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN, connect_timeout=3):
-            return None
-    except psycopg.Error as exc:
-        return f"PostgreSQL at {PG_ADMIN} is not reachable: {exc}".strip()
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> str:
-    """The admin DSN of a reachable server; skip without one (fail under CI=true)."""
-    problem = _pg_reachable()
-    if problem is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{problem} (CI=true: PostgreSQL tests may not be skipped)")
-        pytest.skip(problem)
-    return PG_ADMIN
-
-
-@pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    """A fresh database for one test, dropped afterwards."""
-    import psycopg
-
-    name = f"adapter_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield pg_server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from mockpbx.testing import MockPBXServer
-from tests.adapter.conftest import pg_server  # noqa: F401 - the fixture, shared
 from tests.chaos.engine import KINDS, generate, run_schedule
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]

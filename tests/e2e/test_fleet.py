@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 import signal
 import socket
 import subprocess
@@ -52,27 +51,6 @@ def mock() -> Iterator[MockPBXServer]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database (skipped without a server, a failure under CI=true)."""
-    import uuid
-
-    import psycopg
-
-    admin = os.environ.get("PBX_ADAPTER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"adapter_fleet_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {admin} unreachable under CI=true: {exc}")
-        pytest.skip(f"PostgreSQL at {admin} is not reachable: {exc}")
-    yield admin.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def control(pbx: MockPBXServer, method: str, path: str, body: Any = None) -> Any:

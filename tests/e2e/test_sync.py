@@ -14,9 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -321,40 +319,21 @@ def test_cli_export__writes_the_cached_calls(
     assert "started_at" in (lines[0] if fmt == "csv" else lines[1])
 
 
-@pytest.fixture
-def pg_store() -> Iterator[str]:
-    """A fresh PostgreSQL database (skipped without a server, a failure under CI=true)."""
-    import psycopg
-
-    admin = os.environ.get("PBX_ADAPTER_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"adapter_e2e_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL at {admin} unreachable under CI=true: {exc}")
-        pytest.skip(f"PostgreSQL at {admin} is not reachable: {exc}")
-    yield admin.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize("provider", PROVIDERS)
 @pytest.mark.mockpbx(scenario=CLINIC_DAY)
 def test_cli_sync_into_postgresql__equals_history(
-    mockpbx: MockPBXServer, provider: str, pg_store: str
+    mockpbx: MockPBXServer, provider: str, pg_url: str
 ) -> None:
     without_mango_quota(mockpbx, provider)
-    args = cli_args(mockpbx, provider, pg_store)
+    args = cli_args(mockpbx, provider, pg_url)
     args[args.index("--backfill-days") + 1] = "3"
     for _ in range(2):  # the second run re-loads the last day: same result
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
     today = mockpbx.clock.now().astimezone(MSK).date()
     first = today - timedelta(days=3)
-    assert cached(pg_store, first, today) == truth(mockpbx, provider, first, today)
+    assert cached(pg_url, first, today) == truth(mockpbx, provider, first, today)
 
 
 def test_cli__missing_setting_is_named(tmp_path: Path) -> None:
