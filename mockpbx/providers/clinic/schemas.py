@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mockpbx.core.profiles import ProfileName, lacks
 from mockpbx.providers.clinic.errors import BadParameter
+from mockpbx.validation import first_error
 
 __all__ = [
     "CallbackBody",
@@ -151,6 +152,5 @@ def parse_body(model: type[M], body: Any) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise BadParameter(field, first["msg"]) from None
+        first = first_error(exc)
+        raise BadParameter(first.field or "body", first.msg) from None
