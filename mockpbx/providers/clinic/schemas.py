@@ -1,7 +1,7 @@
 """Parsing of the clinic face's query parameters and bodies, and its options.
 
 Requests are parsed strictly: a bad value gets 400 naming the parameter.
-The contract's open points (clinic-http.md) are options, read per request
+The contract's open points (contract/openapi/provider.v1.yaml) are options, read per request
 from `state.options["clinic"]`, so a test can flip them on a running server.
 """
 
@@ -35,7 +35,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class ClinicOptions(BaseModel):
-    """Settings of the clinic face: every open point of clinic-http.md, made configurable."""
+    """Settings of the clinic face: every open point of the contract, made configurable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
