@@ -48,7 +48,7 @@ import orjson
 from adapter.config import Settings, settings_options
 from adapter.errors import CapabilityError, ConfigError
 from adapter.model import LiveCall, to_e164
-from adapter.providers.base import Capability, Provider
+from adapter.providers.base import Capability, Provider, add_months
 from adapter.store.clinic import CallComment, ClinicStore, StaffMember
 
 __all__ = [
@@ -233,7 +233,7 @@ def ago(since: date, today: date, lang: str = "en") -> str:
     months = (today.year - since.year) * 12 + today.month - since.month
     if today.day < since.day:
         months -= 1
-    anchor = _add_months(since, months)
+    anchor = add_months(since, months)
     days = (today - anchor).days
     parts = [("y", months // 12), ("m", months % 12), ("d", days)]
     words = []
@@ -244,17 +244,6 @@ def ago(since: date, today: date, lang: str = "en") -> str:
     if not words:
         return "сегодня" if lang == "ru" else "today"
     return " ".join(words)
-
-
-def _add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, d))
-        except ValueError:
-            continue
-    return date(year, month, 28)  # pragma: no cover
 
 
 # -- the window ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The cache-sync job: closed days from the provider into the store.
 
-The algorithm (DESIGN.md, "Reports over months or years ..."):
+The algorithm (README, "Guarantees" > "The adapter's cache"):
 
 - each run loads from 00:00 of the date of the last cached call up to 00:00
   today, both in the account's timezone, re-loading that whole first day;

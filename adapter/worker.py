@@ -6,7 +6,7 @@ locks by hand:
 - `schedule` (a periodic task, every `tick` seconds; procrastinate defers one
   job per tick whatever the number of workers) queues a `sync_account` job for
   each account whose last job started `every` or more ago by the sync clock
-  (DESIGN.md's 3-hour rule, per account), unless one is queued or running;
+  (`--every`, 3h by default, per account), unless one is queued or running;
 - `sync_account` runs `adapter.sync.run_once` for one account. Its jobs carry
   `lock=account:<name>` (no two run at once, on any machine) and
   `queueing_lock=account:<name>` (at most one waits); a failure is retried by

@@ -4,7 +4,7 @@ All three open with what a clinic administrator acts on: the overall
 verdict, the capability table (which features of the clinic's software this
 provider supports) and what to ask the provider to fix, each item naming the
 check and its evidence; then the readings of the open points (findings);
-then the details by requirement, (a)-(d) of DESIGN.md first. Times are shown
+then the details by requirement, (a)-(d) of contract/openapi/provider.v1.yaml first. Times are shown
 in the clinic's offset (`Report.tz`).
 """
 

@@ -41,7 +41,7 @@ class Status(StrEnum):
 
 
 class Requirement(StrEnum):
-    """The four requirements of DESIGN.md, plus access rules and optional features."""
+    """The four requirements (a)-(d) of provider.v1.yaml, plus access rules and optional extras."""
 
     HISTORY = "a"  # (a) stored call history for any period
     CURRENT = "b"  # (b) the list of current calls

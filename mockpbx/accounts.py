@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mockpbx.core.ids import Secrets
 from mockpbx.core.world import World
 from mockpbx.state import Credentials, ServerState
+from mockpbx.validation import first_error
 
 if TYPE_CHECKING:
     from mockpbx.scenarios.model import Scenario
@@ -95,9 +96,8 @@ def load_accounts_file(path: str | Path) -> AccountsFile:
     try:
         return AccountsFile.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top)"
-        raise ValueError(f"{file}: {where}: {first['msg']}") from None
+        first = first_error(exc)
+        raise ValueError(f"{file}: {first.field or '(top)'}: {first.msg}") from None
 
 
 def account_seed(seed: int, number: int) -> int:

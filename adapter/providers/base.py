@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from adapter.errors import CapabilityError
@@ -130,8 +130,11 @@ class Provider(Protocol):
         ...
 
 
-def add_months(when: datetime, months: int) -> datetime:
-    """`when` plus calendar months, the day clamped to the target month's length."""
+_Day = TypeVar("_Day", bound=date)
+
+
+def add_months(when: _Day, months: int) -> _Day:
+    """`when` (a date or datetime) plus calendar months, the day clamped to the month's length."""
     month0 = when.month - 1 + months
     year, month = when.year + month0 // 12, month0 % 12 + 1
     for day in range(when.day, 27, -1):

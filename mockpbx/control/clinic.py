@@ -12,7 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
-from mockpbx.control.params import bad_request, read_json
+from mockpbx.control.params import first_problem, read_json
 from mockpbx.providers.clinic.schemas import ClinicOptions
 from mockpbx.state import STATE, ServerState
 
@@ -37,7 +37,6 @@ async def post_options(request: web.Request) -> web.Response:
     try:
         merged = ClinicOptions.model_validate({**_options(state).model_dump(), **body})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise bad_request(err["msg"], ".".join(map(str, err["loc"])) or None) from None
+        raise first_problem(exc) from None
     state.options["clinic"] = merged.model_dump()
     return web.json_response(merged.model_dump())

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 from aiohttp import web
 from pydantic import ValidationError
 
-from mockpbx.control.params import bad_request, read_json
+from mockpbx.control.params import bad_request, first_problem, read_json
 from mockpbx.providers.mango.options import DeliveryFaults, MangoOptions
 from mockpbx.providers.mango.runtime import options, runtime, webhook_url
 from mockpbx.state import STATE, ServerState
@@ -116,8 +116,7 @@ async def post_delivery(request: web.Request) -> web.Response:
     try:
         faults = DeliveryFaults.model_validate(body)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise bad_request(err["msg"], ".".join(map(str, err["loc"])) or None) from None
+        raise first_problem(exc) from None
     runtime(_state(request)).faults = faults
     return web.json_response(faults.model_dump())
 
@@ -142,8 +141,7 @@ async def post_options(request: web.Request) -> web.Response:
     try:
         merged = MangoOptions.model_validate({**options(state).model_dump(), **body})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise bad_request(err["msg"], ".".join(map(str, err["loc"])) or None) from None
+        raise first_problem(exc) from None
     state.options["mango"] = merged
     runtime(state).wake.set()
     return web.json_response(merged.model_dump())

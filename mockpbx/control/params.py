@@ -11,9 +11,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from mockpbx.core.world import World
+from mockpbx.validation import first_error
 
 __all__ = [
     "bad_request",
+    "first_problem",
     "int_param",
     "period",
     "query_time",
@@ -77,6 +79,12 @@ def period(request: web.Request, world: World) -> tuple[int, int]:
     if ts_to - ts_from > 5 * 366 * 86400:
         raise bad_request("the period may span at most five years", "to")
     return ts_from, ts_to
+
+
+def first_problem(exc: ValidationError) -> web.HTTPBadRequest:
+    """A 400 naming the first field pydantic refused (the options and delivery endpoints)."""
+    err = first_error(exc)
+    return bad_request(err.msg, err.field or None)
 
 
 def validation_error(exc: ValidationError, source: str = "body") -> web.HTTPBadRequest:

@@ -16,7 +16,7 @@ import dataclasses
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
-from mockpbx.control.params import bad_request, read_json
+from mockpbx.control.params import bad_request, first_problem, read_json
 from mockpbx.providers.uis.options import UisOptions, options_of
 from mockpbx.state import STATE
 
@@ -42,7 +42,6 @@ async def post_options(request: web.Request) -> web.Response:
     try:
         merged = _ADAPTER.validate_python({**current, **body}, strict=False)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise bad_request(err["msg"], ".".join(map(str, err["loc"])) or None) from None
+        raise first_problem(exc) from None
     state.options["uis"] = merged
     return web.json_response(dataclasses.asdict(merged))

@@ -1,6 +1,6 @@
 """Rendering of world calls as the contract's Call objects.
 
-Deviations and choices (clinic-http.md "Open points"), all options:
+Deviations and choices (the contract's open points, `ClinicOptions`), all options:
 - `DateAndTime` is the call start in the account's offset (or UTC);
 - `TalkInSeconds` is null for an unanswered call (or 0, `missed_talk="zero"`);
 - `LineDescription` is the SIP line login of the employee who answered (or

@@ -1,7 +1,7 @@
 """Parsing of the clinic face's query parameters and bodies, and its options.
 
 Requests are parsed strictly: a bad value gets 400 naming the parameter.
-The contract's open points (clinic-http.md) are options, read per request
+The contract's open points (contract/openapi/provider.v1.yaml) are options, read per request
 from `state.options["clinic"]`, so a test can flip them on a running server.
 """
 
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mockpbx.core.profiles import ProfileName, lacks
 from mockpbx.providers.clinic.errors import BadParameter
+from mockpbx.validation import first_error
 
 __all__ = [
     "CallbackBody",
@@ -34,7 +35,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class ClinicOptions(BaseModel):
-    """Settings of the clinic face: every open point of clinic-http.md, made configurable."""
+    """Settings of the clinic face: every open point of the contract, made configurable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -151,6 +152,5 @@ def parse_body(model: type[M], body: Any) -> M:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise BadParameter(field, first["msg"]) from None
+        first = first_error(exc)
+        raise BadParameter(first.field or "body", first.msg) from None

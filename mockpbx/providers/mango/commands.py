@@ -33,7 +33,10 @@ from mockpbx.providers.mango.errors import MangoError
 __all__ = ["COMMANDS"]
 
 
-def _code_of(exc: WorldError) -> int:
+def _code_of(exc: MangoError | WorldError) -> int:
+    """The command's result code for a failure: a MangoError's own, or the world error's."""
+    if isinstance(exc, MangoError):
+        return exc.code
     if isinstance(exc, CallNotFound | LegNotFound):
         return 4101
     if isinstance(exc, InvalidState):
@@ -124,9 +127,7 @@ async def hangup(ctx: Ctx) -> web.Response:
             ctx.world.release_call(call.id)
         else:
             ctx.world.disconnect_leg(call.id, leg.world_leg.id)
-    except MangoError as exc:
-        return _finish(ctx, "call/hangup", p.command_id, exc.code)
-    except WorldError as exc:
+    except (MangoError, WorldError) as exc:
         return _finish(ctx, "call/hangup", p.command_id, _code_of(exc))
     return _finish(ctx, "call/hangup", p.command_id, 1000)
 
@@ -144,9 +145,7 @@ async def route(ctx: Ctx) -> web.Response:
             new = route_call(ctx.world, call.id, emp.id, leg_id=leg.world_leg.id)
         else:
             raise InvalidState("only a call in the menu or still ringing can be routed")
-    except MangoError as exc:
-        return _finish(ctx, "route", p.command_id, exc.code)
-    except WorldError as exc:
+    except (MangoError, WorldError) as exc:
         return _finish(ctx, "route", p.command_id, _code_of(exc))
     ctx.rt.leg_commands[new.id] = p.command_id
     return _finish(ctx, "route", p.command_id, 1000)
@@ -164,9 +163,7 @@ async def transfer(ctx: Ctx) -> web.Response:
         emp = _employee(ctx, p.to_number)
         kind = "consultative" if p.method == "hold" else "blind"
         new = ctx.world.transfer(call.id, emp.id, kind=kind)
-    except MangoError as exc:
-        return _finish(ctx, "transfer", p.command_id, exc.code)
-    except WorldError as exc:
+    except (MangoError, WorldError) as exc:
         return _finish(ctx, "transfer", p.command_id, _code_of(exc))
     ctx.rt.leg_commands[new.id] = p.command_id
     return _finish(ctx, "transfer", p.command_id, 1000)
@@ -184,9 +181,7 @@ async def recording_start(ctx: Ctx) -> web.Response:
         start_recording(ctx.world, call.id)
     except InvalidState:
         return _finish(ctx, "recording/start", p.command_id, 4102)
-    except MangoError as exc:
-        return _finish(ctx, "recording/start", p.command_id, exc.code)
-    except WorldError as exc:
+    except (MangoError, WorldError) as exc:
         return _finish(ctx, "recording/start", p.command_id, _code_of(exc))
     ctx.rt.recording_started[call.id] = (ctx.now, p.command_id or None)
     return _finish(ctx, "recording/start", p.command_id, 1000)
@@ -200,9 +195,7 @@ async def play_start(ctx: Ctx) -> web.Response:
             raise CallNotFound("leg ended")
         if leg.location != "ivr":
             raise InvalidState("only a call in the menu can be played to")
-    except MangoError as exc:
-        return _finish(ctx, "play/start", p.command_id, exc.code)
-    except WorldError as exc:
+    except (MangoError, WorldError) as exc:
         return _finish(ctx, "play/start", p.command_id, _code_of(exc))
     return _finish(ctx, "play/start", p.command_id, 1000)
 

@@ -20,7 +20,7 @@ from typing import Any
 from mockpbx.core.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.core.model import Call, CallKind, Direction, Employee, Leg, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_id
-from mockpbx.providers.mango.legs import _employee_leg_reason, disconnect_code
+from mockpbx.providers.mango.legs import _employee_leg_reason, disconnect_code, leg_timing
 from mockpbx.providers.mango.options import MangoOptions
 
 __all__ = ["PLAIN_IN", "PLAIN_OUT", "Fast", "LocalDays", "plain_kind"]
@@ -205,7 +205,7 @@ class Fast:
             start = rung[0].start_ts
             context_calls.append(
                 {
-                    "call_start_time": start,  # stats._timing, inlined
+                    "call_start_time": start,  # legs.leg_timing, inlined
                     "call_answer_time": answer,
                     "call_end_time": end,
                     "call_duration": end - start,
@@ -247,7 +247,7 @@ class Fast:
         number = self.number(leg)
         start, answer, end = leg.start_ts, leg.answer_ts, leg.end_ts
         return {
-            "call_start_time": start,  # stats._timing, inlined
+            "call_start_time": start,  # legs.leg_timing, inlined
             "call_answer_time": answer,
             "call_end_time": end,
             "call_duration": end - start,
@@ -273,7 +273,7 @@ class Fast:
         number = self.number(emp_leg)
         answer = out.answer_ts if out is not emp_leg else None
         end = min(emp_leg.end_ts, out.end_ts) if out is not emp_leg else emp_leg.end_ts
-        entry = _timing(call.start_ts, answer, end)
+        entry = leg_timing(call.start_ts, answer, end)
         entry.update(
             call_type="number",
             call_abonent_id=emp.mango_user_id if emp else None,
@@ -302,18 +302,6 @@ class Fast:
             "cost": round(call.talk_duration / 60 * 1.5, 2),
             "context_calls": [entry],
         }
-
-
-def _timing(start: int, answer: int | None, end: int) -> dict[str, Any]:
-    return {
-        "call_start_time": start,
-        "call_answer_time": answer,
-        "call_end_time": end,
-        "call_duration": end - start,
-        "talk_duration": 0 if answer is None else end - answer,
-        "dial_duration": (answer if answer is not None else end) - start,
-        "hold_duration": None,
-    }
 
 
 def _flags(*, inbound: bool, group: bool) -> dict[str, bool]:

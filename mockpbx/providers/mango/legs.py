@@ -18,7 +18,7 @@ from mockpbx.core.ids import mango_call_id
 from mockpbx.core.model import Call, CallKind, Leg, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_extension
 
-__all__ = ["MLeg", "Step", "disconnect_code", "mango_call_id", "mango_legs"]
+__all__ = ["MLeg", "Step", "disconnect_code", "leg_timing", "mango_call_id", "mango_legs"]
 
 
 @dataclass(slots=True)
@@ -80,6 +80,19 @@ def disconnect_code(reason: str, from_is_contact: bool) -> int:
         return _FIXED[reason]
     ender = _ENDER.get(reason, "contact")
     return 1110 if (ender == "contact") == from_is_contact else 1120
+
+
+def leg_timing(start: int, answer: int | None, end: int) -> dict[str, Any]:
+    """The timing fields of an extended-stats item (start, answer, end and the durations)."""
+    return {
+        "call_start_time": start,
+        "call_answer_time": answer,
+        "call_end_time": end,
+        "call_duration": end - start,
+        "talk_duration": 0 if answer is None else end - answer,
+        "dial_duration": (answer if answer is not None else end) - start,
+        "hold_duration": None,
+    }
 
 
 def mango_legs(call: Call, look: Lookup, *, steps: bool = True) -> list[MLeg]:

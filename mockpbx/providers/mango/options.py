@@ -2,7 +2,8 @@
 
 Read from `state.options["mango"]` (a `MangoOptions` or a plain dict); the
 control plane (`POST /_mockpbx/mango/options`) changes them at run time. Each
-field names the open point of `providers/mango.md` it settles and our default.
+field names the open point of the Mango docs it settles and our default (README,
+"What is emulated" > "Mango Office").
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mockpbx.providers.mango.errors import MangoError
+from mockpbx.validation import first_error
 
 __all__ = [
     "Callback",
@@ -158,10 +159,9 @@ def parse(model: type[M], params: dict[str, Any]) -> M:
     try:
         return model.model_validate(_blanks_to_none(params))
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "json"
-        code = 3103 if err["type"] == "missing" else 3104
-        raise MangoError(code, f"{field}: {err['msg']}") from None
+        err = first_error(exc)
+        code = 3103 if err.type == "missing" else 3104
+        raise MangoError(code, f"{err.field or 'json'}: {err.msg}") from None
 
 
 def _blanks_to_none(params: dict[str, Any]) -> dict[str, Any]:

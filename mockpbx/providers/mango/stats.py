@@ -20,7 +20,7 @@ from mockpbx.core.model import Call, CallKind, Direction, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_id
 from mockpbx.providers.mango.events import summary
 from mockpbx.providers.mango.fastrows import Fast, LocalDays
-from mockpbx.providers.mango.legs import MLeg, mango_legs
+from mockpbx.providers.mango.legs import MLeg, leg_timing, mango_legs
 from mockpbx.providers.mango.options import MangoOptions
 
 __all__ = [
@@ -200,7 +200,7 @@ def _context_calls(call: Call, legs: list[MLeg], look: Lookup, incoming: bool) -
     if not members:
         return []
     group = next((g for g in look.groups if g.clinic_id == call.clinic_id), None)
-    entry = _timing(members[0].start, call.answer_ts, call.end_ts)
+    entry = leg_timing(members[0].start, call.answer_ts, call.end_ts)
     entry.update(
         call_type="group",
         call_abonent_id=group.id if group else group_id(call.clinic_id),
@@ -215,24 +215,12 @@ def _context_calls(call: Call, legs: list[MLeg], look: Lookup, incoming: bool) -
     return [entry]
 
 
-def _timing(start: int, answer: int | None, end: int) -> dict[str, Any]:
-    return {
-        "call_start_time": start,
-        "call_answer_time": answer,
-        "call_end_time": end,
-        "call_duration": end - start,
-        "talk_duration": 0 if answer is None else end - answer,
-        "dial_duration": (answer if answer is not None else end) - start,
-        "hold_duration": None,
-    }
-
-
 def _leg_entry(
     leg: MLeg, look: Lookup, kind: str, recordings: list[str], *, inbound: bool
 ) -> dict[str, Any]:
     emp = look.employees.get(leg.employee_id) if leg.employee_id is not None else None
     party = leg.party_to if inbound else leg.party_from
-    entry = _timing(leg.start, leg.answer, leg.end)
+    entry = leg_timing(leg.start, leg.answer, leg.end)
     entry.update(
         call_type=kind,
         call_abonent_id=emp.mango_user_id if emp else None,

@@ -3,7 +3,8 @@
 UisError                      one documented error; `code` is the group, `mnemonic` the case
 └── raised by the envelope parser, schemas, filters and handlers, rendered by rpc.py
 
-Texts and codes are copied from the docs (uis-data/errors.json, methods.json),
+Texts and codes are copied from the official docs (comagic/comagic.github.io, the commit
+`catalog.json` names),
 misspellings included (`batch_opreations_not_supported`).
 """
 

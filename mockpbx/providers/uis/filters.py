@@ -1,7 +1,7 @@
 """`filter` trees and `sort` of the Data API `get.*` methods, compiled to Python callables.
 
 A leaf is `{"field", "operator", "value"}`, a tree `{"filters": [...], "condition": "and"|"or"}`,
-nested to any depth. Operators (uis-data/errors.json): = != < > <= >= like ilike
+nested to any depth. Operators (the docs' error list, see errors.py): = != < > <= >= like ilike
 not_like not_ilike regexp jsquery in not_in overlap not_overlap is_null is_not_null.
 
 Deviations: `regexp` is Python's `re` (close to POSIX ERE for the usual patterns);

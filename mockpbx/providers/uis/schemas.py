@@ -5,10 +5,10 @@ pydantic's complaints are translated into UIS errors naming the field:
 missing -> required_parameter_missed, extra -> unexpected_parameters,
 wrong JSON type -> data_type_error, anything else -> invalid_parameter_value.
 
-The field catalogue (`catalog.json`) is copied from the official docs via
-/work/shared/providers/uis-data/methods.json: name, type, returned by
+The field catalogue (`catalog.json`) is copied from the official docs (its
+`source` names the comagic/comagic.github.io commit): name, type, returned by
 default, filterable, sortable, for every documented result field. The
-methods methods.json lacks (get.scenarios, get.tags, get.media_files,
+methods the docs' method table lacks (get.scenarios, get.tags, get.media_files,
 get.group_employees) and the table's top-level `site_blocks`/`operator_sites`
 are read from the docs pages of the same commit.
 """

@@ -1,4 +1,4 @@
-"""A second, separately written provider: a small aiohttp app built from clinic-http.md alone.
+"""A second, separately written provider: a small aiohttp app built from provider.v1.yaml alone.
 
 Unlike `GoodProvider` (a class with one method per rule), this one is a few
 plain handlers over a list of call dicts, with every open point of the

@@ -1,4 +1,4 @@
-"""The signature test vectors of the official PHP examples and the JS SDK (mango-data/README.md)."""
+"""The signature test vectors of the official PHP examples and the JS SDK."""
 
 from __future__ import annotations
 
