@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -215,4 +217,127 @@ def test_cycle_check__finds_lazy_relative_and_from_package_cycles(tmp_path: Path
     assert graph["adapter.reports.render"] == {"adapter.reports.base"}
     assert cycles(graph) == [
         ["adapter.reports.base", "adapter.reports.rollup", "adapter.reports.window"]
+    ]
+
+
+# -- the rules table of ARCHITECTURE.md is the rule ----------------------------------------
+# Each row of the table under "## Import rules" is parsed and checked: the backticked names
+# of "may import" are an allow-list (besides the stdlib and the package itself; `x.*` allows
+# x's modules; a row whose cell holds no backticked name has no allow-list), those of
+# "must not import" are forbidden; three phrases name checks of their own: "another face"
+# (face isolation), "a face's wire format" (CONTROL_REACHES) and "each other" (no cycle).
+# A row the test cannot read fails, so a rule written there is a rule checked.
+SPECIAL_RULES = ("another face", "a face's wire format", "each other")
+
+
+def _rule_rows(text: str) -> list[tuple[list[str], list[str], list[str], str]]:
+    """(packages, may import, must not import, the must-not cell) of each table row."""
+    section = text.split("## Import rules", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or cells[0] in ("package", "---") or set(cells[0]) <= {"-"}:
+            continue
+        names = [re.findall(r"`([^`]+)`", cell) for cell in cells]
+        rows.append((names[0], names[1], names[2], cells[2]))
+    return rows
+
+
+def _packages(pattern: str, root: Path) -> list[Path]:
+    """The package directories a row names (`mockpbx/providers/*`: each face)."""
+    if pattern.endswith("/*"):
+        base = root / pattern[:-2]
+        return sorted(p for p in base.iterdir() if (p / "__init__.py").exists())
+    return [root / pattern]
+
+
+def _third_party(path: Path) -> set[str]:
+    """The top-level libraries (not the stdlib, not ours) a module imports."""
+    out = set()
+    for node in _import_nodes(path):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        for name in names:
+            top = name.split(".")[0]
+            if top not in sys.stdlib_module_names and top not in PACKAGES and top != "__future__":
+                out.add(top)
+    return out
+
+
+def _allowed(name: str, allow: list[str], own: str) -> bool:
+    if name == own or name.startswith(own + "."):
+        return True
+    for entry in allow:
+        base = entry.removesuffix(".*")
+        if name == base or name.startswith(base + "."):
+            return True
+    return False
+
+
+def rule_violations(root: Path) -> list[str]:
+    """Every breach of the table's rules under `root`, and every row the test cannot read."""
+    graph = import_graph(root)
+    out = []
+    rows = _rule_rows((root / "ARCHITECTURE.md").read_text(encoding="utf-8"))
+    if not rows:
+        return ["ARCHITECTURE.md: no import rules table"]
+    for packages, allow, forbid, must_not in rows:
+        special = [s for s in SPECIAL_RULES if s in must_not]
+        if not packages or not (allow or forbid or special):
+            out.append(f"ARCHITECTURE.md: a row the test cannot read: {packages} / {must_not}")
+        for pattern in packages:
+            if "/" not in pattern and pattern not in PACKAGES:
+                continue  # "any two modules of ..." names packages, checked as cycles
+            for package in _packages(pattern, root):
+                own = package.relative_to(root).as_posix().replace("/", ".")
+                for path in sorted(package.rglob("*.py")):
+                    module = ".".join(path.relative_to(root).with_suffix("").parts)
+                    module = module.removesuffix(".__init__")
+                    rel = path.relative_to(root).as_posix()
+                    ours = graph.get(module, set())
+                    names = ours | _third_party(path)
+                    for name in sorted(names):
+                        if any(_allowed(name, [f], "\0") for f in forbid):
+                            out.append(f"{rel} imports {name} (must not: {pattern})")
+                        elif allow and not _allowed(name, allow, own):
+                            out.append(f"{rel} imports {name} (not in what {pattern} may import)")
+    return out
+
+
+def test_architecture_md__every_rule_holds() -> None:
+    """The rules table, read from ARCHITECTURE.md itself, holds on the source tree."""
+    assert rule_violations(ROOT) == []
+
+
+def test_architecture_md__every_row_is_a_check() -> None:
+    """Each row names packages and rules the test reads; the special ones are tested above."""
+    rows = _rule_rows((ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8"))
+    assert len(rows) >= 8
+    specials = {s for *_, cell in rows for s in SPECIAL_RULES if s in cell}
+    assert specials == set(SPECIAL_RULES)
+
+
+def test_rule_check__finds_an_import_outside_the_allow_list(tmp_path: Path) -> None:
+    """A library the row does not allow and a forbidden module of ours are both reported."""
+    (tmp_path / "ARCHITECTURE.md").write_text(
+        "## Import rules\n\n| package | may import | must not import |\n|---|---|---|\n"
+        "| `mockpbx/core` | `faker` | `mockpbx.control` |\n",
+        encoding="utf-8",
+    )
+    core = tmp_path / "mockpbx" / "core"
+    control = tmp_path / "mockpbx" / "control"
+    for package in (core, control):
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("", encoding="utf-8")
+    (core / "world.py").write_text(
+        "import json\nimport faker\nimport httpx\nfrom mockpbx.core import x\n"
+        "def f():\n    from mockpbx.control import routes\n",
+        encoding="utf-8",
+    )
+    (core / "x.py").write_text("", encoding="utf-8")
+    (control / "routes.py").write_text("", encoding="utf-8")
+    assert rule_violations(tmp_path) == [
+        "mockpbx/core/world.py imports httpx (not in what mockpbx/core may import)",
+        "mockpbx/core/world.py imports mockpbx.control.routes (must not: mockpbx/core)",
     ]
