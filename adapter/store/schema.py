@@ -1,11 +1,12 @@
 """Every table of the adapter's database (SQLAlchemy Core), the same for SQLite and PostgreSQL.
 
 One `metadata`, grouped by topic; the query code imports its tables from
-here (`sql.py`, `clinic.py`, `reports/rollup.py`, `accounts.py`,
-`worker.py`, `metrics.py`). The migrations in `migrations/versions` spell
-their own DDL (never these objects, so an old migration keeps its meaning)
-and create exactly these tables: a test migrates SQLite and PostgreSQL to
-head and compares the reflected schema with `metadata`.
+here (`sql.py`, `clinic.py`, `reports/`, `accounts.py`, `worker.py`,
+`metrics.py`) and no other module defines a table. The migrations in
+`migrations/versions` spell their own DDL (never these objects, so an old
+migration keeps its meaning) and create exactly these tables:
+tests/adapter/test_store_schema.py migrates SQLite and PostgreSQL to head
+and compares the reflected schema with `metadata`.
 
     calls cache          calls (+ its four indexes), call_days
     sync state           sync_state, sync_runs (late arrivals: `late_calls`, 0007)

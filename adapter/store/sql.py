@@ -4,6 +4,9 @@ One implementation over SQLAlchemy Core; the dialects differ only in the
 upsert statement and connection pragmas. The schema is brought to the
 newest migration when the store opens (alembic, version table
 `adapter_schema_version`); a database migrated by a newer adapter is refused.
+Every write of calls also gives their days a new stamp in `call_days`
+(`mark_days`, same transaction): the report rollups' change markers.
+Tables come from `adapter.store.schema`.
 """
 
 from __future__ import annotations
