@@ -37,7 +37,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, Connection, MetaData, Table, text
+from sqlalchemy import Connection, text
 
 from adapter.clock import Clock
 from adapter.model import CallRecord
@@ -45,7 +45,7 @@ from adapter.providers.base import Capability, Provider
 from adapter.reports.rollup import cached_calls
 from adapter.reports.window import CallWindow, Part, Period, Sources, period_of
 from adapter.store.clinic import ClinicStore
-from adapter.store.schema import calls
+from adapter.store.schema import report_live as _live
 from adapter.store.sql import SqlStore, row_dict
 
 __all__ = [
@@ -60,13 +60,7 @@ __all__ = [
     "period_of",
 ]
 
-LIVE_TABLE = "report_live"
-_live = Table(
-    LIVE_TABLE,
-    MetaData(),
-    *[Column(c.name, c.type) for c in calls.c],
-    prefixes=["TEMPORARY"],
-)
+LIVE_TABLE = _live.name
 
 
 @dataclass(slots=True)

@@ -39,7 +39,7 @@ from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from adapter.reports.window import CallWindow
-from adapter.store.clinic import call_days, clinic_meta, report_rollup, report_rollup_days
+from adapter.store.schema import call_days, clinic_meta, report_rollup, report_rollup_days
 
 __all__ = [
     "RollupRow",

@@ -1,7 +1,5 @@
 """The call cache: `CallStore` (protocol) and `SqlStore` (SQLite file or PostgreSQL DSN)."""
 
-# `clinic` registers the tables of migration 0003 (reports, live window) on the schema's metadata
-from adapter.store import clinic as _clinic  # noqa: F401
 from adapter.store.base import CallStore, RunSummary, SyncState
 from adapter.store.sql import DEFAULT_STORE, SqlStore, normalize_url, open_store
 

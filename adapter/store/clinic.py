@@ -1,19 +1,11 @@
-"""Clinic-side data in the adapter's store: who the callers are, what they booked and paid.
+"""Queries on the clinic-side tables: `ClinicStore` and the values it reads and writes.
 
-Tables defined here (migration 0003) sit next to the store's own clinic
-tables (migration 0002: `patients`, `patient_phones`, `visits`,
-`appointments`, `call_comments`):
-
-    clinic_staff         administrators (with their SIP lines) and doctors
-    ad_channels          ad channels in configuration order, with their UTM tags
-    channel_numbers      static tracking numbers -> channel
-    ad_spend             spend per day and channel
-    visit_appointments   which appointment a visit came from (courses of visits)
-    clinic_meta          timezone of the data, when and from what it was imported
-
-`ClinicStore` reads and writes them on the `SqlStore`'s engine. Importing
-replaces all clinic data in one transaction (comments are upserted, so a
-comment typed in the live window survives a re-import of other data).
+The tables are in `adapter.store.schema` (clinic data, ad channels); this
+module holds no table of its own. `ClinicStore` reads and writes them on the
+`SqlStore`'s engine. Importing replaces all clinic data in one transaction
+(comments are upserted, so a comment typed in the live window survives a
+re-import of other data) and gives the data a new version
+(`bump_version`), which marks the report rollups stale.
 Times are epoch seconds; phones are E.164.
 """
 
@@ -27,30 +19,20 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    Column,
-    Connection,
-    Date,
-    Engine,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, Engine, Table, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapter.store.schema import (
+    ad_channels,
+    ad_spend,
     appointments,
     call_comments,
-    calls,
-    metadata,
+    channel_numbers,
+    clinic_meta,
+    clinic_staff,
     patient_phones,
     patients,
+    visit_appointments,
     visits,
 )
 
@@ -62,117 +44,8 @@ __all__ = [
     "PatientCard",
     "StaffMember",
     "VisitRow",
-    "ad_channels",
-    "ad_spend",
     "bump_version",
-    "call_days",
-    "channel_numbers",
-    "clinic_meta",
-    "clinic_staff",
-    "mark_days",
-    "mark_records",
-    "report_rollup",
-    "report_rollup_days",
-    "visit_appointments",
 ]
-
-clinic_staff = Table(
-    "clinic_staff",
-    metadata,
-    Column("id", String(64), primary_key=True),
-    Column("name", String(255), nullable=False),
-    Column("role", String(32), nullable=False),  # administrator | doctor | ...
-    Column("clinic_id", String(64)),
-    Column("specialty", String(255)),
-    Column("sip_lines", Text),  # JSON array of SIP line logins / numbers
-)
-
-ad_channels = Table(
-    "ad_channels",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("position", Integer, nullable=False),  # configuration order: first match wins
-    Column("utm_source", String(255)),
-    Column("utm_medium", String(255)),
-    Column("utm_campaign", String(255)),
-    Column("spend_per_day", Numeric(14, 2)),
-)
-
-channel_numbers = Table(
-    "channel_numbers",
-    metadata,
-    Column("number", String(64), primary_key=True),  # E.164 static tracking number
-    Column("channel", String(64), nullable=False),
-)
-
-ad_spend = Table(
-    "ad_spend",
-    metadata,
-    Column("day", Date, primary_key=True),
-    Column("channel", String(64), primary_key=True),
-    Column("amount", Numeric(14, 2), nullable=False),
-)
-
-visit_appointments = Table(
-    "visit_appointments",
-    metadata,
-    Column("visit_id", String(64), primary_key=True),
-    Column("appointment_id", String(64), nullable=False),
-)
-Index("ix_visit_appointments_appt", visit_appointments.c.appointment_id)
-
-clinic_meta = Table(
-    "clinic_meta",
-    metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text),
-)
-
-# Daily rollups of the reports (migration 0004), see adapter.reports.rollup.
-report_rollup = Table(
-    "report_rollup",
-    metadata,
-    Column("local_date", Date, primary_key=True),
-    Column("kind", String(16), primary_key=True),
-    Column("key", String(1024), primary_key=True),  # JSON array: the row's key
-    Column("n", Integer, nullable=False),  # calls
-    Column("m", Integer, nullable=False),  # answered calls
-    Column("contacts", Text),  # JSON array of the distinct caller numbers (kind "ch")
-)
-
-report_rollup_days = Table(
-    "report_rollup_days",
-    metadata,
-    Column("local_date", Date, primary_key=True),
-    Column("kind", String(16), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),  # "<calls>:<max loaded_at>" of the day
-    Column("version", String(64), nullable=False),  # clinic data version it was built with
-)
-Index("ix_calls_day_loaded", calls.c.local_date, calls.c.loaded_at)
-
-# A change marker per cached day (migration 0005): every write of a day's calls gives
-# it a new stamp in the same transaction, so the rollups of unchanged days are known
-# fresh from one small indexed read instead of a scan of the calls.
-call_days = Table(
-    "call_days",
-    metadata,
-    Column("local_date", Date, primary_key=True),
-    Column("stamp", String(32), nullable=False),
-)
-
-# The reports' covering index: a period scan of incoming calls reads no table rows.
-Index(
-    "ix_calls_report",
-    calls.c.started_at,
-    calls.c.direction,
-    calls.c.answered,
-    calls.c.contact_number,
-    calls.c.employee_id,
-    calls.c.virtual_number,
-    calls.c.utm_source,
-    calls.c.utm_medium,
-    calls.c.utm_campaign,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,49 +289,6 @@ def bump_version(conn: Connection) -> None:
     """Mark derived data (report rollups) stale: clinic data or comments changed."""
     conn.execute(delete(clinic_meta).where(clinic_meta.c.key == "version"))
     conn.execute(insert(clinic_meta).values(key="version", value=uuid.uuid4().hex))
-
-
-def mark_days(conn: Connection, days: Iterable[date]) -> None:
-    """Give each day a new change stamp, in the caller's transaction (see `call_days`).
-
-    Through the driver (one statement per sync'd day, kept cheap for the sync job)."""
-    stamp = uuid.uuid4().hex
-    pg = conn.dialect.name == "postgresql"
-    rows = [(d if pg else d.isoformat(), stamp) for d in sorted(set(days))]
-    if rows:
-        conn.exec_driver_sql(_MARK_PG if pg else _MARK_SQLITE, rows)
-
-
-_MARK_SQLITE = (
-    "INSERT INTO call_days (local_date, stamp) VALUES (?, ?) "
-    "ON CONFLICT (local_date) DO UPDATE SET stamp = excluded.stamp"
-)
-_MARK_PG = _MARK_SQLITE.replace("?", "%s")
-
-
-def mark_records(conn: Connection, records: Sequence[Any], tz: Any) -> None:
-    """Stamp the days of `records` (`CallRecord`s, their day in `tz` or their own offset)
-    and the days the same calls were on before (an upsert may move a call)."""
-    days = {(r.started_at if tz is None else r.started_at.astimezone(tz)).date() for r in records}
-    by_provider: dict[str, list[str]] = {}
-    for r in records:
-        by_provider.setdefault(r.provider, []).append(r.provider_call_id)
-    for provider, ids in by_provider.items():
-        for start in range(0, len(ids), 500):
-            query = (
-                select(calls.c.local_date)
-                .distinct()
-                .where(
-                    calls.c.provider == provider,
-                    calls.c.provider_call_id.in_(ids[start : start + 500]),
-                )
-            )
-            days.update(_as_day(d) for d in conn.execute(query).scalars())
-    mark_days(conn, days)
-
-
-def _as_day(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -4,6 +4,9 @@ One implementation over SQLAlchemy Core; the dialects differ only in the
 upsert statement and connection pragmas. The schema is brought to the
 newest migration when the store opens (alembic, version table
 `adapter_schema_version`); a database migrated by a newer adapter is refused.
+Every write of calls also gives their days a new stamp in `call_days`
+(`mark_days`, same transaction): the report rollups' change markers.
+Tables come from `adapter.store.schema`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -36,7 +40,6 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from adapter.errors import ConfigError, StoreError
 from adapter.model import CallRecord, Direction
 from adapter.store.base import RunSummary, SyncState, batched
-from adapter.store.clinic import mark_days, mark_records
 from adapter.store.schema import calls, metadata, sync_runs, sync_state
 
 __all__ = [
@@ -433,6 +436,50 @@ class SqlStore:
             query = query.where(calls.c.account == account)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+
+# -- day stamps: the report rollups' change markers (`schema.call_days`) ----------------
+def mark_days(conn: Connection, days: Iterable[date]) -> None:
+    """Give each day a new change stamp, in the caller's transaction (see `schema.call_days`).
+
+    Through the driver (one statement per sync'd day, kept cheap for the sync job)."""
+    stamp = uuid.uuid4().hex
+    pg = conn.dialect.name == "postgresql"
+    rows = [(d if pg else d.isoformat(), stamp) for d in sorted(set(days))]
+    if rows:
+        conn.exec_driver_sql(_MARK_PG if pg else _MARK_SQLITE, rows)
+
+
+_MARK_SQLITE = (
+    "INSERT INTO call_days (local_date, stamp) VALUES (?, ?) "
+    "ON CONFLICT (local_date) DO UPDATE SET stamp = excluded.stamp"
+)
+_MARK_PG = _MARK_SQLITE.replace("?", "%s")
+
+
+def mark_records(conn: Connection, records: Sequence[CallRecord], tz: ZoneInfo | None) -> None:
+    """Stamp the days of `records` (`CallRecord`s, their day in `tz` or their own offset)
+    and the days the same calls were on before (an upsert may move a call)."""
+    days = {(r.started_at if tz is None else r.started_at.astimezone(tz)).date() for r in records}
+    by_provider: dict[str, list[str]] = {}
+    for r in records:
+        by_provider.setdefault(r.provider, []).append(r.provider_call_id)
+    for provider, ids in by_provider.items():
+        for start in range(0, len(ids), 500):
+            query = (
+                select(calls.c.local_date)
+                .distinct()
+                .where(
+                    calls.c.provider == provider,
+                    calls.c.provider_call_id.in_(ids[start : start + 500]),
+                )
+            )
+            days.update(_as_day(d) for d in conn.execute(query).scalars())
+    mark_days(conn, days)
+
+
+def _as_day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 # -- helpers ---------------------------------------------------------------------------

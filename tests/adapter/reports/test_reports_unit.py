@@ -24,7 +24,8 @@ from adapter.reports.admin_conversion import pct
 from adapter.reports.base import Report, period_of
 from adapter.reports.render import render
 from adapter.store import SqlStore
-from adapter.store.clinic import CallComment, ClinicStore, call_days
+from adapter.store.clinic import CallComment, ClinicStore
+from adapter.store.schema import call_days
 
 MSK = ZoneInfo("Europe/Moscow")
 TODAY = date(2026, 5, 14)
