@@ -27,7 +27,7 @@ async def receiving(rt: Runtime) -> AsyncIterator[str | None]:
 
     s = rt.settings
     async with run_receiver(
-        rt.board, s.mango_api_key, s.mango_api_salt,
+        rt.board, s.require("mango_api_key"), s.require("mango_api_salt"),
         host=s.mango_webhook_host, port=s.mango_webhook_port,
     ) as url:  # fmt: skip
         if s.mockpbx:
