@@ -12,6 +12,7 @@ clock (both in `adapter.mockpbx_plane`).
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -127,11 +128,12 @@ async def open_runtime(
         clock: Clock = MockClock(http, settings.mockpbx) if settings.mockpbx else SystemClock()
         board = LiveBoard(settings.mango_timezone) if settings.provider == "mango" else None
         source = build_source(settings, http, board=board) if need_source else None
-        store = SqlStore(settings.store) if need_store else None
+        # opening migrates the schema: SQL, so in a worker thread like all the store's SQL
+        store = await asyncio.to_thread(SqlStore, settings.store) if need_store else None
         try:
             yield Runtime(settings, http, clock, store, source, board)
         finally:
             if source is not None:
                 await source.aclose()
             if store is not None:
-                store.close()
+                await asyncio.to_thread(store.close)
