@@ -42,7 +42,6 @@ __all__ = [
     "Account",
     "AccountRegistry",
     "account_settings",
-    "accounts_from_mock",
     "load_accounts_file",
     "parse_account",
 ]
@@ -145,20 +144,6 @@ def load_accounts_file(path: str | Path) -> list[Account]:
         dup = next(n for n in names if names.count(n) > 1)
         raise ConfigError(f"{file}: account name {dup!r} appears twice", setting="name")
     return accounts
-
-
-def accounts_from_mock(
-    doc: Mapping[str, Any], provider: str, *, prefix: str = "mock-", count: int | None = None
-) -> list[Account]:
-    """Accounts of a running mockpbx's `/_mockpbx/credentials` document (`accounts` list)."""
-    entries = doc.get("accounts") or [{**doc, "account": 1, "timezone": None}]
-    out: list[Account] = []
-    for entry in entries[:count]:
-        section = entry.get(provider) or {}
-        creds = {k: str(v) for k, v in section.items() if k in CREDENTIALS[provider] and v}
-        tz = entry.get("timezone") or None
-        out.append(Account(f"{prefix}{entry['account']}", provider, creds, timezone=tz))
-    return out
 
 
 def account_settings(base: Settings, account: Account) -> Settings:

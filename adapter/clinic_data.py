@@ -1,4 +1,4 @@
-"""Clinic data into the adapter's store: `pbx-adapter import-clinic FILE`.
+"""Clinic data into the adapter's store (`pbx-adapter import-clinic FILE`: `adapter.cli.clinic`).
 
 The file is what a mockpbx scenario emits as its clinic-side truth
 (`GET /_mockpbx/truth/clinic`, one JSON document), or JSON Lines of such
@@ -40,15 +40,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import click
 import orjson
 
-from adapter.config import Settings, settings_options
 from adapter.errors import ConfigError
 from adapter.model import to_e164
 from adapter.store.clinic import ClinicData, ClinicStore
 
-__all__ = ["load_document", "parse_document", "register"]
+__all__ = ["import_file", "load_document", "parse_document"]
 
 _LISTS = (
     "administrators",
@@ -285,29 +283,3 @@ def import_file(store_engine: Any, path: str | Path, *, provider: str) -> dict[s
     doc = load_document(path)
     data = parse_document(doc, provider=provider, source=str(path))
     return ClinicStore(store_engine).replace(data)
-
-
-def register(cli: click.Group) -> None:
-    @cli.command("import-clinic")
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option(
-        "--comments-provider",
-        default=None,
-        help="provider whose call ids the comments use (default: --provider, else uis)",
-    )
-    @settings_options
-    def import_clinic(settings: Settings, file: str, comments_provider: str | None) -> None:
-        """Load clinic data (patients, visits, appointments, comments, ad channels) from FILE."""
-        from adapter.runner import open_store
-
-        store = open_store(settings)
-        try:
-            provider = comments_provider or settings.provider or "uis"
-            try:
-                counts = import_file(store.engine, file, provider=provider)
-            except ConfigError as exc:
-                raise click.ClickException(str(exc)) from exc
-        finally:
-            store.close()
-        summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-        click.echo(f"imported into {store.display_url}: {summary}")

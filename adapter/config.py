@@ -8,11 +8,11 @@ match wins:
 3. the TOML file from `--config` (or `PBX_ADAPTER_CONFIG`): top-level keys,
    or sections (`[uis] access_token = "..."` is `uis_access_token`);
 4. with `--mockpbx URL`: provider URLs and credentials from the running
-   mock's `GET /_mockpbx/credentials` (filled in by `adapter.runtime`);
+   mock's credentials document (filled in by `adapter.mockpbx_plane.resolve`);
 5. the defaults below.
 
-Subcommands get all of them through `@settings_options` (see `adapter.cli`
-for how another module adds its own subcommand):
+Subcommands get all of them through `adapter.cli.options.settings_options`
+(see `adapter.cli` for how a module adds its own subcommand):
 
     @settings_options
     def live(settings: Settings, workstation: str) -> None: ...
@@ -20,28 +20,24 @@ for how another module adds its own subcommand):
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
-
-import click
+from typing import Any
 
 from adapter.errors import ConfigError
 from adapter.store.sql import DEFAULT_STORE
 from adapter.urls import check_url
 
-__all__ = ["ENV_PREFIX", "Settings", "load_settings", "parse_duration", "settings_options"]
+__all__ = ["ENV_PREFIX", "Settings", "load_settings", "option_settings", "parse_duration"]
 
 ENV_PREFIX = "PBX_ADAPTER_"
 PROVIDERS = ("uis", "mango", "clinic")
 URL_SETTINGS = ("mockpbx", "uis_data_api_url", "uis_call_api_url", "mango_url", "clinic_url")
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +132,15 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def option_settings() -> dict[str, tuple[str, str]]:
+    """The settings a command line gives as options: name -> (type, help text)."""
+    return {
+        name: (kind, _HELP.get(name, name.replace("_", " ")))
+        for name, kind in _types().items()
+        if name not in _CLI_SKIP
+    }
+
+
 def _types() -> dict[str, str]:
     return {f.name: str(f.type) for f in fields(Settings)}
 
@@ -217,35 +222,3 @@ def load_settings(
     if settings.provider is not None:
         settings.require_provider()
     return settings
-
-
-def settings_options(func: F) -> F:
-    """Add every setting as an option (plus --config); call `func(settings=..., **rest)`."""
-
-    @functools.wraps(func)
-    def wrapper(**kwargs: Any) -> Any:
-        config = kwargs.pop("config", None)
-        cli = {name: kwargs.pop(name, None) for name in _types() if name not in _CLI_SKIP}
-        try:
-            settings = load_settings(cli, config=config)
-        except ConfigError as exc:
-            raise click.UsageError(str(exc)) from exc
-        return func(settings=settings, **kwargs)
-
-    options = [click.option("--config", type=click.Path(dir_okay=False), help="a TOML file")]
-    for name, kind in _types().items():
-        if name in _CLI_SKIP:
-            continue
-        flag = "--" + name.replace("_", "-")
-        help_text = _HELP.get(name, name.replace("_", " "))
-        if name == "provider":
-            options.append(click.option(flag, type=click.Choice(PROVIDERS), help=help_text))
-        elif kind.startswith("int"):
-            options.append(click.option(flag, type=int, default=None, help=help_text))
-        elif kind.startswith("float"):
-            options.append(click.option(flag, type=float, default=None, help=help_text))
-        else:
-            options.append(click.option(flag, default=None, help=help_text))
-    for option in reversed(options):
-        wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]

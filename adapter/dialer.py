@@ -17,23 +17,22 @@ given; else the number the patient last called (from the cache, what a
 patient expects to be called back from); else the account's configured
 default (`uis.virtual_number`); else the account's main number (its first
 virtual number). The message says which one was used.
+
+The command is `pbx-adapter call` (`adapter.cli.call`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-import click
-import orjson
-
-from adapter.config import Settings, settings_options
 from adapter.errors import CapabilityError, ConfigError
 from adapter.model import CallRecord, to_e164
 from adapter.providers.base import CallbackRequest, Capability, Provider
 
-__all__ = ["CallerId", "Dial", "callto_link", "choose_caller_id", "dial", "register"]
+__all__ = ["CallerId", "Dial", "callto_link", "choose_caller_id", "dial", "last_called"]
 
 LOOK_BACK = timedelta(days=365)  # how far back the cache is searched for the patient's call
 
@@ -70,7 +69,8 @@ class CallerId:
 
 
 def last_called(cache: CallCache | None, phone: str, now: datetime) -> CallRecord | None:
-    """The patient's most recent cached call through one of the clinic's numbers."""
+    """The patient's most recent cached call through one of the clinic's numbers (SQL: call
+    it from a worker thread)."""
     if cache is None:
         return None
     found: CallRecord | None = None
@@ -91,7 +91,7 @@ async def choose_caller_id(
     """`--virtual-number`, else the number the patient last called, else the account's own."""
     if given:
         return CallerId(to_e164(given) or given, "given")
-    last = last_called(cache, phone, now or datetime.now(UTC))
+    last = await asyncio.to_thread(last_called, cache, phone, now or datetime.now(UTC))
     if last is not None and last.virtual_number:
         return CallerId(last.virtual_number, "last_called", last.started_at)
     if configured:
@@ -194,54 +194,3 @@ def _configured(source: Provider) -> str | None:
     settings = getattr(source, "settings", None)
     value = getattr(settings, "virtual_number", None)
     return value if isinstance(value, str) and value else None
-
-
-async def _call(settings: Settings, phone: str, options: dict[str, str | None]) -> Dial:
-    from adapter.runtime import open_runtime
-
-    need = settings.provider is not None
-    # the cache tells which number the patient last called (UIS shows it as caller id)
-    cached = need and settings.provider == "uis" and not options.get("virtual_number")
-    async with open_runtime(settings, need_source=need, need_store=cached) as rt:
-        now = await rt.clock.now()
-        return await dial(rt.source, phone, cache=rt.store, now=now, **options)
-
-
-def register(cli: click.Group) -> None:
-    from adapter.runner import run
-
-    @cli.command()
-    @click.argument("phone")
-    @click.option("--employee", "employee_id", default=None, help="employee id (UIS) to ring first")
-    @click.option("--extension", default=None, help="Mango: the employee's extension")
-    @click.option("--employee-phone", default=None, help="one SIP line / number of the employee")
-    @click.option(
-        "--virtual-number",
-        default=None,
-        help="caller id shown to the patient (UIS; default: the number the patient last "
-        "called, else the account's default or main number)",
-    )
-    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-    @settings_options
-    def call(
-        settings: Settings,
-        phone: str,
-        employee_id: str | None,
-        extension: str | None,
-        employee_phone: str | None,
-        virtual_number: str | None,
-        fmt: str,
-    ) -> None:
-        """Call PHONE: a provider callback (employee first), or the callto: link."""
-        options = {
-            "employee_id": employee_id,
-            "extension": extension,
-            "employee_phone": employee_phone,
-            "virtual_number": virtual_number,
-        }
-        result = run(_call(settings, phone, options), settings)
-        if fmt == "json":
-            click.echo(orjson.dumps(result.as_json()).decode())
-            return
-        click.echo(result.message)
-        click.echo(result.callto)

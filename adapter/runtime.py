@@ -6,50 +6,32 @@
         await rt.clock.now()
 
 With `settings.mockpbx`, URLs and credentials missing from the settings are
-taken from the mock's `GET /_mockpbx/credentials`:
-
-    {"uis": {"data_api_url", "call_api_url", "access_token", "login", "password"},
-     "mango": {"url", "api_key", "api_salt"}, "clinic": {"url", "key"}}
-
-and the clock follows the mock's `GET /_mockpbx/clock`.
+taken from the mock's credentials document and the clock follows the mock's
+clock (both in `adapter.mockpbx_plane`).
 """
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from adapter.clock import Clock, MockClock, SystemClock
+from adapter.clock import Clock, SystemClock
 from adapter.config import Settings
 from adapter.errors import ConfigError
+from adapter.mockpbx_plane import MockClock, resolve
 from adapter.providers.base import Provider, RetryPolicy
 from adapter.providers.mango import MangoClient, MangoSettings
 from adapter.providers.mango_events import LiveBoard
 from adapter.providers.uis import UisClient, UisSettings
 from adapter.store.sql import SqlStore
-from adapter.urls import check_url
 
-__all__ = ["Runtime", "build_source", "fetch_mock_credentials", "open_runtime", "resolve"]
-
-_FROM_MOCK = {
-    "uis_data_api_url": ("uis", "data_api_url"),
-    "uis_call_api_url": ("uis", "call_api_url"),
-    "uis_access_token": ("uis", "access_token"),
-    "uis_login": ("uis", "login"),
-    "uis_password": ("uis", "password"),
-    "mango_url": ("mango", "url"),
-    "mango_api_key": ("mango", "api_key"),
-    "mango_api_salt": ("mango", "api_salt"),
-    "clinic_url": ("clinic", "url"),
-    "clinic_key": ("clinic", "key"),
-}
+__all__ = ["Runtime", "build_source", "open_runtime"]
 
 
 @dataclass(slots=True)
@@ -70,36 +52,6 @@ class Runtime:
         if self.source is None:
             raise ConfigError("this command needs a provider", setting="provider")
         return self.source
-
-
-async def fetch_mock_credentials(http: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
-    url = check_url(base_url, "mockpbx").rstrip("/") + "/_mockpbx/credentials"
-    try:
-        response = await http.get(url)
-        response.raise_for_status()
-        body = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise ConfigError(
-            f"cannot read credentials from the mock at {url}: {exc}", setting="mockpbx"
-        ) from exc
-    if not isinstance(body, dict):
-        raise ConfigError(f"the mock at {url} answered no credentials document", setting="mockpbx")
-    return body
-
-
-async def resolve(settings: Settings, http: httpx.AsyncClient) -> Settings:
-    """Fill settings that were not given from the mock's credentials (with `mockpbx`)."""
-    if not settings.mockpbx:
-        return settings
-    doc = await fetch_mock_credentials(http, settings.mockpbx)
-    updates: dict[str, Any] = {}
-    for name, (face, key) in _FROM_MOCK.items():
-        section = doc.get(face)
-        if getattr(settings, name) is None and isinstance(section, dict) and section.get(key):
-            updates[name] = str(section[key])
-    if settings.mango_poll_interval is None:
-        updates["mango_poll_interval"] = 0.2  # the mock prepares stats by its own clock
-    return dataclasses.replace(settings, **updates)
 
 
 def build_source(
@@ -176,11 +128,12 @@ async def open_runtime(
         clock: Clock = MockClock(http, settings.mockpbx) if settings.mockpbx else SystemClock()
         board = LiveBoard(settings.mango_timezone) if settings.provider == "mango" else None
         source = build_source(settings, http, board=board) if need_source else None
-        store = SqlStore(settings.store) if need_store else None
+        # opening migrates the schema: SQL, so in a worker thread like all the store's SQL
+        store = await asyncio.to_thread(SqlStore, settings.store) if need_store else None
         try:
             yield Runtime(settings, http, clock, store, source, board)
         finally:
             if source is not None:
                 await source.aclose()
             if store is not None:
-                store.close()
+                await asyncio.to_thread(store.close)

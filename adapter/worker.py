@@ -47,10 +47,11 @@ from sqlalchemy import Connection, insert, text, update
 from sqlalchemy.engine import make_url
 
 from adapter.accounts import AccountRegistry, account_settings
-from adapter.clock import Clock, MockClock, SystemClock
+from adapter.clock import Clock, SystemClock
 from adapter.config import Settings
 from adapter.errors import AuthError, CapabilityError, ConfigError
 from adapter.metrics import FleetMetrics, HealthServer, RetryCounter, StoreCollector, error_kind
+from adapter.mockpbx_plane import MockClock
 from adapter.runtime import build_source
 from adapter.store.schema import fleet_runs
 from adapter.store.sql import SqlStore

@@ -56,7 +56,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(level: str, *, json_lines: bool, worker: str | None = None) -> None:
-    """Configure the root logger once (before `adapter.runner.run` would)."""
+    """Configure the root logger once (before `adapter.cli.runner.run` would)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(AccountFilter(worker))
     if json_lines:

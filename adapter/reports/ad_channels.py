@@ -28,6 +28,7 @@ spend, calls, new patients and revenue).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,21 +54,26 @@ Key = tuple[str, str | None, str | None, str | None]
 
 async def ad_channels(ctx: ReportContext, period: Period, *, booking_days: int = 7) -> Report:
     async with open_window(ctx, period, timedelta(days=booking_days)) as window:
-        clinic = ctx.clinic
-        channels = clinic.channels()
-        rows = _calls(window, channels)
-        _bookings(window, channels, rows, booking_days)
-        last = min(period.last, window.now.astimezone(period.tz).date())
-        spend = clinic.spend(period.first, last)
-        out = [_finish(key, values, spend) for key, values in rows.items()]
-        out.sort(key=lambda r: (-r["calls"], *(str(r[k] or "") for k in _KEYS)))
-        totals = _totals(out, len(_everyone(rows)))
-        options: dict[str, Any] = {"booking_days": booking_days}
-        note = tracking_note(ctx.source, *_tagged(window))
-        if note is not None:
-            window.sources.notes.append(note)
-            options["unavailable_columns"] = list(TRACKING_COLUMNS)
-        return Report("ad-channels", period, window.sources, out, totals, options)
+        return await asyncio.to_thread(_report, ctx, window, booking_days)
+
+
+def _report(ctx: ReportContext, window: CallWindow, booking_days: int) -> Report:
+    """The report over an open window (SQL: runs in a worker thread)."""
+    period, clinic = window.period, ctx.clinic
+    channels = clinic.channels()
+    rows = _calls(window, channels)
+    _bookings(window, channels, rows, booking_days)
+    last = min(period.last, window.now.astimezone(period.tz).date())
+    spend = clinic.spend(period.first, last)
+    out = [_finish(key, values, spend) for key, values in rows.items()]
+    out.sort(key=lambda r: (-r["calls"], *(str(r[k] or "") for k in _KEYS)))
+    totals = _totals(out, len(_everyone(rows)))
+    options: dict[str, Any] = {"booking_days": booking_days}
+    note = tracking_note(ctx.source, *_tagged(window))
+    if note is not None:
+        window.sources.notes.append(note)
+        options["unavailable_columns"] = list(TRACKING_COLUMNS)
+    return Report("ad-channels", period, window.sources, out, totals, options)
 
 
 _KEYS = ("channel", "source", "medium", "campaign")

@@ -20,6 +20,7 @@ computed from them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -51,21 +52,26 @@ def pct(part: int, whole: int) -> float | None:
 
 async def admin_conversion(ctx: ReportContext, period: Period, *, booking_days: int = 7) -> Report:
     async with open_window(ctx, period, timedelta(days=booking_days)) as window:
-        staff = ctx.clinic.staff()
-        counts = _incoming_new(window, staff)
-        for who, booked, visited in _booked(window, staff, booking_days):
-            row = counts.setdefault(who, [0, 0, 0, 0])
-            row[2] += booked
-            row[3] += visited
-        rows = _rows(counts, staff)
-        return Report(
-            "admin-conversion",
-            period,
-            window.sources,
-            rows,
-            _totals(rows),
-            {"booking_days": booking_days},
-        )
+        return await asyncio.to_thread(_report, ctx, window, booking_days)
+
+
+def _report(ctx: ReportContext, window: CallWindow, booking_days: int) -> Report:
+    """The report over an open window (SQL: runs in a worker thread)."""
+    staff = ctx.clinic.staff()
+    counts = _incoming_new(window, staff)
+    for who, booked, visited in _booked(window, staff, booking_days):
+        row = counts.setdefault(who, [0, 0, 0, 0])
+        row[2] += booked
+        row[3] += visited
+    rows = _rows(counts, staff)
+    return Report(
+        "admin-conversion",
+        window.period,
+        window.sources,
+        rows,
+        _totals(rows),
+        {"booking_days": booking_days},
+    )
 
 
 def _booked(

@@ -25,6 +25,14 @@ never past now, and counts only calls that started inside the period.
 The provider's part is put into a temporary table `report_live` on the
 report's own connection, so every query runs the same SQL over
 `calls` (cache part) and `report_live` (provider part).
+
+**Threads.** No SQL runs on the event loop (beside it may run the Mango
+events receiver): the store is read with `asyncio.to_thread`, the window's
+connection is opened and closed in a worker thread, and each report builds
+its rows over the open window in one `asyncio.to_thread` call. The window's
+connection is used by one thread at a time, maybe not always the same one:
+SQLAlchemy opens file SQLite databases with `check_same_thread=False` (its
+QueuePool), and a psycopg connection may move between threads.
 """
 
 from __future__ import annotations
@@ -106,10 +114,13 @@ class ReportContext:
         if self.source is not None:
             self.tz = (await self.source.account()).timezone
             return self.tz
-        states = self.store.states()
-        name = states[0].timezone if states else self.clinic.meta().get("timezone", "UTC")
-        self.tz = ZoneInfo(name)
+        self.tz = ZoneInfo(await asyncio.to_thread(self._stored_zone))
         return self.tz
+
+    def _stored_zone(self) -> str:
+        """The cached sync state's timezone, else the clinic data's (SQL: in a worker thread)."""
+        states = self.store.states()
+        return states[0].timezone if states else self.clinic.meta().get("timezone", "UTC")
 
 
 async def _provider_part(
@@ -164,7 +175,7 @@ async def plan_sources(
     synced: datetime | None = None
     cache_from = period.start
     if states:
-        runs = ctx.store.runs(limit=100_000)
+        runs = await asyncio.to_thread(ctx.store.runs, None, 100_000)
         firsts = [r.date_from for r in runs if r.status == "ok" and r.date_from is not None]
         if firsts:
             cache_from = max(period.start, datetime.combine(min(firsts), time(0), tz))
@@ -240,14 +251,18 @@ class _Opened:
                     f"calls before {cache_from.isoformat()} are not cached: from the provider"
                 )
         self._cm = _window_conn(self.ctx, self.period, sources, parts, live, now)
+        return await asyncio.to_thread(self._enter, parts[0], live)
+
+    def _enter(self, cached: Part, live: list[CallRecord]) -> CallWindow:
+        """Open the window's connection, load the provider's part (SQL: in a worker thread)."""
         window: CallWindow = self._cm.__enter__()
-        sources.live_calls = sum(1 for r in live if r.started_at < self.period.end)
+        window.sources.live_calls = sum(1 for r in live if r.started_at < self.period.end)
         if self.count:
-            sources.cache_calls = _count(window, parts[0], self.period)
+            window.sources.cache_calls = _count(window, cached, self.period)
         return window
 
     async def __aexit__(self, *exc: object) -> None:
-        self._cm.__exit__(None, None, None)
+        await asyncio.to_thread(self._cm.__exit__, None, None, None)
 
 
 def _ts(when: datetime) -> int:

@@ -54,26 +54,33 @@ async def contact_history(
     patient: str | None = None,
     callback_hours: int = 24,
 ) -> Report:
-    clinic = ctx.clinic
-    phones = _phones(clinic, phone, patient)
+    phones = await asyncio.to_thread(_phones, ctx.clinic, phone, patient)
     lookahead = timedelta(hours=callback_hours)
+    options = {"phone": phone, "patient": patient, "callback_hours": callback_hours}
     async with open_window(ctx, period, lookahead, count=phones is None) as window:
-        calls = _calls(window, phones)
-        inside = [c for c in calls if c[2] < window.hi]
-        if phones is not None:  # the rows read for these numbers, per source
-            live = sum(1 for c in inside if c[0:2] in window.live_keys)
-            window.sources.cache_calls, window.sources.live_calls = len(inside) - live, live
-        keys = [(c[0], c[1]) for c in inside]
-        comments = clinic.comments(keys)
-        staff = clinic.staff()
-        names = _patient_names(window, {c[5] for c in inside if c[5]})
-        back = _called_back(inside, calls, callback_hours * 3600, int(window.now.timestamp()))
-        rows = [_row(c, window, comments, staff, names, back) for c in inside]
-        note = recordings_note(ctx.source, rows)
-        if note is not None:
-            window.sources.notes.append(note)
-        options = {"phone": phone, "patient": patient, "callback_hours": callback_hours}
-        return Report("contact-history", period, window.sources, rows, _totals(rows), options)
+        return await asyncio.to_thread(_report, ctx, window, phones, options)
+
+
+def _report(
+    ctx: ReportContext, window: CallWindow, phones: list[str] | None, options: dict[str, Any]
+) -> Report:
+    """The report over an open window (SQL: runs in a worker thread)."""
+    clinic, callback_hours = ctx.clinic, options["callback_hours"]
+    calls = _calls(window, phones)
+    inside = [c for c in calls if c[2] < window.hi]
+    if phones is not None:  # the rows read for these numbers, per source
+        live = sum(1 for c in inside if c[0:2] in window.live_keys)
+        window.sources.cache_calls, window.sources.live_calls = len(inside) - live, live
+    keys = [(c[0], c[1]) for c in inside]
+    comments = clinic.comments(keys)
+    staff = clinic.staff()
+    names = _patient_names(window, {c[5] for c in inside if c[5]})
+    back = _called_back(inside, calls, callback_hours * 3600, int(window.now.timestamp()))
+    rows = [_row(c, window, comments, staff, names, back) for c in inside]
+    note = recordings_note(ctx.source, rows)
+    if note is not None:
+        window.sources.notes.append(note)
+    return Report("contact-history", window.period, window.sources, rows, _totals(rows), options)
 
 
 async def history_start(ctx: ReportContext, today: date) -> date:

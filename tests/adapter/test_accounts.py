@@ -17,7 +17,6 @@ from adapter.accounts import (
     Account,
     AccountRegistry,
     account_settings,
-    accounts_from_mock,
     lag,
     load_accounts_file,
 )
@@ -25,6 +24,7 @@ from adapter.cli import main
 from adapter.config import Settings
 from adapter.errors import ConfigError
 from adapter.metrics import FleetMetrics, RetryCounter, StoreCollector
+from adapter.mockpbx_plane import accounts_from_mock
 from adapter.store.schema import fleet_runs
 from adapter.store.sql import SqlStore
 from adapter.worker import _cron, libpq_dsn

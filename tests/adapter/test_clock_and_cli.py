@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from adapter import cli
-from adapter.clock import MockClock
-from adapter.config import Settings, settings_options
+from adapter.cli.options import settings_options
+from adapter.config import Settings
 from adapter.errors import ProtocolError, UnavailableError
+from adapter.mockpbx_plane import MockClock
 
 
 class FakeMockClock:

@@ -27,7 +27,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from adapter.accounts import AccountRegistry, accounts_from_mock
+from adapter.accounts import AccountRegistry
+from adapter.mockpbx_plane import accounts_from_mock
 from adapter.store.schema import fleet_runs
 from adapter.store.sql import SqlStore
 from mockpbx.accounts import install_accounts

@@ -25,8 +25,8 @@ import pytest
 from click.testing import CliRunner
 
 from adapter.cli import main
-from adapter.clock import MockClock
 from adapter.config import Settings
+from adapter.mockpbx_plane import MockClock
 from adapter.runtime import open_runtime
 from adapter.store import SqlStore
 from adapter.sync import SyncOptions, run_forever, run_once

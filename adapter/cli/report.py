@@ -1,4 +1,4 @@
-"""`pbx-adapter report contact-history|admin-conversion|ad-channels --from --to --format ...`.
+"""`pbx-adapter report contact-history|admin-conversion|ad-channels|prepare --from --to ...`.
 
 Without `--provider` (and without `--mockpbx`) a report reads the cache only
 and says so; with one, today's calls come from the provider.
@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
-from adapter.config import Settings, settings_options
+from adapter.cli.options import settings_options
+from adapter.cli.runner import run
+from adapter.config import Settings
 from adapter.reports.ad_channels import ad_channels
 from adapter.reports.admin_conversion import admin_conversion
 from adapter.reports.base import Period, Report, ReportContext, period_of
@@ -81,8 +83,6 @@ def _common(func: Callable[..., None]) -> Callable[..., None]:
 
 
 def register(cli: click.Group) -> None:
-    from adapter.runner import run
-
     @cli.group()
     def report() -> None:
         """Contact history, administrator conversion, advertising channels."""

@@ -1,7 +1,7 @@
 """How a `pbx-adapter` subcommand runs: its coroutine, its logging, its store, its exit code.
 
-Every module that adds commands (`register(cli)`, see `adapter.cli`) imports
-these from here, so none of them imports `adapter.cli` back.
+Every command module of `adapter.cli` imports these from here, so none of
+them imports the package `adapter.cli` (which imports them) back.
 Exit codes: 0 ok, 1 provider or store failure, 2 wrong or missing setting.
 """
 
@@ -11,7 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -19,7 +19,7 @@ from adapter.config import Settings
 from adapter.errors import AdapterError, ConfigError
 from adapter.store.sql import SqlStore
 
-__all__ = ["open_store", "run"]
+__all__ = ["exit_on", "open_store", "run"]
 
 T = TypeVar("T")
 
@@ -55,5 +55,10 @@ def open_store(settings: Settings) -> SqlStore:
     try:
         return SqlStore(settings.store)
     except AdapterError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+        exit_on(exc)
+
+
+def exit_on(exc: AdapterError) -> NoReturn:
+    """Say what failed and exit: 2 for a wrong setting, 1 for a provider or store failure."""
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2 if isinstance(exc, ConfigError) else 1)
