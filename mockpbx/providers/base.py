@@ -10,8 +10,9 @@ error. The base holds the steps every face does, in this order:
 5. tag `keys.ERROR` for the journal and render the error.
 
 `Face.dispatch` runs a face's own steps and does 3-5 for whatever they raise;
-`Face.tag` and `Face.intercept` are 1 and 2. The fault layer itself marks
-`keys.FAULT` (the comma-joined kinds that hit the request); faces never do.
+`Face.tag` and `Face.intercept` are 1 and 2. `keys.FAULT` holds the comma-joined
+kinds of the faults that hit the request: the fault layer (`mockpbx.faults`) marks
+them itself; for a hook that does not, `dispatch` marks the injected fault's kind.
 
 Options: each face has one pydantic model (unknown keys are errors), wrapped in a
 `FaceOptions` kept in `mockpbx.providers.registry` by face name. `FaceOptions.of`
@@ -82,6 +83,8 @@ class Face(ABC, Generic[C, E]):
         except self.error as exc:
             failure = exc
         except InjectedFault as fault:
+            if not request.get(keys.FAULT):
+                request[keys.FAULT] = fault.kind
             failure = self.fault_error(ctx, fault)
         except WorldError as exc:
             failure = self.domain_error(ctx, exc)
