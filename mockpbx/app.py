@@ -7,6 +7,9 @@ create_app(state) -> web.Application
     /clinic/v1/...     the clinic HTTP API reference face     (providers/clinic)
     /system/media/..., /media/...   public recording links    (providers/uis)
     /_mockpbx/...      control plane                          (control)
+
+Every face's options in effect when the app is built are its baseline
+(`mockpbx.providers.registry.install_options`): each reset restores them.
 """
 
 from __future__ import annotations
@@ -134,6 +137,7 @@ def create_app(state: ServerState) -> web.Application:
     from mockpbx.providers.clinic.routes import create_face as clinic_face
     from mockpbx.providers.mango.routes import add_root_routes as add_mango_root_routes
     from mockpbx.providers.mango.routes import create_face as mango_face
+    from mockpbx.providers.registry import install_options
     from mockpbx.providers.uis.routes import add_media_routes
     from mockpbx.providers.uis.routes import create_face as uis_face
 
@@ -144,6 +148,7 @@ def create_app(state: ServerState) -> web.Application:
     )
     app[STATE] = state
     install_faults(app, state)
+    install_options(state)  # the options in effect now are the baseline every reset restores
     app.add_subapp("/uis/", uis_face(state))
     app.add_subapp("/mango/", mango_face(state))
     app.add_subapp("/clinic/", clinic_face(state))

@@ -3,8 +3,9 @@
 Fixtures:
     mockpbx_server    one server per session (per xdist worker: each worker is its own
                       process with its own server, so nothing is shared), on a free port
-    mockpbx           that server, reset before each test; exceptions raised inside
-                      the server fail the test that caused them
+    mockpbx           that server, reset before each test (world, journal, faults, and
+                      every face's options back to the server's baseline); exceptions
+                      raised inside the server fail the test that caused them
     mockpbx_clock     the virtual clock of the test's server (advance, set, run_through)
     mockpbx_faults    inject faults (add / inject(...) as a context manager / clear)
     mockpbx_journal   assert on requests: count, assert_called, assert_not_called, last

@@ -299,7 +299,12 @@ class ServerState:
     scenario: Scenario | None = None
     journal: Journal = field(default_factory=Journal)
     base_url: str = ""
-    options: dict[str, Any] = field(default_factory=dict)  # per-face settings, by face name
+    # per-face options by face name (a face's pydantic model: mockpbx.providers.registry);
+    # "replay" holds `serve --replay`'s recorded answers
+    options: dict[str, Any] = field(default_factory=dict)
+    # the options in effect when the app was built (FaceOptions.install): every reset
+    # restores them, so a test's options never leak into the next one
+    options_baseline: dict[str, Any] = field(default_factory=dict)
     faults: FaultHook = field(default_factory=_NoFaults)
     server_errors: list[str] = field(default_factory=list)
     on_reset: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
@@ -362,7 +367,8 @@ class ServerState:
         del self.server_errors[:-50]
 
     async def reset(self, *, seed: int | None = None, scenario: Scenario | None = None) -> None:
-        """Rebuild the world from the scenario and seed; clock back to the start."""
+        """Rebuild the world from the scenario and seed; clock back to the start; every
+        face's options back to their baseline (those in effect when the app was built)."""
         if seed is not None:
             self.seed = seed
         if scenario is not None:
@@ -371,6 +377,7 @@ class ServerState:
         self.apply_secrets()
         self.journal.clear()
         self.extras.clear()
+        self.options.update(self.options_baseline)
         for hook in self.on_reset:
             result = hook()
             if result is not None:

@@ -255,6 +255,8 @@ class MockPBXServer:
     `secret_key` fixes its secrets (credentials, link hashes: byte-identical
     runs); without it they come from a random key of this server.
     `control_token` guards its /_mockpbx/ endpoints; `control_headers` carry it.
+    `configure` runs on the state before the app is built: face options it sets
+    (`state.options["uis"] = UisOptions(...)`) are the baseline every reset restores.
     """
 
     def __init__(

@@ -51,6 +51,16 @@ def test_import_rules__hold(package: str, forbidden: tuple[str, ...]) -> None:
     assert _violations(package, forbidden) == []
 
 
+FACES = ("mockpbx.providers.uis", "mockpbx.providers.mango", "mockpbx.providers.clinic")
+
+
+def test_face_base__imports_no_face() -> None:
+    """`providers/base.py`, the anatomy every face shares, imports no face (faces import it)."""
+    names = _imports(ROOT / "mockpbx/providers/base.py")
+    assert "mockpbx.state" in names  # the checker reads the file (so the test can fail)
+    assert [n for n in names if n.startswith(FACES)] == []
+
+
 def test_import_rules__detect_a_violation(tmp_path: Path) -> None:
     """The checker itself notices a forbidden import (so the rule test can fail)."""
     module = tmp_path / "bad.py"
@@ -62,11 +72,14 @@ def test_import_rules__detect_a_violation(tmp_path: Path) -> None:
 # Each face's module a control module may import, and why (ARCHITECTURE.md, control).
 CONTROL_REACHES = {
     "mockpbx/control/mango.py": {
-        "mockpbx.providers.mango.options",  # MangoOptions, DeliveryFaults
-        "mockpbx.providers.mango.runtime",  # the live options and the webhook URL
+        "mockpbx.providers.base",  # OptionError of the webhook URL check
+        "mockpbx.providers.mango.options",  # DeliveryFaults, the webhook URL check
+        "mockpbx.providers.mango.runtime",  # the webhook URL in effect, delivery faults
     },
-    "mockpbx/control/clinic.py": {"mockpbx.providers.clinic.schemas"},  # ClinicOptions
-    "mockpbx/control/uis.py": {"mockpbx.providers.uis.options"},
+    "mockpbx/control/options.py": {  # every face's options, by name, from the registry
+        "mockpbx.providers.base",
+        "mockpbx.providers.registry",
+    },
     "mockpbx/control/directory.py": {  # each face's method names, from its method tables
         "mockpbx.providers.clinic.routes",
         "mockpbx.providers.mango.routes",
@@ -92,11 +105,12 @@ def test_control_plane__reaches_a_face_only_for_its_options_and_method_names() -
 
 
 def test_control_plane_rule__detects_a_wire_format_import(tmp_path: Path) -> None:
-    """A control module importing a face's renderer is reported; options stay allowed."""
+    """A control module importing a face's renderer is reported; the options registry stays
+    allowed."""
     control = tmp_path / "mockpbx/control"
     control.mkdir(parents=True)
-    (control / "uis.py").write_text(
-        "from mockpbx.providers.uis.options import UisOptions\n", encoding="utf-8"
+    (control / "options.py").write_text(
+        "from mockpbx.providers.registry import FACE_OPTIONS\n", encoding="utf-8"
     )
     (control / "truth.py").write_text(
         "def f():\n    from mockpbx.providers.uis import render\n", encoding="utf-8"

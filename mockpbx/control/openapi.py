@@ -59,6 +59,18 @@ def _op(
     return op
 
 
+def _options_ops() -> dict[str, Any]:
+    """GET/POST /{face}/options (control/options.py): one route for every face."""
+    face = [{"name": "face", "in": "path", "required": True, "schema": {"type": "string"}}]
+    not_found = {"404": {"description": "No face of that name", "content": _ERROR_BODY}}
+    get = _op("A face's options in effect (uis, mango, clinic)", errors=False)
+    post = _op("Change a face's options (partial; reset restores the baseline)", body=_OBJ)
+    for op in (get, post):
+        op["parameters"] = face
+        op["responses"].update(not_found)
+    return {"get": get, "post": post}
+
+
 def _journal_op() -> dict[str, Any]:
     """GET /journal, its entries described (the response excerpt is what the dashboard shows)."""
     op = _op("Recent requests and webhooks", query=["face", "method", "since", "limit"])
@@ -234,18 +246,7 @@ def _paths() -> dict[str, Any]:
             "post": _op("Set Mango webhook delivery faults", body=_OBJ),
             "delete": _op("Clear Mango webhook delivery faults", errors=False),
         },
-        "/_mockpbx/mango/options": {
-            "get": _op("Mango face options", errors=False),
-            "post": _op("Change Mango face options (partial)", body=_OBJ),
-        },
-        "/_mockpbx/clinic/options": {
-            "get": _op("Clinic face options", errors=False),
-            "post": _op("Change clinic face options (partial)", body=_OBJ),
-        },
-        "/_mockpbx/uis/options": {
-            "get": _op("UIS face options", errors=False),
-            "post": _op("Change UIS face options (partial)", body=_OBJ),
-        },
+        "/_mockpbx/{face}/options": _options_ops(),
     }
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "bad_request",
     "first_problem",
     "int_param",
+    "not_found",
     "period",
     "query_time",
     "read_json",
@@ -29,6 +30,14 @@ def bad_request(message: str, field: str | None = None) -> web.HTTPBadRequest:
     if field is not None:
         body["field"] = field
     return web.HTTPBadRequest(text=web.json_response(body).text, content_type="application/json")
+
+
+def not_found(message: str, field: str | None = None) -> web.HTTPNotFound:
+    """A 404 in the control plane's shape (`{"error": ..., "field": ...}`)."""
+    body: dict[str, Any] = {"error": message}
+    if field is not None:
+        body["field"] = field
+    return web.HTTPNotFound(text=web.json_response(body).text, content_type="application/json")
 
 
 _DIGITS = re.compile(r"[0-9]{1,18}")

@@ -1,7 +1,8 @@
 """The /_mockpbx/ control plane: health, credentials, clock, reset, journal.
 
 Its other parts live next door: scenario.py (seed, scenarios), faults.py,
-truth.py, openapi.py (the document at /_mockpbx/openapi.json), mango.py, and
+truth.py, openapi.py (the document at /_mockpbx/openapi.json), options.py
+(every face's /_mockpbx/{face}/options), mango.py (webhook, delivery faults), and
 dashboard.py (the HTML page at /_mockpbx/ over these JSON endpoints); this
 module assembles them. What they share (bad_request, read_json, int_param)
 is in params.py, which imports none of them.
@@ -187,24 +188,22 @@ async def server_errors(request: web.Request) -> web.Response:
 
 def create_control(state: ServerState) -> web.Application:
     from mockpbx.control.accounts import routes as accounts_routes
-    from mockpbx.control.clinic import routes as clinic_routes
     from mockpbx.control.dashboard import routes as dashboard_routes
     from mockpbx.control.directory import routes as directory_routes
     from mockpbx.control.faults import routes as fault_routes
     from mockpbx.control.mango import routes as mango_routes
     from mockpbx.control.openapi import routes as openapi_routes
+    from mockpbx.control.options import routes as options_routes
     from mockpbx.control.scenario import routes as scenario_routes
     from mockpbx.control.truth import routes as truth_routes
-    from mockpbx.control.uis import routes as uis_routes
 
     app = web.Application(middlewares=[require_token])
     app[STATE] = state
     app.add_routes(routes)
     app.add_routes(mango_routes)
-    app.add_routes(clinic_routes)
-    app.add_routes(uis_routes)
     app.add_routes(directory_routes)  # before faults: /faults/methods is not a fault id
     app.add_routes(accounts_routes)
     for table in (scenario_routes, fault_routes, truth_routes, openapi_routes, dashboard_routes):
         app.add_routes(table)
+    app.add_routes(options_routes)  # last: /{face}/options never shadows a fixed path
     return app

@@ -24,7 +24,6 @@ any is named next to it ("closed by ...").
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import html
 import typing
 from collections import Counter, defaultdict
@@ -156,15 +155,12 @@ def _first_time(exchanges: list[dict[str, Any]]) -> datetime:
 
 
 def _lenient(state: Any, face: str) -> None:
-    """Limits that would let a replay of many requests trip over the mock's own budgets."""
-    from mockpbx.providers.uis.options import options_of
-
+    """Limits that would let a replay of many requests trip over the mock's own budgets
+    (set before the app is built: the baseline every reset restores)."""
     if face.startswith("uis"):
-        state.options["uis"] = dataclasses.replace(
-            options_of(state), minute_limit=10**9, day_limit=10**9
-        )
+        _restore(state, face, {**_current(state, face), "minute_limit": 10**9, "day_limit": 10**9})
     elif face == "mango":
-        state.options["mango"] = {"rate_limits": False}
+        _restore(state, face, {"rate_limits": False})
 
 
 # -- sending ------------------------------------------------------------------------------
@@ -465,11 +461,7 @@ def candidate_options(face: str) -> list[tuple[str, Any]]:
     """(option, alternative value) of the face's two-reading options (Literal or bool)."""
     model = _options_model(face)
     hints = typing.get_type_hints(model)
-    names = (
-        [f.name for f in dataclasses.fields(model)]
-        if dataclasses.is_dataclass(model)
-        else list(model.model_fields)
-    )
+    names = list(model.model_fields)
     out: list[tuple[str, Any]] = []
     for name in names:
         hint = hints[name]
@@ -480,27 +472,19 @@ def candidate_options(face: str) -> list[tuple[str, Any]]:
     return out
 
 
+def _options(face: str) -> Any:
+    """The face's `FaceOptions` (the registry's, by the control plane's face name)."""
+    from mockpbx.providers.registry import FACE_OPTIONS
+
+    return FACE_OPTIONS[_CONTROL_FACE[face]]
+
+
 def _options_model(face: str) -> Any:
-    if face.startswith("uis"):
-        from mockpbx.providers.uis.options import UisOptions
-
-        return UisOptions
-    if face == "mango":
-        from mockpbx.providers.mango.options import MangoOptions
-
-        return MangoOptions
-    from mockpbx.providers.clinic.schemas import ClinicOptions
-
-    return ClinicOptions
+    return _options(face).model
 
 
 def _current(state: Any, face: str) -> dict[str, Any]:
-    raw = state.options.get(_CONTROL_FACE[face])
-    if raw is None:
-        return {}
-    if dataclasses.is_dataclass(raw) and not isinstance(raw, type):
-        return dataclasses.asdict(raw)
-    return dict(raw.model_dump() if hasattr(raw, "model_dump") else raw)
+    return dict(_options(face).of(state).model_dump())
 
 
 def _set_option(state: Any, face: str, base: dict[str, Any], name: str, value: Any) -> None:
@@ -531,17 +515,11 @@ async def _search_options(
 
 
 def _restore(state: Any, face: str, values: dict[str, Any]) -> None:
-    model = _options_model(face)
-    if face.startswith("uis"):
-        state.options["uis"] = model(**values)
-    else:
-        state.options[_CONTROL_FACE[face]] = model.model_validate(values).model_dump()
+    state.options[_CONTROL_FACE[face]] = _options_model(face).model_validate(values)
 
 
 def _current_defaults(face: str, base: dict[str, Any]) -> dict[str, Any]:
-    model = _options_model(face)
-    defaults = dataclasses.asdict(model()) if face.startswith("uis") else model().model_dump()
-    return {**defaults, **base}
+    return {**_options_model(face)().model_dump(), **base}
 
 
 def _is_setup(ex: dict[str, Any]) -> bool:

@@ -1,4 +1,8 @@
-"""Handlers of the clinic face: parse, ask the world, render (contract/openapi)."""
+"""Handlers of the clinic face: parse, ask the world, render (contract/openapi).
+
+`entry_middleware` runs every routed request through the shared dispatch
+(`errors.CLINIC`, a `mockpbx.providers.base.Face`): tag, faults, the key, the handler.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from mockpbx import keys
-from mockpbx.core.errors import EmployeeNotFound, NoActivePhone
 from mockpbx.core.model import Employee
 from mockpbx.core.profiles import effective
 from mockpbx.core.world import World
 from mockpbx.providers.clinic import render
 from mockpbx.providers.clinic.errors import (
+    CLINIC,
     BadParameter,
-    Conflict,
     NotFoundError,
     NotOffered,
     Unauthorized,
@@ -28,6 +31,7 @@ from mockpbx.providers.clinic.schemas import (
     Page,
     Period,
     TimeTableBody,
+    options_of,
     parse_body,
     parse_page,
     parse_period,
@@ -51,7 +55,7 @@ TIMETABLE = "clinic.timetable"  # state.extras key of the last schedule received
 
 
 def _options(state: ServerState) -> ClinicOptions:
-    options = ClinicOptions.of(state.options.get("clinic"))
+    options = options_of(state)
     profile = effective(options.profile, state.scenario, "clinic")
     return (
         options if profile == options.profile else options.model_copy(update={"profile": profile})
@@ -85,22 +89,24 @@ async def entry_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     if not _offered(method, _options(request.config_dict[STATE])):
         raise web.HTTPNotFound()  # the profile's provider has no such endpoint
-    request[keys.FACE] = "clinic"
-    request[keys.METHOD] = method
-    request[keys.JOURNAL_PARAMS] = dict(request.query)
-    state = request.config_dict[STATE]
-    if state.accounts is not None:
-        state = request[keys.ACCOUNT] = state.account_for(
-            "clinic_key", request.headers.get(KEY_HEADER)
-        )
-    response = await state.faults.intercept(request, "clinic", method)
-    if response is not None:
+    CLINIC.tag(request, method, dict(request.query))
+
+    async def steps(request: web.Request) -> web.StreamResponse:
+        state = request.config_dict[STATE]
+        if state.accounts is not None:
+            state = request[keys.ACCOUNT] = state.account_for(
+                "clinic_key", request.headers.get(KEY_HEADER)
+            )
+        response = await CLINIC.intercept(request, state, method)
+        if response is not None:
+            return response
+        _authorize(request, state, _options(state))
+        response = await handler(request)
+        # the answer's Date is the world's (virtual) time, as a real provider's is its own clock
+        response.headers["Date"] = formatdate(state.world.clock.timestamp(), usegmt=True)
         return response
-    _authorize(request, state, _options(state))
-    response = await handler(request)
-    # the answer's Date is the world's (virtual) time, as a real provider's is its own clock
-    response.headers["Date"] = formatdate(state.world.clock.timestamp(), usegmt=True)
-    return response
+
+    return await CLINIC.dispatch(request, request, steps)
 
 
 def _enter(request: web.Request) -> tuple[ServerState, ClinicOptions]:
@@ -201,11 +207,9 @@ async def start_callback(request: web.Request) -> web.Response:
     body = parse_body(CallbackBody, await _json_body(request))
     world = state.world
     employee = _employee_by_phone(world, body.EmployeePhone)
-    try:
-        call = world.start_callback(
-            employee.id, body.ClientPhone.lstrip("+"), employee_phone=body.EmployeePhone
-        )
-    except (NoActivePhone, EmployeeNotFound) as exc:
-        raise Conflict(f"EmployeePhone: {exc}") from None
+    # the world's NoActivePhone / EmployeeNotFound: 409 (`ClinicFace.domain_error`)
+    call = world.start_callback(
+        employee.id, body.ClientPhone.lstrip("+"), employee_phone=body.EmployeePhone
+    )
     started = render.format_time(world, call.start_ts, options)
     return _json({"Id": str(call.id), "DateAndTime": started}, status=202)

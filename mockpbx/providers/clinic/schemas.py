@@ -2,7 +2,8 @@
 
 Requests are parsed strictly: a bad value gets 400 naming the parameter.
 The contract's open points (contract/openapi/provider.v1.yaml) are options, read per request
-from `state.options["clinic"]`, so a test can flip them on a running server.
+from `state.options["clinic"]` (`options_of`), so a test can flip them on a running server
+(`/_mockpbx/clinic/options`); every reset restores the server's baseline.
 """
 
 from __future__ import annotations
@@ -16,15 +17,19 @@ from multidict import MultiMapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mockpbx.core.profiles import ProfileName, lacks
+from mockpbx.providers.base import FaceOptions
 from mockpbx.providers.clinic.errors import BadParameter
+from mockpbx.state import ServerState
 from mockpbx.validation import first_error
 
 __all__ = [
+    "OPTIONS",
     "CallbackBody",
     "ClinicOptions",
     "Page",
     "Period",
     "TimeTableBody",
+    "options_of",
     "parse_body",
     "parse_page",
     "parse_period",
@@ -59,9 +64,13 @@ class ClinicOptions(BaseModel):
     def lacks(self, feature: str) -> bool:
         return lacks(self.profile, feature)
 
-    @classmethod
-    def of(cls, raw: dict[str, Any] | None) -> ClinicOptions:
-        return cls.model_validate(raw or {})
+
+OPTIONS = FaceOptions("clinic", ClinicOptions)
+
+
+def options_of(state: ServerState) -> ClinicOptions:
+    """The face's options in effect (converted from a dict on first use)."""
+    return OPTIONS.of(state)
 
 
 @dataclass(frozen=True, slots=True)

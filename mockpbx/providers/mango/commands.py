@@ -19,33 +19,20 @@ from aiohttp import web
 from mockpbx.core.actions import route_call, start_group_callback, start_recording
 from mockpbx.core.errors import (
     CallNotFound,
-    EmployeeNotFound,
     InvalidState,
-    LegNotFound,
-    NoActivePhone,
     WorldError,
 )
 from mockpbx.core.model import Employee
 from mockpbx.providers.mango import schemas as s
 from mockpbx.providers.mango.context import Ctx, find_leg, ok
-from mockpbx.providers.mango.errors import MangoError
+from mockpbx.providers.mango.errors import MangoError, world_error_code
 
 __all__ = ["COMMANDS"]
 
 
 def _code_of(exc: MangoError | WorldError) -> int:
     """The command's result code for a failure: a MangoError's own, or the world error's."""
-    if isinstance(exc, MangoError):
-        return exc.code
-    if isinstance(exc, CallNotFound | LegNotFound):
-        return 4101
-    if isinstance(exc, InvalidState):
-        return 4100
-    if isinstance(exc, NoActivePhone):
-        return 4200
-    if isinstance(exc, EmployeeNotFound):
-        return 3330
-    return 4000
+    return exc.code if isinstance(exc, MangoError) else world_error_code(exc)
 
 
 def _finish(ctx: Ctx, command: str, command_id: str, code: int) -> web.Response:

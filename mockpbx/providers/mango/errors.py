@@ -15,6 +15,14 @@ from __future__ import annotations
 import orjson
 from aiohttp import web
 
+from mockpbx.core.errors import (
+    CallNotFound,
+    EmployeeNotFound,
+    InvalidState,
+    LegNotFound,
+    NoActivePhone,
+    WorldError,
+)
 from mockpbx.providers.mango.options import MangoOptions
 
 __all__ = [
@@ -25,6 +33,7 @@ __all__ = [
     "RateLimited",
     "render_error",
     "result_value",
+    "world_error_code",
 ]
 
 RATE_LIMIT_BODY = {
@@ -61,6 +70,19 @@ class RateLimited(MangoError):
 
     def __init__(self) -> None:
         super().__init__(4290, "Rate limit exceeded.", status=429)
+
+
+def world_error_code(exc: WorldError) -> int:
+    """The result code of a world error (commands and the face's dispatch share it)."""
+    if isinstance(exc, CallNotFound | LegNotFound):
+        return 4101
+    if isinstance(exc, InvalidState):
+        return 4100
+    if isinstance(exc, NoActivePhone):
+        return 4200
+    if isinstance(exc, EmployeeNotFound):
+        return 3330
+    return 4000
 
 
 def result_value(code: int, options: MangoOptions) -> int | str:

@@ -1,26 +1,36 @@
 """Settings of the Mango face where the real API's docs are silent or contradict themselves.
 
-Read from `state.options["mango"]` (a `MangoOptions` or a plain dict); the
-control plane (`POST /_mockpbx/mango/options`) changes them at run time. Each
+Read from `state.options["mango"]` (a `MangoOptions`, or a plain dict converted on first
+use) through `runtime.options`; the generic control route (`POST /_mockpbx/mango/options`)
+changes them at run time, refusing a `webhook_url` this server may not post to
+(`check_options`, the validation hook the face registry holds); every reset restores
+the server's baseline (`mockpbx.providers.base`). Each
 field names the open point of the Mango docs it settles and our default (README,
 "What is emulated" > "Mango Office").
 """
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Mapping
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mockpbx.core.profiles import ProfileName, effective, lacks
+from mockpbx.providers.base import OptionError
+from mockpbx.state import ServerState
 
 __all__ = [
     "METHOD_FEATURE",
     "DeliveryFaults",
     "MangoOptions",
+    "check_options",
+    "check_webhook_url",
     "event_offered",
+    "host_allowed",
     "method_offered",
-    "options_of",
     "profile",
 ]
 
@@ -48,7 +58,7 @@ EVENT_FEATURE = {
 
 
 class MangoOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     # -- errors ---------------------------------------------------------------------
     # Wrong key or sign: "401" (observed live: HTTP 401 + {"result": 3105|3102}),
@@ -115,8 +125,9 @@ class MangoOptions(BaseModel):
     dct_info_wrapped: bool = False  # user_info_by_dct_number: flat (default) or {"data": {...}}
 
     # -- events -----------------------------------------------------------------------------
-    # The integrator's base URL (`mockpbx serve --mango-webhook`); the control plane may
-    # override it until the next reset. Events go to <url>/events/call etc.
+    # The integrator's base URL (`mockpbx serve --mango-webhook`: the baseline a reset
+    # restores); `POST /_mockpbx/mango/webhook` overrides it until the next reset.
+    # Events go to <url>/events/call etc.
     webhook_url: str | None = None
     events_quoted: bool = False  # seq/timestamp/disconnect_reason as strings (appendix style)
     record_added_delay: int = Field(10, ge=0)  # virtual seconds after the call ends
@@ -143,13 +154,50 @@ class DeliveryFaults(BaseModel):
     paths: list[str] = Field(default_factory=list)  # only these paths (empty: all)
 
 
-def options_of(raw: Any) -> MangoOptions:
-    """The options stored in `state.options["mango"]`, whatever form they were given in."""
-    if isinstance(raw, MangoOptions):
-        return raw
-    if raw is None:
-        return MangoOptions()
-    return MangoOptions.model_validate(raw)
+def check_options(state: ServerState, body: Mapping[str, Any]) -> None:
+    """The registry's validation hook: a `webhook_url` must be a target this server may post to."""
+    if body.get("webhook_url") is not None:
+        check_webhook_url(state, body["webhook_url"], "webhook_url")
+
+
+def check_webhook_url(state: ServerState, url: Any, field: str) -> None:
+    """`OptionError` naming `field` unless `url` is an http(s) URL the server may post to.
+
+    No open relay: unless the server runs with `--insecure-control`, the host must be
+    on its allow-list (`--webhook-allow`; default: loopback only).
+    """
+    if not isinstance(url, str):
+        raise OptionError(field, f"{field} must be an absolute http(s) URL or null")
+    try:
+        parsed = urlparse(url)
+        host = parsed.hostname if parsed.scheme in ("http", "https") else None
+    except ValueError:
+        host = None
+    if not host:
+        raise OptionError(field, f"{field} must be an absolute http(s) URL or null")
+    if not state.insecure_control and not host_allowed(host, state.webhook_allow):
+        allowed = ", ".join(state.webhook_allow)
+        raise OptionError(
+            field,
+            f"{field}: {host} is not an allowed webhook target ({allowed}; "
+            "mockpbx serve --webhook-allow HOST adds one)",
+        )
+
+
+def host_allowed(host: str, allow: tuple[str, ...]) -> bool:
+    """Whether `host` is one of `allow`: host names (exact) or IP addresses and networks."""
+    host = host.lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host in (a.lower() for a in allow)
+    for entry in allow:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def profile(opts: MangoOptions, scenario: object) -> tuple[str, ...]:

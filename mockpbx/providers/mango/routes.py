@@ -13,6 +13,10 @@ hands out) and, as an alias, at the root `/vpbx/<method>` like the real
 `https://app.mango-office.ru/vpbx/`, for clients that join `/vpbx/...` to the
 host and drop the base URL's path. Both paths run the same handler: the same
 journal face ("mango"), faults, limits and run-time memory.
+
+The steps every face shares (tag, fault interception, injected-fault and
+domain-error mapping, the journal's error) are `mockpbx.providers.base.Face`'s;
+`MangoFace` supplies Mango's parts: result codes, their wire styles, the lock-out.
 """
 
 from __future__ import annotations
@@ -24,13 +28,20 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from mockpbx import keys
+from mockpbx.core.errors import WorldError
+from mockpbx.providers.base import Face
 from mockpbx.providers.mango.commands import COMMANDS
 from mockpbx.providers.mango.context import Ctx, Handler
 from mockpbx.providers.mango.dispatcher import Dispatcher
-from mockpbx.providers.mango.errors import AuthError, LockedOut, MangoError, render_error
+from mockpbx.providers.mango.errors import (
+    AuthError,
+    LockedOut,
+    MangoError,
+    render_error,
+    world_error_code,
+)
 from mockpbx.providers.mango.handlers import QUERIES
-from mockpbx.providers.mango.options import MangoOptions, method_offered, profile
+from mockpbx.providers.mango.options import method_offered, profile
 from mockpbx.providers.mango.recordings import (
     RECORDINGS,
     find_link,
@@ -44,7 +55,7 @@ from mockpbx.providers.mango.signing import sign, verify
 from mockpbx.providers.mango.stats_handlers import STATS
 from mockpbx.state import STATE, InjectedFault, ProviderErrorFault, ServerState
 
-__all__ = ["METHODS", "add_root_routes", "create_face"]
+__all__ = ["MANGO", "METHODS", "MangoFace", "add_root_routes", "create_face"]
 
 METHODS: dict[str, Handler] = {**COMMANDS, **STATS, **RECORDINGS, **QUERIES}
 LINK_METHOD = "queries/recording/link"
@@ -108,14 +119,15 @@ async def vpbx(request: web.Request) -> web.StreamResponse:
     state = request.config_dict[STATE]
     path = request.match_info["method"].strip("/")
     method = LINK_METHOD if path.startswith(LINK_METHOD + "/") else path
-    request[keys.FACE], request[keys.METHOD] = "mango", method
+    MANGO.tag(request, method)
     if state.accounts is not None:
         state = await _account(request, state)
     ctx = Ctx(request, state, options(state), runtime(state))
-    try:
-        response = await _dispatch(ctx, path, method)
-    except MangoError as exc:
-        response = _error(ctx, exc)
+
+    async def steps(ctx: Ctx) -> web.StreamResponse:
+        return await _dispatch(ctx, path, method)
+
+    response = await MANGO.dispatch(ctx, request, steps)
     if not response.prepared:
         response.headers["X-Uuid"] = str(uuid.uuid4())  # Mango's request id header
     return response
@@ -126,10 +138,7 @@ async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
     known = handler is not None or method == LINK_METHOD
     if not known or not method_offered(method, profile(ctx.opts, ctx.state.scenario)):
         raise MangoError(4001, f"unknown method {method}", status=404)
-    try:
-        injected = await ctx.state.faults.intercept(ctx.request, "mango", method)
-    except InjectedFault as fault:
-        raise _fault_error(fault) from None
+    injected = await MANGO.intercept(ctx.request, ctx.state, method)
     if injected is not None:
         return injected
     ctx.rt.check_lockout(ctx.now)
@@ -145,7 +154,7 @@ async def _dispatch(ctx: Ctx, path: str, method: str) -> web.StreamResponse:
     _authenticate(ctx.state, form)
     _check_rate(ctx, method)
     ctx.params = _params(form)
-    ctx.request[keys.JOURNAL_PARAMS] = ctx.params
+    MANGO.tag(ctx.request, method, ctx.params)
     assert handler is not None
     return await handler(ctx)
 
@@ -171,17 +180,32 @@ def _fault_error(fault: InjectedFault) -> MangoError:
     return AuthError(3105, "invalid vpbx_api_key (injected: the key has expired)")
 
 
-def _error(ctx: Ctx, exc: MangoError) -> web.Response:
-    ctx.request[keys.ERROR] = f"{exc.code}: {exc.message}"
-    bad = 3000 <= exc.code < 4000 and not isinstance(exc, LockedOut)
-    if bad and ctx.rt.note_bad_request(ctx.now, ctx.opts):
-        exc = LockedOut()
-    return render_error(exc, ctx.opts)
+class MangoFace(Face[Ctx, MangoError]):
+    """Mango's parts of the shared dispatch: result codes in the configured wire style."""
+
+    def fault_error(self, ctx: Ctx, fault: InjectedFault) -> MangoError:
+        return _fault_error(fault)
+
+    def domain_error(self, ctx: Ctx, exc: WorldError) -> MangoError:
+        return MangoError(world_error_code(exc), str(exc))
+
+    def journal_error(self, exc: MangoError) -> str | None:
+        return f"{exc.code}: {exc.message}"
+
+    def render_error(self, ctx: Ctx, exc: MangoError) -> web.Response:
+        """The error's wire form; a second 3xxx within the lock-out window locks out."""
+        bad = 3000 <= exc.code < 4000 and not isinstance(exc, LockedOut)
+        if bad and ctx.rt.note_bad_request(ctx.now, ctx.opts):
+            exc = LockedOut()
+        return render_error(exc, ctx.opts)
+
+
+MANGO = MangoFace("mango", MangoError)
 
 
 async def files(request: web.Request) -> web.StreamResponse:
     state = request.config_dict[STATE]
-    request[keys.FACE], request[keys.METHOD] = "mango", "files"
+    MANGO.tag(request, "files")
     if state.accounts is not None:
         return await serve_file(request, *find_link(state, request.match_info["token"]))
     return await serve_file(request, state, runtime(state))
@@ -201,12 +225,6 @@ def create_face(state: ServerState) -> web.Application:
     app[STATE] = state
     app.router.add_route("*", VPBX_ROUTE, vpbx)
     app.router.add_get("/files/{token}", files)
-    baseline = options(state).model_copy()
-
-    def restore_options() -> None:
-        state.options["mango"] = MangoOptions.model_validate(baseline.model_dump())
-
-    state.on_reset.append(restore_options)
     dispatcher = Dispatcher(state)
     state.on_reset.append(dispatcher.on_reset)
 

@@ -1,4 +1,5 @@
-"""The Mango face's run-time memory, kept in `state.extras["mango"]` (so a reset clears it).
+"""The Mango face's run-time memory, kept in `state.extras["mango"]` (so a reset clears it),
+and the face's options as the registry holds them (`OPTIONS`, read through `options`).
 
 Stats jobs by key, single-use recording links, rate-limit windows, the
 bad-request lock-out, which command created which leg, the webhook override
@@ -17,11 +18,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockpbx.providers.base import FaceOptions
 from mockpbx.providers.mango.errors import LockedOut, RateLimited
-from mockpbx.providers.mango.options import DeliveryFaults, MangoOptions, options_of
+from mockpbx.providers.mango.options import DeliveryFaults, MangoOptions, check_options
 from mockpbx.state import ServerState
 
-__all__ = ["LIMITS", "Link", "MangoRuntime", "StatsJob", "options", "runtime", "webhook_url"]
+__all__ = [
+    "LIMITS",
+    "OPTIONS",
+    "Link",
+    "MangoRuntime",
+    "StatsJob",
+    "options",
+    "runtime",
+    "webhook_url",
+]
 
 # Requests per seconds, per product (doc 08); other methods: the default 10/1.
 LIMITS: dict[str, tuple[int, float]] = {
@@ -146,10 +157,17 @@ def runtime(state: ServerState) -> MangoRuntime:
     return rt
 
 
+def _wake(state: ServerState) -> None:
+    """Changed options (a webhook URL, delivery settings) reach the dispatcher at once."""
+    runtime(state).wake.set()
+
+
+OPTIONS = FaceOptions("mango", MangoOptions, check=check_options, changed=_wake)
+
+
 def options(state: ServerState) -> MangoOptions:
-    opts = options_of(state.options.get("mango"))
-    state.options["mango"] = opts
-    return opts
+    """The face's options in effect (converted from a dict on first use)."""
+    return OPTIONS.of(state)
 
 
 def webhook_url(state: ServerState) -> tuple[str | None, str | None]:

@@ -26,6 +26,7 @@ from mockpbx.core.errors import RecordingNotFound
 from mockpbx.core.model import Call
 from mockpbx.core.recordings import RecordingFormat, make_recording
 from mockpbx.providers.uis.options import options_of
+from mockpbx.providers.uis.rpc import UIS
 from mockpbx.state import STATE, ServerState
 
 __all__ = ["Unsatisfiable", "add_media_routes", "parse_range"]
@@ -76,8 +77,7 @@ def _find(server: ServerState, request: web.Request) -> tuple[ServerState, Call]
 
 
 async def recording(request: web.Request) -> web.StreamResponse:
-    request[keys.FACE] = "uis"
-    request[keys.METHOD] = "media.recording"
+    UIS.tag(request, "media.recording")
     state, call = _find(request.config_dict[STATE], request)
     token = request.match_info["token"].lower().strip("/")
     wav_link = request.match_info.get("kind") == "wav"

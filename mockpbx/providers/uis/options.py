@@ -1,19 +1,23 @@
 """Settings of the UIS face where the real API is undocumented or contradicts itself.
 
 Stored in `state.options["uis"]` (a `UisOptions`, or a dict of its fields
-that is converted on first use). Every default below is the mock's best
-reading of the docs; the alternatives are what the other reading would be.
+that is converted on first use; an unknown key is an error, never dropped);
+changed at run time through `/_mockpbx/uis/options`, restored to the server's
+baseline by every reset (`mockpbx.providers.base`). Every default below is the
+mock's best reading of the docs; the alternatives are what the other reading would be.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from mockpbx.core.profiles import ProfileName, effective, lacks
+from mockpbx.providers.base import FaceOptions
 from mockpbx.state import ServerState
 
-__all__ = ["CALL_API_FEATURE", "UisOptions", "offered", "options_of", "profile_of"]
+__all__ = ["CALL_API_FEATURE", "OPTIONS", "UisOptions", "offered", "options_of", "profile_of"]
 
 # Call API methods by the feature they serve (login/logout serve them all)
 CALL_API_FEATURE = {
@@ -25,8 +29,9 @@ CALL_API_FEATURE = {
 }
 
 
-@dataclass(slots=True)
-class UisOptions:
+class UisOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     # HTTP status of error replies: undocumented; clients read `error` from 200 bodies.
     error_http_status: int = 200
     # Points per access token (day is the account's local day, minute the clock's minute).
@@ -80,16 +85,12 @@ class UisOptions:
     profile: tuple[ProfileName, ...] = ()
 
 
+OPTIONS = FaceOptions("uis", UisOptions)
+
+
 def options_of(state: ServerState) -> UisOptions:
     """The face's options, created (or converted from a dict) on first use."""
-    current: Any = state.options.get("uis")
-    if isinstance(current, UisOptions):
-        return current
-    known = {f.name for f in fields(UisOptions)}
-    given = {k: v for k, v in (current or {}).items() if k in known}
-    opts = UisOptions(**given)
-    state.options["uis"] = opts
-    return opts
+    return OPTIONS.of(state)
 
 
 def profile_of(state: ServerState) -> tuple[str, ...]:

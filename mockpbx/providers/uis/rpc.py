@@ -1,5 +1,9 @@
 """The JSON-RPC 2.0 endpoint both UIS APIs share: envelope, auth, limits, faults, replies.
 
+The steps every face shares (tag, fault interception, injected-fault and
+domain-error mapping, the journal's error) are `mockpbx.providers.base.Face`'s;
+`UisFace` supplies the UIS parts: the JSON-RPC error object and its mnemonics.
+
 One request, in order: read the body (oversized -> invalid_request, HTTP 413);
 parse JSON (-32700); refuse batches and notifications (-32099; an id-less
 object that is not a request at all, e.g. `{"email": ...}`, is -32600); check the
@@ -29,6 +33,7 @@ from pydantic import BaseModel
 from mockpbx import keys
 from mockpbx.core.errors import WorldError
 from mockpbx.core.world import World
+from mockpbx.providers.base import Face
 from mockpbx.providers.uis.errors import UisError, code_of_mnemonic, err
 from mockpbx.providers.uis.options import UisOptions, offered, options_of, profile_of
 from mockpbx.providers.uis.render import RenderContext
@@ -43,7 +48,7 @@ from mockpbx.state import (
     page_start,
 )
 
-__all__ = ["Ctx", "Endpoint", "JsonRows", "Method", "Result"]
+__all__ = ["UIS", "Ctx", "Endpoint", "JsonRows", "Method", "Result", "UisFace"]
 
 _SECRET_PARAMS = ("access_token", "password")
 _SORTED = orjson.OPT_SORT_KEYS
@@ -74,7 +79,9 @@ class Ctx:
     opts: UisOptions
     rt: Runtime
     api: str
-    token: str | None = None
+    token: str | None = None  # the access token, once authenticated
+    rpc_id: Any = None  # the request's id, once read (errors before it answer null)
+    presented: object = None  # the access_token param the fault hook may expire
 
     @property
     def world(self) -> World:
@@ -128,45 +135,36 @@ class Endpoint:
         self.methods = methods
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        request[keys.FACE] = "uis"
+        UIS.tag(request)
         state = request.config_dict[STATE]
         ctx = Ctx(request, state, options_of(state), runtime_of(state), self.api)
-        rpc_id: Any = None
-        try:
-            doc = _parse(await _read(request))
-            rpc_id = doc["id"]
-            name, params = _members(doc)
-            request[keys.METHOD] = name
-            shown = {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
-            request[keys.JOURNAL_PARAMS] = shown
-            method = self.methods.get(name)
-            if method is None or not offered(self.api, name, profile_of(state)):
-                raise err("method_not_found", field="method", value=name)
-            if state.accounts is not None:
-                ctx = _for_account(ctx, params)
-                state = ctx.state
-            faulted = await _intercept(ctx, method, name, params)
-            if faulted is not None:
-                return faulted
-            return self._run(ctx, method, rpc_id, params)
-        except UisError as exc:
-            return _error(ctx, rpc_id, exc)
-        except InjectedFault as fault:
-            request[keys.FAULT] = fault.kind
-            return _error(ctx, rpc_id, _fault_error(fault, ctx.opts))
+        return await UIS.dispatch(ctx, request, self._steps)
 
-    def _run(self, ctx: Ctx, method: Method, rpc_id: Any, params: dict[str, Any]) -> web.Response:
+    async def _steps(self, ctx: Ctx) -> web.StreamResponse:
+        doc = _parse(await _read(ctx.request))
+        ctx.rpc_id = doc["id"]
+        name, params = _members(doc)
+        shown = {k: v for k, v in params.items() if k not in _SECRET_PARAMS}
+        UIS.tag(ctx.request, name, shown)
+        method = self.methods.get(name)
+        if method is None or not offered(self.api, name, profile_of(ctx.state)):
+            raise err("method_not_found", field="method", value=name)
+        if ctx.state.accounts is not None:
+            _for_account(ctx, params)
+        faulted = await _intercept(ctx, method, name, params)
+        if faulted is not None:
+            return faulted
+        return self._run(ctx, method, params)
+
+    def _run(self, ctx: Ctx, method: Method, params: dict[str, Any]) -> web.Response:
         if method.auth:
             ctx.token = _authenticate(ctx, params)
             ctx.rt.limits.check(self._key(ctx), *_limit_time(ctx), ctx.opts)
         parsed = parse_params(method.params, params)
-        try:
-            result = method.handler(ctx, parsed)
-        except WorldError as exc:
-            raise _world_error(exc) from exc
+        result = method.handler(ctx, parsed)  # a WorldError: UisFace.domain_error
         if ctx.token is not None:
             ctx.rt.limits.charge(self._key(ctx), *_limit_time(ctx))
-        return _success(ctx, rpc_id, result)
+        return _success(ctx, result)
 
     def _key(self, ctx: Ctx) -> tuple[str, str]:
         return self.api, ctx.token or ""
@@ -176,17 +174,14 @@ class Endpoint:
 async def _intercept(
     ctx: Ctx, method: Method, name: str, params: dict[str, Any]
 ) -> web.StreamResponse | None:
-    """The fault hook; an expire_token fault on a session ends that session for good."""
+    """The fault hook, told which credential the request carries (an expire_token fault
+    on a session ends that session for good: `UisFace.fault_error`)."""
     token = params.get("access_token") if method.auth else None
     static = token == ctx.state.credentials.uis_access_token
     session = isinstance(token, str) and token in ctx.rt.sessions
     ctx.request[keys.FAULT_CREDENTIAL] = "static" if static else "session" if session else ""
-    try:
-        return await ctx.state.faults.intercept(ctx.request, "uis", name)
-    except TokenExpiredFault as fault:
-        if not fault.static and isinstance(token, str):
-            ctx.rt.sessions[token] = 0  # expired: only a new login.user gets the client in
-        raise
+    ctx.presented = token
+    return await UIS.intercept(ctx.request, ctx.state, name)
 
 
 async def _read(request: web.Request) -> bytes:
@@ -233,16 +228,15 @@ def _members(doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return name, params
 
 
-def _for_account(ctx: Ctx, params: dict[str, Any]) -> Ctx:
-    """The context of the account the request's token or login names (many accounts)."""
+def _for_account(ctx: Ctx, params: dict[str, Any]) -> None:
+    """Point `ctx` at the account the request's token or login names (many accounts)."""
     token = params.get("access_token")
     if isinstance(token, str):
         state = ctx.state.account_for("uis_token", token, lambda s: token in runtime_of(s).sessions)
     else:
         state = ctx.state.account_for("uis_login", params.get("login"))
-    if state is ctx.state:
-        return ctx
-    return Ctx(ctx.request, state, options_of(state), runtime_of(state), ctx.api)
+    if state is not ctx.state:
+        ctx.state, ctx.opts, ctx.rt = state, options_of(state), runtime_of(state)
 
 
 def _authenticate(ctx: Ctx, params: dict[str, Any]) -> str:
@@ -282,7 +276,8 @@ def _metadata(ctx: Ctx, total: int | None) -> dict[str, Any] | None:
     return meta or None
 
 
-def _success(ctx: Ctx, rpc_id: Any, result: Result) -> web.Response:
+def _success(ctx: Ctx, result: Result) -> web.Response:
+    rpc_id = ctx.rpc_id
     meta = _metadata(ctx, result.total)
     if isinstance(result.data, JsonRows):
         body = _splice(rpc_id, result.data.parts, meta)
@@ -306,14 +301,13 @@ def _splice(rpc_id: Any, parts: list[bytes], meta: dict[str, Any] | None) -> byt
     return b",".join([first, *parts[1:-1], last])
 
 
-def _error(ctx: Ctx, rpc_id: Any, exc: UisError) -> web.Response:
-    ctx.request[keys.ERROR] = exc.mnemonic
+def _error(ctx: Ctx, exc: UisError) -> web.Response:
     data = exc.data()
     meta = _metadata(ctx, None)
     if meta is not None:
         data["metadata"] = meta
     error = {"code": exc.code, "message": exc.message, "data": data}
-    body = orjson.dumps({"jsonrpc": "2.0", "id": rpc_id, "error": error})
+    body = orjson.dumps({"jsonrpc": "2.0", "id": ctx.rpc_id, "error": error})
     status = exc.http_status or ctx.opts.error_http_status
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
@@ -364,3 +358,26 @@ def _world_error(exc: WorldError) -> UisError:
     if isinstance(exc, e.VirtualNumberNotFound):
         return err("virtual_phone_number_not_found", field="virtual_phone_number")
     return err("invalid_state", message=str(exc))
+
+
+class UisFace(Face[Ctx, UisError]):
+    """The UIS parts of the shared dispatch: JSON-RPC error objects named by mnemonic."""
+
+    def fault_error(self, ctx: Ctx, fault: InjectedFault) -> UisError:
+        if isinstance(fault, TokenExpiredFault) and not fault.static:
+            token = ctx.presented
+            if isinstance(token, str):
+                ctx.rt.sessions[token] = 0  # expired: only a new login.user gets the client in
+        return _fault_error(fault, ctx.opts)
+
+    def domain_error(self, ctx: Ctx, exc: WorldError) -> UisError:
+        return _world_error(exc)
+
+    def journal_error(self, exc: UisError) -> str | None:
+        return exc.mnemonic
+
+    def render_error(self, ctx: Ctx, exc: UisError) -> web.Response:
+        return _error(ctx, exc)
+
+
+UIS = UisFace("uis", UisError)
