@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from mockpbx import keys
+from mockpbx.core import actions
 from mockpbx.core.errors import EmployeeNotFound, NoActivePhone
 from mockpbx.core.model import Employee
 from mockpbx.core.profiles import effective
@@ -202,8 +203,8 @@ async def start_callback(request: web.Request) -> web.Response:
     world = state.world
     employee = _employee_by_phone(world, body.EmployeePhone)
     try:
-        call = world.start_callback(
-            employee.id, body.ClientPhone.lstrip("+"), employee_phone=body.EmployeePhone
+        call = actions.start_callback(
+            world, employee.id, body.ClientPhone.lstrip("+"), employee_phone=body.EmployeePhone
         )
     except (NoActivePhone, EmployeeNotFound) as exc:
         raise Conflict(f"EmployeePhone: {exc}") from None
