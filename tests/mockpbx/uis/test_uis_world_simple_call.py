@@ -1,4 +1,4 @@
-"""World.start_simple_call without HTTP: an arbitrary operator number, either party first."""
+"""actions.start_simple_call without HTTP: an arbitrary operator number, either party first."""
 
 from __future__ import annotations
 
