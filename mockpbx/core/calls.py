@@ -15,7 +15,7 @@ refused with `TooManyLegs`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from mockpbx.core.errors import InvalidState, TooManyLegs
@@ -66,18 +66,20 @@ def leg_id(call_id: int, index: int) -> int:
     return call_id * LEGS_PER_CALL + index
 
 
-def renumber(call: Call, call_id: int) -> None:
-    """Give a laid-out call the id `call_id`: its legs and the links between them follow.
+def renumber(calls: Iterable[Call], first_id: int) -> None:
+    """Give laid-out calls the ids `first_id`, `first_id + 1`, ...: legs and their links follow.
 
-    Generators lay calls out under id 0 and number them once a day is sorted.
-    Every leg keeps its index, so its id stays `leg_id(call_id, index)`.
+    Generators lay calls out under id 0 and number a day's calls once they
+    are sorted (one loop: it runs for every generated call). Every leg keeps
+    its index, so its id stays `leg_id(call.id, index)`.
     """
-    shift = (call_id - call.id) * LEGS_PER_CALL
-    call.id = call_id
-    for leg in call.legs:
-        leg.id += shift
-        if leg.taken_from_leg_id is not None:
-            leg.taken_from_leg_id += shift
+    for call_id, call in enumerate(calls, first_id):
+        shift = (call_id - call.id) * LEGS_PER_CALL
+        call.id = call_id
+        for leg in call.legs:
+            leg.id += shift
+            if leg.taken_from_leg_id is not None:
+                leg.taken_from_leg_id += shift
 
 
 def build_incoming(

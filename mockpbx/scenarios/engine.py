@@ -372,8 +372,7 @@ def _renumber_all(calls: list[Call], day: date) -> None:
     """Ids in start order: call ids of the day; legs follow (`core.calls.renumber`)."""
     if calls:
         CallIds.make(day, len(calls) - 1)  # raises if the day has too many calls
-    for call_id, call in enumerate(calls, CallIds.make(day, 0)):
-        renumber(call, call_id)
+    renumber(calls, CallIds.make(day, 0))
 
 
 def _split_name(name: str) -> tuple[str, str, str]:

@@ -97,11 +97,18 @@ class TestLegIds:
     def test_renumber__moves_the_legs_and_the_links_between_them(self) -> None:
         call = _answered_call(call_id=0)
         new = add_transfer(call, _target(2, 22), at=1030, ring=4)
-        renumber(call, CALL_ID)
+        renumber([call], CALL_ID)
         assert call.id == CALL_ID
         assert [leg.id for leg in call.legs] == [leg_id(CALL_ID, i) for i in range(3)]
         assert new.taken_from_leg_id == leg_id(CALL_ID, 1)
         assert dataclasses.asdict(call) == dataclasses.asdict(_transferred(CALL_ID))
+
+    def test_renumber__gives_calls_consecutive_ids_from_the_first(self) -> None:
+        calls = [_answered_call(call_id=0), _transferred(0)]
+        renumber(calls, CALL_ID)
+        assert [c.id for c in calls] == [CALL_ID, CALL_ID + 1]
+        assert [leg.id for leg in calls[1].legs] == [leg_id(CALL_ID + 1, i) for i in range(3)]
+        assert dataclasses.asdict(calls[1]) == dataclasses.asdict(_transferred(CALL_ID + 1))
 
 
 def _transferred(call_id: int) -> Call:

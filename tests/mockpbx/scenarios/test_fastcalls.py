@@ -104,7 +104,7 @@ def _generated(args: dict[str, Any], transfer_seed: int | None) -> Call:
     call = fast_incoming(**args)
     if transfer_seed is not None:
         _transfer(call, random.Random(transfer_seed))
-    renumber(call, CALL_ID)
+    renumber([call], CALL_ID)
     return call
 
 
@@ -165,7 +165,7 @@ def test_fast_outgoing__matches_build_outgoing(talk: int | None) -> None:
     }
     assert _fields(fast_outgoing(**args)) == _fields(build_outgoing(0, **args))  # type: ignore[arg-type]
     numbered = fast_outgoing(**args)  # type: ignore[arg-type]
-    renumber(numbered, CALL_ID)
+    renumber([numbered], CALL_ID)
     assert _fields(numbered) == _fields(build_outgoing(CALL_ID, **args))  # type: ignore[arg-type]
 
 
