@@ -347,16 +347,17 @@ def scenarios_validate(file: str) -> None:
 )
 def generate(scenario_name: str, seed: int, first: datetime, last: datetime, out: Path) -> None:
     """Export the truth (calls and clinic side) of a period as JSON lines."""
+    from mockpbx.face_ids import FACE_IDS
     from mockpbx.scenarios.export import export_truth
 
     if last < first:
         raise click.BadParameter("--to must not be before --from", param_hint="--to")
     scenario = load_or_exit(scenario_name)
     if str(out) == "-":
-        count = export_truth(scenario, seed, first.date(), last.date(), sys.stdout)
+        count = export_truth(scenario, seed, first.date(), last.date(), sys.stdout, FACE_IDS)
     else:
         with out.open("w", encoding="utf-8") as fh:
-            count = export_truth(scenario, seed, first.date(), last.date(), fh)
+            count = export_truth(scenario, seed, first.date(), last.date(), fh, FACE_IDS)
         click.echo(
             f"{out}: {count} calls of {first.date()}..{last.date()} and the clinic side", err=True
         )

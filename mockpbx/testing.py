@@ -224,10 +224,11 @@ class TruthView:
 
     def calls(self, start: datetime | str, end: datetime | str) -> list[dict[str, Any]]:
         """Calls that started in [start, end): aware datetimes or ISO 8601 with an offset."""
+        from mockpbx.face_ids import FACE_IDS
         from mockpbx.scenarios.truth import calls_truth
 
         a, b = _epoch(start), _epoch(end)
-        return self._server.call(lambda s: calls_truth(s.world, a, b))
+        return self._server.call(lambda s: calls_truth(s.world, a, b, FACE_IDS))
 
     def clinic(self, start: datetime | str, end: datetime | str) -> dict[str, Any]:
         """The clinic side of [start, end): aware datetimes or ISO 8601 with an offset."""

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from mockpbx.control.accounts import account_state
 from mockpbx.control.params import int_param, period
+from mockpbx.face_ids import FACE_IDS
 from mockpbx.scenarios.truth import calls_truth, clinic_truth
 
 __all__ = ["routes"]
@@ -40,7 +41,7 @@ async def truth_calls(request: web.Request) -> web.Response:
     world = account_state(request).world
     ts_from, ts_to = period(request, world)
     clinic = _clinic_filter(request)
-    calls = calls_truth(world, ts_from, ts_to)
+    calls = calls_truth(world, ts_from, ts_to, FACE_IDS)
     if clinic is not None:
         calls = [c for c in calls if c["clinic_id"] == clinic]
     iso = world.local

@@ -9,6 +9,7 @@ WorldError                 base: something the world refuses to do
 │   ├── VirtualNumberNotFound
 │   └── RecordingNotFound
 ├── InvalidState           the call is not in a state that allows this
+│   └── TooManyLegs        a new leg would pass LEGS_PER_CALL (its id would be the next call's)
 └── NoActivePhone          the employee has no active phone to ring
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "NoActivePhone",
     "NotFound",
     "RecordingNotFound",
+    "TooManyLegs",
     "VirtualNumberNotFound",
     "WorldError",
 ]
@@ -62,6 +64,14 @@ class RecordingNotFound(NotFound):
 
 class InvalidState(WorldError):
     """Raised when a call or leg is not in a state that allows the action."""
+
+
+class TooManyLegs(InvalidState):
+    """Raised when a call would get more legs than `core.calls.LEGS_PER_CALL`.
+
+    Leg ids are `call_id * LEGS_PER_CALL + index`: one more leg would take the
+    id of the next call's first leg, so the world refuses it instead.
+    """
 
 
 class NoActivePhone(WorldError):

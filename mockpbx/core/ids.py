@@ -13,6 +13,9 @@ a per-server key.
 
 Names and phone numbers come from Faker's ru_RU locale. Faker is slow per
 call, so bulk generators draw from pools built once (`name_parts`).
+
+Ids here are neutral (world ids: call ids, leg ids); how a face spells them
+on its wire lives in the face (`providers/mango/ids.py`).
 """
 
 from __future__ import annotations
@@ -20,21 +23,16 @@ from __future__ import annotations
 import hashlib
 import random
 import secrets
-from binascii import b2a_base64
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 __all__ = [
     "NameParts",
     "Secrets",
     "Seeds",
-    "mango_call_id",
-    "mango_entry_id",
-    "mango_recording_id",
     "name_parts",
     "phone_from",
-    "unb64_int",
 ]
 
 
@@ -141,39 +139,3 @@ def phone_from(rnd: random.Random, *, mobile: bool = True) -> str:
     """A Russian number in E.164 digits without '+', e.g. '79161234567'."""
     code = rnd.choice(_MOBILE_CODES) if mobile else rnd.choice(("495", "499", "812"))
     return f"7{code}{rnd.randrange(10_000_000):07d}"
-
-
-def _b64(text: str) -> str:
-    return b2a_base64(text.encode(), newline=False).decode("ascii")
-
-
-# Ids are pure functions of world ids, cached: rendering a month of Mango history
-# (CSV, every page of the extended JSON, then events) asks for each many times.
-@lru_cache(maxsize=1 << 17)
-def mango_entry_id(call_id: int) -> str:
-    """Mango's `entry_id` of a call: base64 of colon-separated integers, like the real ones."""
-    return _b64(f"{call_id}:101")
-
-
-@lru_cache(maxsize=1 << 18)
-def mango_call_id(leg_id: int) -> str:
-    """Mango's `call_id` of one leg (events/call, extended stats `external_call_id`)."""
-    return _b64(f"1:{leg_id}:221:1")
-
-
-@lru_cache(maxsize=1 << 17)
-def mango_recording_id(call_id: int) -> str:
-    """Mango's `recording_id` of a call's recording."""
-    return _b64(f"1:{call_id}:5009:1")
-
-
-def unb64_int(value: str, index: int) -> int | None:
-    """The `index`-th integer inside a Mango-style base64 id, or None if malformed."""
-    import base64
-    import binascii
-
-    try:
-        parts = base64.b64decode(value.encode(), validate=True).decode().split(":")
-        return int(parts[index])
-    except (binascii.Error, UnicodeDecodeError, ValueError, IndexError):
-        return None

@@ -335,12 +335,13 @@ def fit_calls(calls: list[Call], name: str = "fitted", tz: str = DEFAULT_TZ) -> 
 
 
 def _generate(scenario: dict[str, Any], days: list[date], seed: int = 1) -> list[Call]:
+    from mockpbx.face_ids import FACE_IDS
     from mockpbx.scenarios.export import export_truth
     from mockpbx.scenarios.model import Scenario
 
     sc = Scenario.model_validate(scenario)
     buf = io.StringIO()
-    export_truth(sc, seed, days[0], days[-1], buf)
+    export_truth(sc, seed, days[0], days[-1], buf, FACE_IDS)
     calls, _ = _from_truth([orjson.loads(x) for x in buf.getvalue().splitlines() if x])
     return calls
 

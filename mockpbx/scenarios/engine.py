@@ -27,7 +27,7 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mockpbx.core.calls import Target, add_transfer, build_incoming, build_outgoing
+from mockpbx.core.calls import Target, add_transfer, build_incoming, build_outgoing, renumber
 from mockpbx.core.clock import VirtualClock
 from mockpbx.core.gcpause import paused_gc
 from mockpbx.core.ids import Seeds, name_parts
@@ -369,30 +369,10 @@ class Engine:
 
 
 def _renumber_all(calls: list[Call], day: date) -> None:
-    """Ids in start order: call ids of the day, leg ids call_id * 10 + index."""
+    """Ids in start order: call ids of the day; legs follow (`core.calls.renumber`)."""
     if calls:
         CallIds.make(day, len(calls) - 1)  # raises if the day has too many calls
-    for call_id, call in enumerate(calls, CallIds.make(day, 0)):
-        if call.transferred:
-            _renumber(call, call_id)
-            continue
-        call.id = call_id
-        leg_id = call_id * 10
-        for leg in call.legs:
-            leg.id = leg_id
-            leg_id += 1
-
-
-def _renumber(call: Call, call_id: int) -> None:
-    call.id = call_id
-    base = call_id * 10
-    if call.transferred:
-        taken = {leg.id: i for i, leg in enumerate(call.legs)}
-        for leg in call.legs:
-            if leg.taken_from_leg_id is not None:
-                leg.taken_from_leg_id = base + taken.get(leg.taken_from_leg_id, 0)
-    for i, leg in enumerate(call.legs):
-        leg.id = base + i
+    renumber(calls, CallIds.make(day, 0))
 
 
 def _split_name(name: str) -> tuple[str, str, str]:

@@ -20,7 +20,7 @@ import orjson
 from mockpbx.core.world import World
 from mockpbx.scenarios.engine import build_world
 from mockpbx.scenarios.model import Scenario
-from mockpbx.scenarios.truth import calls_truth, clinic_truth
+from mockpbx.scenarios.truth import FaceIds, calls_truth, clinic_truth
 
 __all__ = ["export_truth", "truth_records", "world_for_period"]
 
@@ -39,8 +39,10 @@ def world_for_period(scenario: Scenario, seed: int, first: date, last: date) -> 
     return build_world(sc, seed=seed, start=start, anchor=first)
 
 
-def truth_records(scenario: Scenario, seed: int, first: date, last: date) -> Iterator[Any]:
-    """Every record of the export, in order (calls streamed day by day)."""
+def truth_records(
+    scenario: Scenario, seed: int, first: date, last: date, faces: FaceIds
+) -> Iterator[Any]:
+    """Every record of the export, in order (calls streamed day by day; ids of `faces`)."""
     world = world_for_period(scenario, seed, first, last)
     end = world.day_start(last + timedelta(days=1))
     begin = world.day_start(first)
@@ -53,7 +55,7 @@ def truth_records(scenario: Scenario, seed: int, first: date, last: date) -> Ite
     day = first
     while day <= last:
         ts = world.day_start(day)
-        for call in calls_truth(world, ts, world.day_start(day + timedelta(days=1))):
+        for call in calls_truth(world, ts, world.day_start(day + timedelta(days=1)), faces):
             yield {"type": "call", **call}
         day += timedelta(days=1)
     for key, kind in _CLINIC.items():
@@ -61,10 +63,12 @@ def truth_records(scenario: Scenario, seed: int, first: date, last: date) -> Ite
             yield {"type": kind, **row}
 
 
-def export_truth(scenario: Scenario, seed: int, first: date, last: date, out: TextIO) -> int:
+def export_truth(
+    scenario: Scenario, seed: int, first: date, last: date, out: TextIO, faces: FaceIds
+) -> int:
     """Write the records as JSON lines; returns how many calls were written."""
     calls = 0
-    for record in truth_records(scenario, seed, first, last):
+    for record in truth_records(scenario, seed, first, last, faces):
         calls += record["type"] == "call"
         out.write(orjson.dumps(record).decode())
         out.write("\n")

@@ -7,14 +7,18 @@ same calls and legs with `object.__new__` and every slot set directly (no
 class call, no keywords; the most common legs inline).
 `tests/mockpbx/scenarios/test_fastcalls.py` proves they agree with the core
 builders field for field on randomized inputs (a slot left unset fails
-there), so the core stays the one definition of how a call is laid out.
+there), also once a call is transferred (`core.calls.add_transfer`) and
+numbered (`core.calls.renumber`), so the core stays the one definition of
+how a call is laid out. Like the core they lay a call out under id 0, so
+leg `index` has the id `leg_id(0, index) == index`, and refuse a leg past
+`LEGS_PER_CALL` with the same `TooManyLegs`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockpbx.core.calls import Target
+from mockpbx.core.calls import LEGS_PER_CALL, Target, leg_id
 from mockpbx.core.model import Call, CallKind, Direction, Leg, LegRole, Visit
 
 __all__ = ["fast_incoming", "fast_outgoing"]
@@ -117,6 +121,8 @@ def fast_incoming(
         c0.end_ts = call.end_ts = give_up
         call.finish_reason = c0.finish_reason = "employee_busy"
         return call
+    if len(targets) >= LEGS_PER_CALL:  # build_incoming's leg ids refuse a leg past the bound
+        _check_bound(targets, answered_by, strategy)
     ring_from = start + ivr_seconds
     if strategy == "simultaneous":
         _simultaneous(call, targets, ring_from, ring_seconds, answered_by, answer_delay)
@@ -155,6 +161,14 @@ def fast_incoming(
         answering.finish_reason = c0.finish_reason = call.finish_reason = reason
     c0.end_ts = call.end_ts
     return call
+
+
+def _check_bound(targets: Sequence[Target], answered_by: int | None, strategy: str) -> None:
+    """TooManyLegs where `build_incoming` raises it: if the last leg rung passes the bound."""
+    last = len(targets)  # the contact's leg is 0, target i rings on leg i + 1
+    if strategy != "simultaneous" and answered_by is not None:
+        last = min(answered_by + 1, last)
+    leg_id(0, last)
 
 
 def _simultaneous(

@@ -3,8 +3,9 @@
 Two documents, both deterministic from (scenario, seed, start) and lazily
 computed per day from the world's own calls:
 
-`calls_truth(world, ts_from, ts_to)` — every call that started in the period
-(and by now), with its id as each face shows it::
+`calls_truth(world, ts_from, ts_to, faces)` — every call that started in the
+period (and by now), with its id as each face shows it (`faces`: each face's
+namer, `mockpbx.face_ids.FACE_IDS`)::
 
     {"id": 3000967001,                       # UIS call_session_id / communication_id
      "ids": {"uis": {"call_session_id": 3000967001, "communication_id": 3000967001},
@@ -69,49 +70,47 @@ import bisect
 import functools
 import math
 import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from mockpbx.core.calls import MAX_CALL_SECONDS
-from mockpbx.core.ids import mango_call_id, mango_entry_id, mango_recording_id, name_parts
-from mockpbx.core.model import Call, CallKind, Leg, LegRole
+from mockpbx.core.ids import name_parts
+from mockpbx.core.model import Call, LegRole
 from mockpbx.core.world import World
 from mockpbx.scenarios.daygen import sampler
 from mockpbx.scenarios.engine import Engine
 
-__all__ = ["calls_truth", "clinic_truth"]
+__all__ = ["FaceIds", "calls_truth", "clinic_truth"]
+
+FaceIds = Mapping[str, Callable[[Call], dict[str, Any] | None]]
+"""How each face names a call: face -> the call's ids there (None: the face has no call
+id), in the order the truth lists them. Faces own their namers; `mockpbx/face_ids.py`
+gathers them (scenarios may not import faces)."""
 
 COURSE_HORIZON_DAYS = 14 + 4 * 21 + 7  # longest lead from a booking call to its last visit
 
 
 # -- calls ---------------------------------------------------------------------------
-def calls_truth(world: World, ts_from: int, ts_to: int) -> list[dict[str, Any]]:
-    """Every call that started in [ts_from, ts_to) and by now, as each face identifies it."""
+def calls_truth(world: World, ts_from: int, ts_to: int, faces: FaceIds) -> list[dict[str, Any]]:
+    """Every call that started in [ts_from, ts_to) and by now, as each of `faces` names it."""
     now = world.now()
     return [
-        call_truth(world, c, now)
+        call_truth(world, c, now, faces)
         for c in world.store.between(ts_from, min(ts_to, now + 1))
         if c.start_ts <= now
     ]
 
 
-def call_truth(world: World, call: Call, now: int) -> dict[str, Any]:
+def call_truth(world: World, call: Call, now: int, faces: FaceIds) -> dict[str, Any]:
     iso = _iso(world)
     employee_legs = [leg for leg in call.legs if leg.role is LegRole.EMPLOYEE]
     answered = next((leg for leg in employee_legs if leg.answer_ts is not None), None)
     state = call.state(now)
     return {
         "id": call.id,
-        "ids": {
-            "uis": {"call_session_id": call.id, "communication_id": call.id},
-            "mango": {
-                "entry_id": mango_entry_id(call.id),
-                "call_ids": [mango_call_id(leg.id) for leg in _mango_legs(call)],
-                "recording_id": mango_recording_id(call.id) if call.has_recording else None,
-            },
-            "clinic": None,
-        },
+        "ids": {face: name(call) for face, name in faces.items()},
         "clinic_id": call.clinic_id,
         "kind": call.kind.value,
         "direction": call.direction.value,
@@ -149,13 +148,6 @@ def call_truth(world: World, call: Call, now: int) -> dict[str, Any]:
             for leg in call.legs
         ],
     }
-
-
-def _mango_legs(call: Call) -> list[Leg]:
-    """The world legs Mango shows as legs: an outgoing call is one leg there (doc 245)."""
-    if call.kind is CallKind.OUTGOING:
-        return [call.legs[0], *(leg for leg in call.legs if leg.is_transferred)]
-    return call.legs
 
 
 def _visit(call: Call) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from contract.cli import main
 from contract.results import Report, Status
 from contract.verify import Options, verify
+from mockpbx.core import actions
 from mockpbx.testing import MockPBXServer
 
 FROM, TO = "2026-05-12T00:00:00+03:00", "2026-05-14T00:00:00+03:00"
@@ -59,7 +60,8 @@ def test_ongoing_check__passes_when_the_mock_clock_runs_calls(mockpbx: MockPBXSe
     mockpbx.clock.set_rate(60)
     mockpbx.call(
         lambda s: [
-            s.world.start_callback(e.id, f"7916000000{i}") for i, e in enumerate(s.world.employees)
+            actions.start_callback(s.world, e.id, f"7916000000{i}")
+            for i, e in enumerate(s.world.employees)
         ]
     )
     report = verify(

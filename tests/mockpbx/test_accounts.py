@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 from mockpbx.accounts import AccountSet, install_accounts, load_accounts_file
 from mockpbx.cli import main
-from mockpbx.core.ids import mango_recording_id
 from mockpbx.core.recordings import Mp3Recording, WavRecording
+from mockpbx.providers.mango.ids import mango_recording_id
 from mockpbx.providers.mango.signing import form_body, link_sign, sign
 from mockpbx.testing import MockPBXServer
 

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from mockpbx import keys
+from mockpbx.core import actions
 from mockpbx.core.model import Employee
 from mockpbx.core.profiles import effective
 from mockpbx.core.world import World
@@ -208,8 +209,8 @@ async def start_callback(request: web.Request) -> web.Response:
     world = state.world
     employee = _employee_by_phone(world, body.EmployeePhone)
     # the world's NoActivePhone / EmployeeNotFound: 409 (`ClinicFace.domain_error`)
-    call = world.start_callback(
-        employee.id, body.ClientPhone.lstrip("+"), employee_phone=body.EmployeePhone
+    call = actions.start_callback(
+        world, employee.id, body.ClientPhone.lstrip("+"), employee_phone=body.EmployeePhone
     )
     started = render.format_time(world, call.start_ts, options)
     return _json({"Id": str(call.id), "DateAndTime": started}, status=202)

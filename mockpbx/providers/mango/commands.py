@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from mockpbx.core import actions
 from mockpbx.core.actions import route_call, start_group_callback, start_recording
 from mockpbx.core.errors import (
     CallNotFound,
@@ -69,8 +70,13 @@ async def callback(ctx: Ctx) -> web.Response:
     caller_id = _line(ctx, p.line_number)
     phone = p.from_.number if p.from_.number and _is_own(ctx, emp, p.from_.number) else None
     try:
-        call = ctx.world.start_callback(
-            emp.id, p.to_number, caller_id=caller_id, employee_phone=phone, source="callapi"
+        call = actions.start_callback(
+            ctx.world,
+            emp.id,
+            p.to_number,
+            caller_id=caller_id,
+            employee_phone=phone,
+            source="callapi",
         )
     except WorldError as exc:
         return _finish(ctx, "callback", p.command_id, _code_of(exc))
@@ -111,9 +117,9 @@ async def hangup(ctx: Ctx) -> web.Response:
             raise CallNotFound("leg ended")
         talking = leg.answer is not None and leg.answer <= ctx.now
         if talking or leg.location == "ivr":
-            ctx.world.release_call(call.id)
+            actions.release_call(ctx.world, call.id)
         else:
-            ctx.world.disconnect_leg(call.id, leg.world_leg.id)
+            actions.disconnect_leg(ctx.world, call.id, leg.world_leg.id)
     except (MangoError, WorldError) as exc:
         return _finish(ctx, "call/hangup", p.command_id, _code_of(exc))
     return _finish(ctx, "call/hangup", p.command_id, 1000)
@@ -149,7 +155,7 @@ async def transfer(ctx: Ctx) -> web.Response:
             raise MangoError(3330, f"initiator {p.initiator} is not a party of the call")
         emp = _employee(ctx, p.to_number)
         kind = "consultative" if p.method == "hold" else "blind"
-        new = ctx.world.transfer(call.id, emp.id, kind=kind)
+        new = actions.transfer(ctx.world, call.id, emp.id, kind=kind)
     except (MangoError, WorldError) as exc:
         return _finish(ctx, "transfer", p.command_id, _code_of(exc))
     ctx.rt.leg_commands[new.id] = p.command_id

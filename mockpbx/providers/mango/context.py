@@ -10,11 +10,11 @@ import orjson
 from aiohttp import web
 
 from mockpbx.core.calls import LEGS_PER_CALL
-from mockpbx.core.ids import unb64_int
 from mockpbx.core.model import Call
 from mockpbx.core.world import World
 from mockpbx.providers.mango.directory import Lookup
 from mockpbx.providers.mango.errors import MangoError, result_value
+from mockpbx.providers.mango.ids import unb64_int
 from mockpbx.providers.mango.legs import MLeg, mango_legs
 from mockpbx.providers.mango.options import MangoOptions
 from mockpbx.providers.mango.runtime import MangoRuntime

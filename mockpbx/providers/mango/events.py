@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mockpbx.core.ids import mango_entry_id, mango_recording_id
 from mockpbx.core.model import Call, CallKind, Direction, LegRole
 from mockpbx.providers.mango.directory import Lookup, dct_of
+from mockpbx.providers.mango.ids import mango_entry_id, mango_recording_id
 from mockpbx.providers.mango.legs import MLeg, Step, mango_legs
 
 __all__ = ["CommandOf", "Event", "call_events", "summary"]

@@ -17,9 +17,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from mockpbx.core.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.core.model import Call, CallKind, Direction, Employee, Leg, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_id
+from mockpbx.providers.mango.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.providers.mango.legs import _employee_leg_reason, disconnect_code, leg_timing
 from mockpbx.providers.mango.options import MangoOptions
 

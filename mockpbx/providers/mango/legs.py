@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockpbx.core.ids import mango_call_id
 from mockpbx.core.model import Call, CallKind, Leg, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_extension
+from mockpbx.providers.mango.ids import mango_call_id
 
 __all__ = ["MLeg", "Step", "disconnect_code", "leg_timing", "mango_call_id", "mango_legs"]
 

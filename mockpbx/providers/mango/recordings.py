@@ -23,12 +23,12 @@ import re
 from aiohttp import web
 
 from mockpbx import keys
-from mockpbx.core.ids import mango_recording_id, unb64_int
 from mockpbx.core.model import Call
 from mockpbx.core.recordings import make_recording
 from mockpbx.providers.mango import schemas as s
 from mockpbx.providers.mango.context import Ctx
 from mockpbx.providers.mango.errors import AuthError, MangoError
+from mockpbx.providers.mango.ids import mango_recording_id, unb64_int
 from mockpbx.providers.mango.runtime import Link, MangoRuntime
 from mockpbx.providers.mango.signing import link_sign, verify
 from mockpbx.state import ServerState

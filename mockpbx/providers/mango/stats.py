@@ -15,11 +15,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from mockpbx.core.ids import mango_entry_id, mango_recording_id
 from mockpbx.core.model import Call, CallKind, Direction, LegRole
 from mockpbx.providers.mango.directory import Lookup, group_id
 from mockpbx.providers.mango.events import summary
 from mockpbx.providers.mango.fastrows import Fast, LocalDays
+from mockpbx.providers.mango.ids import mango_entry_id, mango_recording_id
 from mockpbx.providers.mango.legs import MLeg, leg_timing, mango_legs
 from mockpbx.providers.mango.options import MangoOptions
 

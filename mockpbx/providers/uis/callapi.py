@@ -24,6 +24,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from mockpbx.core import actions
 from mockpbx.core.errors import EmployeeNotFound, NoActivePhone
 from mockpbx.core.model import Call, CallState, Direction, Leg, LegRole
 from mockpbx.providers.uis.errors import err
@@ -75,12 +76,17 @@ def start_employee_call(ctx: Ctx, p: EmployeeCallParams) -> Result:
         "external_id": p.external_id,
     }
     if p.first_call == "employee":
-        call = world.start_callback(
-            p.employee.id, p.contact, employee_phone=p.employee.phone_number, **common
+        call = actions.start_callback(
+            world, p.employee.id, p.contact, employee_phone=p.employee.phone_number, **common
         )
     else:
-        call = world.start_simple_call(
-            target.line.login, p.contact, first_call="contact", employee_id=p.employee.id, **common
+        call = actions.start_simple_call(
+            world,
+            target.line.login,
+            p.contact,
+            first_call="contact",
+            employee_id=p.employee.id,
+            **common,
         )
     return _started(ctx, call)
 
@@ -89,7 +95,8 @@ def start_simple_call(ctx: Ctx, p: SimpleCallParams) -> Result:
     _check_start(ctx, p.first_call == "operator", p, p.operator_message)
     if not _PHONE.match(p.operator):
         raise err("invalid_parameter_value", field="operator", value=p.operator)
-    call = ctx.world.start_simple_call(
+    call = actions.start_simple_call(
+        ctx.world,
         p.operator.lstrip("+"),
         p.contact,
         first_call=p.first_call,
@@ -194,12 +201,12 @@ def leg_state(call: Call, leg: Leg, now: int) -> str:
 
 # -- actions on calls ------------------------------------------------------------------------------
 def release_call(ctx: Ctx, p: ReleaseCallParams) -> Result:
-    ctx.world.release_call(p.call_session_id)
+    actions.release_call(ctx.world, p.call_session_id)
     return Result({"success": "true"})
 
 
 def disconnect_leg(ctx: Ctx, p: DisconnectLegParams) -> Result:
-    ctx.world.disconnect_leg(p.call_session_id, p.leg_id)
+    actions.disconnect_leg(ctx.world, p.call_session_id, p.leg_id)
     return Result({"success": "true"})
 
 

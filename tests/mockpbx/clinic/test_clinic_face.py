@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestClient
 
+from mockpbx.core import actions
 from mockpbx.state import ProviderErrorFault, ServerState, TokenExpiredFault
 from tests.mockpbx.mp3 import frame_offsets
 
@@ -183,7 +184,7 @@ class TestOngoingCalls:
         self, client: TestClient, state: ServerState
     ) -> None:  # type: ignore[type-arg]
         employee = state.world.employees[0]
-        call = state.world.start_callback(employee.id, "79161112233")
+        call = actions.start_callback(state.world, employee.id, "79161112233")
         response = await client.get(f"{BASE}/GetOngoingCalls", headers=key(state))
         listed = await response.json()
         assert any(c["Id"] == str(call.id) and c["TalkInSeconds"] is None for c in listed)
@@ -194,7 +195,7 @@ class TestOngoingCalls:
     async def test_ongoing__counts_talk_up_to_now(
         self, client: TestClient, state: ServerState
     ) -> None:  # type: ignore[type-arg]
-        call = state.world.start_callback(state.world.employees[0].id, "79161112233")
+        call = actions.start_callback(state.world, state.world.employees[0].id, "79161112233")
         assert call.answer_ts is not None
         state.world.clock.advance(call.answer_ts - state.world.now() + 5)
         listed = await (await client.get(f"{BASE}/GetOngoingCalls", headers=key(state))).json()

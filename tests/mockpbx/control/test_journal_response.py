@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient
 from mockpbx import keys
 from mockpbx.app import create_app
 from mockpbx.control.openapi import document
-from mockpbx.core.ids import mango_recording_id
 from mockpbx.providers.clinic.handlers import KEY_HEADER
+from mockpbx.providers.mango.ids import mango_recording_id
 from mockpbx.providers.mango.signing import sign
 from mockpbx.state import RESPONSE_EXCERPT, ServerState, mask_secrets, response_excerpt
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mockpbx.core import actions
 from mockpbx.core.errors import CallNotFound, LegNotFound
 from mockpbx.core.model import CallKind, CallState, LegRole
 from mockpbx.core.store import CallIds, CallStore
@@ -105,7 +106,7 @@ class TestHistory:
 class TestActions:
     def test_callback__rings_the_employee_first_then_the_contact(self, world: World) -> None:
         emp = world.employees[0]
-        call = world.start_callback(emp.id, "79161234567")
+        call = actions.start_callback(world, emp.id, "79161234567")
         assert call.kind is CallKind.CALLBACK
         first, second = call.legs
         assert first.role is LegRole.EMPLOYEE
@@ -116,33 +117,33 @@ class TestActions:
         assert call in world.live_calls()
 
     def test_callback__finishes_into_history_with_a_recording(self, world: World) -> None:
-        call = world.start_callback(world.employees[1].id, "79161234567")
+        call = actions.start_callback(world, world.employees[1].id, "79161234567")
         world.clock.advance(call.end_ts - world.now())
         assert call in world.history(call.start_ts, call.start_ts + 1)
         if call.answer_ts is not None:
             assert world.recording_hash(call) is not None
 
     def test_release__ends_every_leg_now(self, world: World) -> None:
-        call = world.start_callback(world.employees[0].id, "79161234567")
+        call = actions.start_callback(world, world.employees[0].id, "79161234567")
         world.clock.advance(1)
-        world.release_call(call.id)
+        actions.release_call(world, call.id)
         assert call.end_ts == world.now()
         assert all(leg.end_ts <= world.now() for leg in call.legs)
         assert call not in world.live_calls()
         with pytest.raises(CallNotFound):
-            world.release_call(call.id)
+            actions.release_call(world, call.id)
 
     def test_disconnect_leg__unknown_leg_is_refused(self, world: World) -> None:
-        call = world.start_callback(world.employees[0].id, "79161234567")
+        call = actions.start_callback(world, world.employees[0].id, "79161234567")
         with pytest.raises(LegNotFound):
-            world.disconnect_leg(call.id, 12345)
+            actions.disconnect_leg(world, call.id, 12345)
 
     def test_transfer__adds_a_transferred_leg_to_a_talking_call(self, world: World) -> None:
-        call = world.start_callback(world.employees[0].id, "79161234567")
+        call = actions.start_callback(world, world.employees[0].id, "79161234567")
         while call.answer_ts is None:  # find a callback the contact answers
-            call = world.start_callback(world.employees[0].id, "79161234567")
+            call = actions.start_callback(world, world.employees[0].id, "79161234567")
         world.clock.advance(call.answer_ts - world.now() + 1)
-        leg = world.transfer(call.id, world.employees[2].id)
+        leg = actions.transfer(world, call.id, world.employees[2].id)
         assert leg.is_transferred
         assert leg.employee_id == world.employees[2].id
         assert call.transferred

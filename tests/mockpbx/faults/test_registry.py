@@ -7,6 +7,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from mockpbx.app import create_state
+from mockpbx.core import actions
 from mockpbx.faults import FaultRegistry
 from mockpbx.scenarios.loader import load_scenario
 from mockpbx.scenarios.model import FaultSpec
@@ -94,7 +95,7 @@ class TestLateRows:
     ) -> None:
         fault = registry.add(FaultSpec(face="*", kind="late_rows", delay_seconds=600))
         before = len(fault.delayed)
-        call = state.world.start_callback(state.world.employees[0].id, "79250000001")
+        call = actions.start_callback(state.world, state.world.employees[0].id, "79250000001")
         assert len(fault.delayed) == before + 1
         assert call.history_delay == 600
 

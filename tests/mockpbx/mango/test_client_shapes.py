@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from mockpbx.core.ids import mango_call_id
+from mockpbx.providers.mango.ids import mango_call_id
 from mockpbx.providers.mango.options import MangoOptions
 
 from .conftest import MangoClient, Receiver

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mockpbx.core.ids import mango_call_id
 from mockpbx.core.model import CallKind, LegRole
+from mockpbx.providers.mango.ids import mango_call_id
 from mockpbx.providers.mango.options import MangoOptions
 
 from .conftest import MangoClient, Receiver

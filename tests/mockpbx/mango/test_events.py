@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from mockpbx.core.calls import build_incoming
-from mockpbx.core.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.core.model import Call
 from mockpbx.core.world import World
+from mockpbx.providers.mango.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.providers.mango.options import MangoOptions
 
 from .conftest import MangoClient, Receiver, sent, until

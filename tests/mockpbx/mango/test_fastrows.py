@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mockpbx.app import create_state
-from mockpbx.core.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.core.model import Call
 from mockpbx.providers.mango.directory import Lookup
 from mockpbx.providers.mango.fastrows import PLAIN_IN, PLAIN_OUT, Fast, LocalDays, plain_kind
+from mockpbx.providers.mango.ids import mango_call_id, mango_entry_id, mango_recording_id
 from mockpbx.providers.mango.options import MangoOptions
 from mockpbx.providers.mango.stats import call_item, csv_values
 from mockpbx.scenarios.loader import builtin_names, load_scenario

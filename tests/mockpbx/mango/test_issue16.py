@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from mockpbx.core.ids import mango_recording_id
 from mockpbx.core.model import Call
+from mockpbx.providers.mango.ids import mango_recording_id
 from mockpbx.providers.mango.runtime import MangoRuntime, runtime
 from mockpbx.providers.mango.signing import verify
 

@@ -6,11 +6,11 @@ import pytest
 
 from mockpbx.app import create_state
 from mockpbx.core.calls import Target, build_callback, build_incoming, build_outgoing
-from mockpbx.core.ids import mango_call_id
 from mockpbx.core.model import Call
 from mockpbx.core.world import World
 from mockpbx.providers.mango.directory import Lookup
 from mockpbx.providers.mango.events import call_events
+from mockpbx.providers.mango.ids import mango_call_id
 from mockpbx.providers.mango.legs import disconnect_code, mango_legs
 from mockpbx.testing import DEFAULT_START
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from mockpbx.core.ids import unb64_int
+from mockpbx.providers.mango.ids import unb64_int
 from mockpbx.providers.mango.options import MangoOptions
 
 from .conftest import MangoClient

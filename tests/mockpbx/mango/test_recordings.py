@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mockpbx.core.ids import mango_recording_id
 from mockpbx.core.model import Call
 from mockpbx.core.recordings import Mp3Recording
+from mockpbx.providers.mango.ids import mango_recording_id
 from mockpbx.providers.mango.options import MangoOptions
 from mockpbx.providers.mango.signing import link_sign
 from tests.mockpbx.mp3 import decode_info, frame_offsets

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from mockpbx.core.ids import mango_entry_id, mango_recording_id
+from mockpbx.providers.mango.ids import mango_entry_id, mango_recording_id
 from mockpbx.providers.mango.options import MangoOptions
 
 from .conftest import MangoClient

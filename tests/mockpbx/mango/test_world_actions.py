@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockpbx.app import create_state
+from mockpbx.core import actions
 from mockpbx.core.actions import route_call, start_group_callback, start_recording
 from mockpbx.core.calls import Target, build_incoming
 from mockpbx.core.errors import CallNotFound, InvalidState
@@ -124,13 +125,13 @@ class TestHangupOfALeg:
     def test_disconnect_leg__of_the_contact_ends_the_call(self, world: World) -> None:
         call_id = _incoming(world)
         world.clock.advance(30)
-        call = world.disconnect_leg(call_id, call_id * 10)
+        call = actions.disconnect_leg(world, call_id, call_id * 10)
         assert call.end_ts == world.now()
         assert call.state(world.now()) is CallState.FINISHED
 
     def test_release_call__ends_a_call_in_conversation(self, world: World) -> None:
         call_id = _incoming(world)
         world.clock.advance(30)
-        call = world.release_call(call_id)
+        call = actions.release_call(world, call_id)
         assert call.end_ts == world.now()
         assert call.talk_duration == 30 - 13

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from mockpbx.core.world import World
+from mockpbx.face_ids import FACE_IDS
 from mockpbx.scenarios.engine import build_world
 from mockpbx.scenarios.loader import load_scenario
 from mockpbx.scenarios.truth import calls_truth, clinic_truth
@@ -35,7 +36,9 @@ def truth(world: World) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def calls(world: World) -> dict[int, dict[str, Any]]:
-    return {c["id"]: c for c in calls_truth(world, world.now() - WEEK - 86400, world.now())}
+    return {
+        c["id"]: c for c in calls_truth(world, world.now() - WEEK - 86400, world.now(), FACE_IDS)
+    }
 
 
 class TestConsistency:

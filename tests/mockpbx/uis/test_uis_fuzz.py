@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockpbx.app import create_app, create_state
+from mockpbx.core import actions
 from mockpbx.providers.uis.callapi import CALL_METHODS
 from mockpbx.providers.uis.dataapi import DATA_METHODS
 from mockpbx.providers.uis.filters import OPERATORS
@@ -93,7 +94,7 @@ def post() -> Iterator[Any]:
     world = state.world
     send.number = world.numbers[0].number  # type: ignore[attr-defined]
     send.employee = world.employees[0].id  # type: ignore[attr-defined]
-    send.live_call = world.start_callback(world.employees[0].id, "79160000000").id  # type: ignore[attr-defined]
+    send.live_call = actions.start_callback(world, world.employees[0].id, "79160000000").id  # type: ignore[attr-defined]
     yield send
     loop.run_until_complete(client.close())
     loop.close()
