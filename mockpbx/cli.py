@@ -347,7 +347,7 @@ def scenarios_validate(file: str) -> None:
 )
 def generate(scenario_name: str, seed: int, first: datetime, last: datetime, out: Path) -> None:
     """Export the truth (calls and clinic side) of a period as JSON lines."""
-    from mockpbx.face_ids import FACE_IDS
+    from mockpbx.providers.registry import FACE_IDS
     from mockpbx.scenarios.export import export_truth
 
     if last < first:

@@ -224,7 +224,7 @@ class TruthView:
 
     def calls(self, start: datetime | str, end: datetime | str) -> list[dict[str, Any]]:
         """Calls that started in [start, end): aware datetimes or ISO 8601 with an offset."""
-        from mockpbx.face_ids import FACE_IDS
+        from mockpbx.providers.registry import FACE_IDS
         from mockpbx.scenarios.truth import calls_truth
 
         a, b = _epoch(start), _epoch(end)

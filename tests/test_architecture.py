@@ -80,6 +80,7 @@ CONTROL_REACHES = {
         "mockpbx.providers.base",
         "mockpbx.providers.registry",
     },
+    "mockpbx/control/truth.py": {"mockpbx.providers.registry"},  # each face's call namer
     "mockpbx/control/directory.py": {  # each face's method names, from its method tables
         "mockpbx.providers.clinic.routes",
         "mockpbx.providers.mango.routes",

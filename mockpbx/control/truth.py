@@ -17,7 +17,7 @@ from aiohttp import web
 
 from mockpbx.control.accounts import account_state
 from mockpbx.control.params import int_param, period
-from mockpbx.face_ids import FACE_IDS
+from mockpbx.providers.registry import FACE_IDS
 from mockpbx.scenarios.truth import calls_truth, clinic_truth
 
 __all__ = ["routes"]

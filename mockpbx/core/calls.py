@@ -42,6 +42,7 @@ __all__ = [
     "build_incoming",
     "build_outgoing",
     "build_two_party",
+    "call_of_leg",
     "leg_id",
     "renumber",
 ]
@@ -64,6 +65,11 @@ def leg_id(call_id: int, index: int) -> int:
     if index >= LEGS_PER_CALL:
         raise TooManyLegs(f"a call has at most {LEGS_PER_CALL} legs")
     return call_id * LEGS_PER_CALL + index
+
+
+def call_of_leg(leg: int) -> int:
+    """The id of the call a leg id belongs to (the inverse of `leg_id`)."""
+    return leg // LEGS_PER_CALL
 
 
 def renumber(calls: Iterable[Call], first_id: int) -> None:

@@ -335,7 +335,7 @@ def fit_calls(calls: list[Call], name: str = "fitted", tz: str = DEFAULT_TZ) -> 
 
 
 def _generate(scenario: dict[str, Any], days: list[date], seed: int = 1) -> list[Call]:
-    from mockpbx.face_ids import FACE_IDS
+    from mockpbx.providers.registry import FACE_IDS
     from mockpbx.scenarios.export import export_truth
     from mockpbx.scenarios.model import Scenario
 

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from mockpbx.core.calls import LEGS_PER_CALL
 from mockpbx.core.profiles import ProfileName
 from mockpbx.scenarios.fault_targets import FAULT_METHODS, listed
 
@@ -520,6 +521,40 @@ class Scenario(_Strict):
         return self
 
 
+# A call's legs: the caller's, one per SIP line rung, one for a transfer (core.calls.leg_id).
+MAX_ROUTE_LINES = LEGS_PER_CALL - 2
+
+
+def _check_route_sizes(sc: Scenario) -> None:
+    """No route (nor a clinic's administrators, who take calls no route names) rings more
+    SIP lines than a call has legs for; refused here, not when a day is generated."""
+    by_key = {}
+    for s in sc.staff:
+        if s.key:
+            keys = [s.key] if s.count == 1 else [f"{s.key}{n + 1}" for n in range(s.count)]
+            by_key.update(dict.fromkeys(keys, len(s.sip_lines)))
+
+    def lines(clinic: int, roles: list[str]) -> int:
+        return sum(
+            len(s.sip_lines) * s.count for s in sc.staff if s.clinic == clinic and s.role in roles
+        )
+
+    sizes = [
+        (f"routes[{i}]", sum(by_key[k] for k in r.staff) if r.staff else lines(r.clinic, r.roles))
+        for i, r in enumerate(sc.routes)
+    ]
+    sizes += [
+        (f"clinics[{i}] administrators", lines(c.id, ["administrator"]))
+        for i, c in enumerate(sc.clinics)
+    ]
+    for where, n in sizes:
+        if n > MAX_ROUTE_LINES:
+            raise ValueError(
+                f"{where}: rings {n} SIP lines; a call has at most {LEGS_PER_CALL} legs (the "
+                f"caller's, one per line rung, one for a transfer), so at most {MAX_ROUTE_LINES}"
+            )
+
+
 def _check_references(sc: Scenario) -> None:
     """Clinic ids, staff keys, number keys and channels referenced anywhere must exist."""
     clinic_ids = {c.id for c in sc.clinics}
@@ -545,6 +580,7 @@ def _check_references(sc: Scenario) -> None:
         for key in r.staff:
             if key not in staff_keys:
                 raise ValueError(f"routes[{i}].staff: no staff with key {key!r}")
+    _check_route_sizes(sc)
     for i, s in enumerate(sc.scripted):
         for field in ("answered_by", "transfer_to"):
             key = getattr(s, field)

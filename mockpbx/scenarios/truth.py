@@ -5,7 +5,7 @@ computed per day from the world's own calls:
 
 `calls_truth(world, ts_from, ts_to, faces)` — every call that started in the
 period (and by now), with its id as each face shows it (`faces`: each face's
-namer, `mockpbx.face_ids.FACE_IDS`)::
+namer, `mockpbx.providers.registry.FACE_IDS`)::
 
     {"id": 3000967001,                       # UIS call_session_id / communication_id
      "ids": {"uis": {"call_session_id": 3000967001, "communication_id": 3000967001},
@@ -86,7 +86,7 @@ __all__ = ["FaceIds", "calls_truth", "clinic_truth"]
 
 FaceIds = Mapping[str, Callable[[Call], dict[str, Any] | None]]
 """How each face names a call: face -> the call's ids there (None: the face has no call
-id), in the order the truth lists them. Faces own their namers; `mockpbx/face_ids.py`
+id), in the order the truth lists them. Faces own their namers; `mockpbx/providers/registry.py`
 gathers them (scenarios may not import faces)."""
 
 COURSE_HORIZON_DAYS = 14 + 4 * 21 + 7  # longest lead from a booking call to its last visit

@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from mockpbx.core.calls import LEGS_PER_CALL
+from mockpbx.core.calls import call_of_leg
 from mockpbx.core.model import Call
 from mockpbx.core.world import World
 from mockpbx.providers.mango.directory import Lookup
@@ -57,7 +57,7 @@ def ok(ctx: Ctx, body: dict[str, Any] | None = None, code: int = 1000) -> web.Re
 def find_leg(ctx: Ctx, call_id: str) -> tuple[Call, MLeg]:
     """The world call and Mango leg of a Mango `call_id`; 4101 if unknown."""
     leg_id = unb64_int(call_id, 1)
-    call = ctx.world.store.get(leg_id // LEGS_PER_CALL) if leg_id is not None else None
+    call = ctx.world.store.get(call_of_leg(leg_id)) if leg_id is not None else None
     if call is None or call.start_ts > ctx.now:
         raise MangoError(4101, f"call {call_id} has ended or does not exist")
     for leg in mango_legs(call, ctx.lookup()):

@@ -3,7 +3,7 @@
 The world's ids are neutral integers (call ids, leg ids `core.calls.leg_id`);
 Mango shows a call as an `entry_id`, each leg as a `call_id` and a recording
 as a `recording_id`. `call_ids` is how the truth names a call for Mango
-(`mockpbx/face_ids.py`).
+(`mockpbx/providers/registry.py`).
 """
 
 from __future__ import annotations

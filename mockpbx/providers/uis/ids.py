@@ -1,6 +1,6 @@
 """UIS's names of a call: the world's call id is both its `call_session_id` and its
 `communication_id` (Data API reports, Call API). `call_ids` is how the truth names
-a call for UIS (`mockpbx/face_ids.py`).
+a call for UIS (`mockpbx/providers/registry.py`).
 """
 
 from __future__ import annotations

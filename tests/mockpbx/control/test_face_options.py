@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from mockpbx.app import create_app, create_state
 from mockpbx.providers.base import FaceOptions
-from mockpbx.providers.registry import FACE_OPTIONS, options_of
+from mockpbx.providers.registry import FACE_IDS, FACE_OPTIONS, options_of
 from mockpbx.state import ServerState
 from mockpbx.testing import DEFAULT_START
 from tests.mockpbx.conftest import ClientFactory
@@ -48,14 +48,15 @@ def face(request: pytest.FixtureRequest) -> str:
 
 
 def test_registry__names_the_faces_the_app_mounts() -> None:
-    """Every sub-app but the control plane is a face with registered options, and back."""
+    """Every sub-app but the control plane is a face with registered options and call
+    namer (the truth's ids), and back."""
     app = create_app(create_state(seed=1, start=DEFAULT_START))
     mounted = {
         resource.canonical.strip("/")
         for resource in app.router.resources()
         if isinstance(resource, web.PrefixedSubAppResource)
     }
-    assert mounted - {"_mockpbx"} == set(FACE_OPTIONS)
+    assert mounted - {"_mockpbx"} == set(FACE_OPTIONS) == set(FACE_IDS)
 
 
 async def test_get__answers_the_defaults(client: TestClient, face: str) -> None:  # type: ignore[type-arg]

@@ -15,6 +15,7 @@ from mockpbx.core.calls import (
     build_incoming,
     build_outgoing,
     build_two_party,
+    call_of_leg,
     leg_id,
     renumber,
 )
@@ -52,6 +53,11 @@ class TestLegIds:
     def test_leg_id__is_the_call_id_times_the_bound_plus_the_index(self) -> None:
         assert leg_id(CALL_ID, 0) == CALL_ID * LEGS_PER_CALL
         assert leg_id(CALL_ID, LEGS_PER_CALL - 1) == CALL_ID * LEGS_PER_CALL + 9
+
+    def test_call_of_leg__inverts_leg_id_for_every_index(self) -> None:
+        for call_id in (1, CALL_ID, 2 * CALL_ID + 7):
+            for index in range(LEGS_PER_CALL):
+                assert call_of_leg(leg_id(call_id, index)) == call_id
 
     def test_leg_id__past_the_bound_is_a_domain_error(self) -> None:
         """Leg 10 would have the id of the next call's first leg: refused, as InvalidState."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,47 @@ def test_readme_example__validates() -> None:
 def test_unknown_name__lists_the_builtins() -> None:
     with pytest.raises(ScenarioError, match="clinic_day"):
         load_scenario("no_such_scenario")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (  # nine administrators of the clinic: the route naming their role rings nine lines
+            "staff: [{key: a, count: 9}]\nroutes: [{number: '*'}]\n",
+            "routes[0]: rings 9 SIP lines",
+        ),
+        (  # keyed staff with two lines each: five of them ring ten lines
+            "staff: [{key: a, role: doctor, count: 5, sip_lines: [{}, {}]}, {key: b}]\n"
+            "routes: [{number: '*', staff: [a1, a2, a3, a4, a5]}]\n",
+            "routes[0]: rings 10 SIP lines",
+        ),
+        (  # no route: calls go to the clinic's administrators
+            "staff: [{key: a, count: 3, sip_lines: [{}, {}, {}]}]\n",
+            "clinics[0] administrators: rings 9 SIP lines",
+        ),
+    ],
+)
+def test_route__ringing_more_lines_than_a_call_has_legs_for_is_refused(
+    text: str, fragment: str
+) -> None:
+    """A call has 10 legs: the caller's, one per line rung, one for a transfer; a route
+    ringing more is refused when the scenario loads, not when a day is generated."""
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, source="big.yaml")
+    assert fragment in str(info.value)
+    assert "at most 8" in str(info.value)
+
+
+def test_route__ringing_eight_lines_loads_and_generates_its_days() -> None:
+    """The largest route allowed: every call of a busy week fits in its legs."""
+    from mockpbx.scenarios.engine import Engine
+
+    sc = parse_scenario(
+        "staff: [{key: a, count: 8, answer_rate: 0.2}]\n"
+        "routes: [{number: '*', strategy: simultaneous}]\n"
+        "shares: {transfers: 1.0}\n"
+    )
+    engine = Engine(sc, seed=3)
+    calls = [c for n in range(7) for c in engine.day(date(2026, 5, 11) + timedelta(days=n))]
+    assert calls
+    assert max(len(c.legs) for c in calls) == 10

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from mockpbx.core.world import World
-from mockpbx.face_ids import FACE_IDS
+from mockpbx.providers.registry import FACE_IDS
 from mockpbx.scenarios.engine import build_world
 from mockpbx.scenarios.loader import load_scenario
 from mockpbx.scenarios.truth import calls_truth, clinic_truth

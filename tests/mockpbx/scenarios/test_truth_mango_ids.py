@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 
 from mockpbx.core.model import CallKind
-from mockpbx.face_ids import FACE_IDS
 from mockpbx.providers.mango.directory import Lookup
 from mockpbx.providers.mango.legs import mango_legs
+from mockpbx.providers.registry import FACE_IDS
 from mockpbx.scenarios.engine import build_world
 from mockpbx.scenarios.model import Scenario
 from mockpbx.scenarios.truth import calls_truth
