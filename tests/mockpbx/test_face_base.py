@@ -43,7 +43,7 @@ async def _call(client: TestClient, state: ServerState, face: str) -> Any:  # ty
 INJECTED = {
     "uis": ("get.account", 200, "internal_error"),
     "mango": ("account/balance", 200, "5000: scripted"),
-    "clinic": ("GetOngoingCalls", 503, None),
+    "clinic": ("GetOngoingCalls", 503, "scripted"),
 }
 
 

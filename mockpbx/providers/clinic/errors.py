@@ -132,7 +132,7 @@ class ClinicFace(Face[web.Request, ClinicError]):
         raise exc
 
     def journal_error(self, exc: ClinicError) -> str | None:
-        return None if isinstance(exc, FaultAnswer) else exc.message
+        return exc.message  # an injected fault's too, like the other faces
 
     def render_error(self, ctx: web.Request, exc: ClinicError) -> web.Response:
         return error_body(exc.code, exc.message, exc.status)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from mockpbx.core import actions
-from mockpbx.core.actions import route_call, start_group_callback, start_recording
 from mockpbx.core.errors import (
     CallNotFound,
     InvalidState,
@@ -100,7 +99,7 @@ async def callback_group(ctx: Ctx) -> web.Response:
     contact = p.to if group_from is not None else p.from_
     ids = [e.id for e in group.members]
     try:
-        call = start_group_callback(
+        call = actions.start_group_callback(
             ctx.world, ids, contact, caller_id=caller_id, contact_first=group_from is None
         )
     except WorldError as exc:
@@ -133,9 +132,9 @@ async def route(ctx: Ctx) -> web.Response:
         answered = leg.answer is not None and leg.answer <= ctx.now
         ringing = not answered and leg.start <= ctx.now < leg.end
         if leg.location == "ivr":
-            new = route_call(ctx.world, call.id, emp.id)
+            new = actions.route_call(ctx.world, call.id, emp.id)
         elif ringing:
-            new = route_call(ctx.world, call.id, emp.id, leg_id=leg.world_leg.id)
+            new = actions.route_call(ctx.world, call.id, emp.id, leg_id=leg.world_leg.id)
         else:
             raise InvalidState("only a call in the menu or still ringing can be routed")
     except (MangoError, WorldError) as exc:
@@ -171,7 +170,7 @@ async def recording_start(ctx: Ctx) -> web.Response:
         emp = ctx.lookup().employee_by_number(p.call_party_number)
         if emp is None or emp.id not in {lg.employee_id for lg in call.legs}:
             raise MangoError(3330, f"{p.call_party_number} is not an employee in this call")
-        start_recording(ctx.world, call.id)
+        actions.start_recording(ctx.world, call.id)
     except InvalidState:
         return _finish(ctx, "recording/start", p.command_id, 4102)
     except (MangoError, WorldError) as exc:
