@@ -1,0 +1,117 @@
+"""Cold UIS report rows in-process: the renderer against orjson.dumps of prebuilt dicts.
+
+No HTTP and no row cache: `render_page` turns N rows (ended calls of the
+default clinic at ~3,200 calls a day, a fresh `RenderContext` per pass, so the
+per-call facts are computed again) into JSON, for the calls report with all
+105 fields, with the 20 fields the adapter asks for and with 3 fields, for
+the legs report and for the communications report with all their fields.
+The baseline of each case is `orjson.dumps` of the same rows as prebuilt
+dicts (what serialization alone costs); the ratio is render / baseline.
+Passes are interleaved (render, baseline, render, ...), timed in CPU seconds
+of this process, and the median kept, so a noisy neighbour hits both alike.
+
+    python bench/bench_uis_render.py            # 20,000 rows per case, 15 rounds
+    python bench/bench_uis_render.py --quick    # 5,000 rows, 7 rounds
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from mockpbx.app import create_state
+from mockpbx.core.model import Call
+from mockpbx.core.world import World
+from mockpbx.providers.uis.render import RenderContext, render_page
+from mockpbx.providers.uis.runtime import RowCache
+from mockpbx.providers.uis.schemas import catalog
+from mockpbx.scenarios.model import Scenario, Volume
+
+MSK = ZoneInfo("Europe/Moscow")
+START = datetime(2026, 5, 14, 10, 30, tzinfo=MSK)
+# The fields of get.calls_report the adapter reads (adapter/providers/uis.py REPORT_FIELDS).
+ADAPTER_FIELDS = (
+    "id", "start_time", "finish_time", "direction", "is_lost", "finish_reason",
+    "contact_phone_number", "virtual_phone_number", "operator_phone_number", "wait_duration",
+    "talk_duration", "full_record_file_link", "last_answered_employee_id",
+    "last_answered_employee_full_name", "utm_source", "utm_medium", "utm_campaign", "utm_term",
+    "utm_content", "referrer",
+)  # fmt: skip
+TINY_FIELDS = ("id", "start_time", "is_lost")
+
+
+def _world(rows: int) -> tuple[World, list[Call]]:
+    """A world of the default clinic with at least `rows` ended calls (and their legs)."""
+    days = rows // 3000 + 2
+    scenario = Scenario(history_days=days, volume=Volume(calls_per_day=2000, by_weekday=[1] * 7))
+    world = create_state(seed=1, start=START, scenario=scenario, secret_key="1").world
+    calls = world.history(world.now() - days * 86_400, world.now() - 86_400)
+    return world, calls
+
+
+def _cases(calls: list[Call], n: int) -> dict[str, tuple[str, tuple[str, ...], list[Any]]]:
+    legs = [(c, leg) for c in calls for leg in c.legs][:n]
+    everything = tuple(catalog("get.calls_report"))
+    return {
+        "calls, all 105 fields": ("call", everything, calls[:n]),
+        "calls, adapter's 20 fields": ("call", ADAPTER_FIELDS, calls[:n]),
+        "calls, 3 fields": ("call", TINY_FIELDS, calls[:n]),
+        "legs, all 34 fields": ("leg", tuple(catalog("get.call_legs_report")), legs),
+        "comms, all 62 fields": ("comm", tuple(catalog("get.communications_report")), calls[:n]),
+    }
+
+
+def _render(world: World, kind: str, names: tuple[str, ...], rows: Sequence[Any]) -> int:
+    return sum(len(part) for part in render_page(rows, kind, names, _context(world)))
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    """CPU seconds of this process: time spent waiting for a busy machine's cores is left out."""
+    started = time.process_time()
+    fn()
+    return time.process_time() - started
+
+
+def _measure(
+    world: World, kind: str, names: tuple[str, ...], rows: list[Any], rounds: int
+) -> tuple[float, float]:
+    """Median seconds of (render, baseline) over interleaved rounds."""
+    page = b"[" + b",".join(render_page(rows, kind, names, _context(world))) + b"]"
+    prebuilt = orjson.loads(page)
+    renders, bases = [], []
+    for _ in range(rounds):
+        renders.append(_seconds(lambda: _render(world, kind, names, rows)))
+        bases.append(_seconds(lambda: orjson.dumps(prebuilt)))
+    return statistics.median(renders), statistics.median(bases)
+
+
+def _context(world: World) -> RenderContext:
+    return RenderContext(world, origin="http://h", origin_id=0, url_style="media", cache=RowCache(0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 rows, 7 rounds")
+    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=None)
+    args = parser.parse_args()
+    n = args.rows or (5_000 if args.quick else 20_000)
+    rounds = args.rounds or (7 if args.quick else 15)
+    world, calls = _world(n)
+    print(f"{n:,} rows per case (cold: row cache off), CPU time, median of {rounds} rounds")
+    print(f"{'case':<28}{'render us/row':>15}{'dumps us/row':>14}{'vs dumps':>10}")
+    for label, (kind, names, rows) in _cases(calls, n).items():
+        render, base = _measure(world, kind, names, rows, rounds)
+        per = 1e6 / len(rows)
+        print(f"{label:<28}{render * per:>15.2f}{base * per:>14.2f}{render / base:>9.1f}x")
+
+
+if __name__ == "__main__":
+    main()
