@@ -93,7 +93,9 @@ def _measure(
 
 
 def _context(world: World) -> RenderContext:
-    return RenderContext(world, origin="http://h", origin_id=0, url_style="media", cache=RowCache(0))
+    return RenderContext(
+        world, origin="http://h", origin_id=0, url_style="media", cache=RowCache(0)
+    )
 
 
 def main() -> None:

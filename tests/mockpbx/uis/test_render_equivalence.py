@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from mockpbx.app import create_state
-from mockpbx.providers.uis.render import RenderContext, _compiled
+from mockpbx.providers.uis.render import RenderContext, plan
 from mockpbx.providers.uis.runtime import RowCache
 from mockpbx.providers.uis.schemas import catalog
 from mockpbx.scenarios.loader import builtin_names, load_scenario
@@ -32,6 +32,6 @@ def test_dump__equals_the_row_dict_on_every_call(name: str, kind: str) -> None:
     rows = [(c, leg) for c in calls for leg in c.legs] if kind == "leg" else calls
     for style in ("media", "app"):
         x = RenderContext(world, origin="http://h", origin_id=0, url_style=style, cache=RowCache(0))
-        compiled = _compiled(kind, tuple(catalog(METHODS[kind])))
+        compiled = plan(kind, tuple(catalog(METHODS[kind])))
         for row in rows:
             assert orjson.loads(compiled.dump(row, x)) == compiled.row(row, x)

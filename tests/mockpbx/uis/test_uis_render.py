@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from mockpbx.app import create_state
-from mockpbx.providers.uis.render import RenderContext, _compiled, wall_clock
+from mockpbx.providers.uis.render import RenderContext, plan, wall_clock
 from mockpbx.providers.uis.runtime import RowCache
 from mockpbx.providers.uis.schemas import catalog
 from mockpbx.testing import DEFAULT_START
@@ -47,6 +47,6 @@ def test_fast_dump__equals_the_plain_row_dict(kind: str) -> None:
         ("id",),
         ("communication_type", "tags")[: 2 if kind == "call" else 0] or ("is_coach",),
     ):
-        compiled = _compiled(kind, names)
+        compiled = plan(kind, names)
         for row in rows:
             assert orjson.loads(compiled.dump(row, x)) == compiled.row(row, x)
