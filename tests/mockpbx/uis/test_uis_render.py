@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import random
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -50,3 +52,39 @@ def test_fast_dump__equals_the_plain_row_dict(kind: str) -> None:
         compiled = plan(kind, names)
         for row in rows:
             assert orjson.loads(compiled.dump(row, x)) == compiled.row(row, x)
+
+
+_DYNAMIC = {"exec", "eval", "compile"}
+PACKAGE = Path(__file__).resolve().parents[3] / "mockpbx"
+
+
+def _names_builtin(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in _DYNAMIC
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in _DYNAMIC
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "builtins"
+    )
+
+
+def _dynamic_code(source: str) -> list[int]:
+    """Lines naming the builtins exec, eval or compile (not `re.compile`, `ast.literal_eval`)."""
+    return [node.lineno for node in ast.walk(ast.parse(source)) if _names_builtin(node)]
+
+
+def test_dynamic_code_check__finds_exec_eval_and_compile() -> None:
+    source = "import re\nre.compile('x')\nf = exec\neval('1')\nbuiltins.compile('', '', 'exec')\n"
+    assert _dynamic_code(source) == [3, 4, 5]
+
+
+def test_mockpbx_source__builds_no_code_from_strings() -> None:
+    """No exec, eval or compile anywhere in the package: mypy, ruff and renames see all code."""
+    offenders = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if (lines := _dynamic_code(path.read_text(encoding="utf-8")))
+    }
+    assert (PACKAGE / "providers" / "uis" / "render.py").exists()
+    assert not offenders
