@@ -235,12 +235,26 @@ _SECONDS = tuple(f"{s:02d}" for s in range(60))
 
 
 def clock(tz: ZoneInfo) -> Callable[[int], str]:
-    """`wall_clock` in one zone as a one-argument function (rows call it for every time)."""
+    """`wall_clock` in one zone as a one-argument function (rows call it for every time).
+
+    It keeps the offsets and the `YYYY-MM-DD hh:mm:` texts it has made (a request's
+    worth: each RenderContext makes its own clock), so most times cost two dict lookups.
+    """
+    offsets: dict[int, int] = {}  # 15-minute bucket -> UTC offset
+    minutes: dict[int, str] = {}  # local minute -> its text
 
     def text(ts: int) -> str:
-        local = ts + _offset(ts // 900, tz)
-        day, second = divmod(local, 86_400)
-        return _day_text(day) + _HOURS_MINUTES[second // 60] + _SECONDS[second % 60]
+        bucket = ts // 900
+        offset = offsets.get(bucket)
+        if offset is None:
+            offset = offsets[bucket] = _offset(bucket, tz)
+        local = ts + offset
+        minute = local // 60
+        prefix = minutes.get(minute)
+        if prefix is None:
+            day, in_day = divmod(minute, 1440)
+            prefix = minutes[minute] = _day_text(day) + _HOURS_MINUTES[in_day]
+        return prefix + _SECONDS[local % 60]
 
     return text
 

@@ -71,14 +71,18 @@ def _call(d: Row, w: Want, c: Call, x: RenderContext) -> None:
         d["contact_phone_number"] = c.contact_number
     if w.virtual_phone_number:
         d["virtual_phone_number"] = c.virtual_number
-    if w.wait_duration:
-        d["wait_duration"] = c.wait_duration
-    if w.total_wait_duration:
-        d["total_wait_duration"] = c.wait_duration
-    if w.talk_duration:
-        d["talk_duration"] = c.talk_duration
-    if w.clean_talk_duration:
-        d["clean_talk_duration"] = c.talk_duration
+    if w.wait_duration or w.total_wait_duration:
+        wait = c.wait_duration
+        if w.wait_duration:
+            d["wait_duration"] = wait
+        if w.total_wait_duration:
+            d["total_wait_duration"] = wait
+    if w.talk_duration or w.clean_talk_duration:
+        talk = c.talk_duration
+        if w.talk_duration:
+            d["talk_duration"] = talk
+        if w.clean_talk_duration:
+            d["clean_talk_duration"] = talk
     if w.total_duration:
         d["total_duration"] = c.end_ts - c.start_ts
     if w.is_transfer:
@@ -171,10 +175,12 @@ def _facts(d: Row, w: Want, f: Facts) -> None:
         d["scenario_name"] = f.scenario_name
     if w.scenario_operations:
         d["scenario_operations"] = f.operations()
-    if w.call_records:
-        d["call_records"] = f.records()
-    if w.wav_call_records:
-        d["wav_call_records"] = f.records()
+    if w.call_records or w.wav_call_records:
+        records = f.records()
+        if w.call_records:
+            d["call_records"] = records
+        if w.wav_call_records:
+            d["wav_call_records"] = records
     if w.full_record_file_link:
         d["full_record_file_link"] = f.link
     if w.employees:
@@ -301,10 +307,12 @@ def _leg(d: Row, w: Want, c: Call, leg: Leg, x: RenderContext) -> None:
 
 def _leg_facts(d: Row, w: Want, leg: Leg, f: Facts) -> None:
     """Fields of a leg that come from its call's facts."""
-    if w.call_records:
-        d["call_records"] = f.leg_records(leg)
-    if w.wav_call_records:
-        d["wav_call_records"] = f.leg_records(leg)
+    if w.call_records or w.wav_call_records:
+        records = f.leg_records(leg)
+        if w.call_records:
+            d["call_records"] = records
+        if w.wav_call_records:
+            d["wav_call_records"] = records
     if w.scenario_id:
         d["scenario_id"] = f.scenario_id
     if w.scenario_name:

@@ -219,11 +219,17 @@ def render_page(
     cache, now = x.cache, x.now
     if not cache.enabled:  # cold: serialize rows a chunk at a time, nothing to keep
         values, dumps = p.values, orjson.dumps
+        ends = [row[0].end_ts for row in rows] if kind == "leg" else [c.end_ts for c in rows]
+        if max(ends, default=now) <= now:  # no call in progress (the usual page)
+            return [
+                dumps([values(row, x) for row in rows[i : i + _CHUNK]])[1:-1]
+                for i in range(0, len(rows), _CHUNK)
+            ]
         return [
             dumps(
                 [
-                    values(row, x) if _call_of(row).end_ts <= now else _ongoing_dict(p, row, x)
-                    for row in rows[i : i + _CHUNK]
+                    values(row, x) if end <= now else _ongoing_dict(p, row, x)
+                    for row, end in zip(rows[i : i + _CHUNK], ends[i : i + _CHUNK], strict=True)
                 ]
             )[1:-1]
             for i in range(0, len(rows), _CHUNK)
