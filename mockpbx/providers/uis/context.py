@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from mockpbx.core.model import Call, Leg, LegRole
@@ -19,7 +19,15 @@ from mockpbx.core.world import World
 from mockpbx.providers.uis.runtime import RowCache
 from mockpbx.providers.uis.schemas import finish_reason_label
 
-__all__ = ["EMPLOYEE", "Facts", "RenderContext", "clock", "scenario_operation", "wall_clock"]
+__all__ = [
+    "ALL_FACTS",
+    "EMPLOYEE",
+    "Facts",
+    "RenderContext",
+    "clock",
+    "scenario_operation",
+    "wall_clock",
+]
 
 EMPLOYEE = LegRole.EMPLOYEE
 # Sources of calls that came in on a number (and so ran its routing scenario).
@@ -53,8 +61,17 @@ def scenario_operation(scenario_id: int | None) -> tuple[int | None, str | None]
     return scenario_id * 10 + 1, "Переадресация на сотрудников"
 
 
+# The groups of facts, computed only when a field list needs them (`Facts.NEEDS`).
+REGION, STAFF, SCENARIO, CAMPAIGN, RECORDING = 1, 2, 4, 8, 16
+ALL_FACTS = REGION | STAFF | SCENARIO | CAMPAIGN | RECORDING
+
+
 class Facts:
-    """Per-call figures several fields share, computed once per call and request."""
+    """Per-call figures several fields share, computed once per call and request.
+
+    They come in groups (`REGION`, ...); `RenderContext.facts` computes the
+    groups a field list needs and keeps them for the request's other lists.
+    """
 
     __slots__ = (
         "_call",
@@ -67,6 +84,7 @@ class Facts:
         "fa_name",
         "ft_id",
         "ft_name",
+        "has",
         "hash",
         "la_id",
         "la_name",
@@ -79,28 +97,56 @@ class Facts:
         "scenario_name",
     )
 
-    def __init__(self, c: Call, x: RenderContext) -> None:
+    # The group each attribute and method needs (0: none, it reads the call itself).
+    NEEDS: ClassVar[dict[str, int]] = {
+        "region": REGION,
+        **dict.fromkeys(
+            ("fa_id", "fa_name", "la_id", "la_name", "ft_id", "ft_name", "lt_id", "lt_name"), STAFF
+        ),
+        "operator_phone": STAFF,
+        **dict.fromkeys(("scenario_id", "scenario_name", "action_id", "action_name"), SCENARIO),
+        "operations": SCENARIO,
+        "campaign_id": CAMPAIGN,
+        "campaign_name": CAMPAIGN,
+        **dict.fromkeys(("hash", "link", "records", "leg_records"), RECORDING),
+        "employees": 0,
+        "attributes": 0,
+    }
+
+    def __init__(self, c: Call, x: RenderContext, needs: int = ALL_FACTS) -> None:
         self._call, self._ctx = c, x
-        self.region = _region(c.contact_number)
-        first = last = None  # the first and last employee legs that answered
-        for leg in c.legs:
-            if leg.role is EMPLOYEE and leg.answer_ts is not None:
-                first = leg if first is None else first
-                last = leg
-        self.fa_id, self.fa_name = x.who(first)
-        self.la_id, self.la_name = x.who(last)
-        talked = c.answer_ts is not None
-        self.ft_id, self.ft_name = (self.fa_id, self.fa_name) if talked else (None, None)
-        self.lt_id, self.lt_name = (self.la_id, self.la_name) if talked else (None, None)
-        self.operator_phone = x.leg_phone(last) if last else None
-        self.scenario_id, self.scenario_name, self.action_id, self.action_name = x.scenario_of(
-            c.virtual_number, c.source
-        )
-        v = c.visit
-        self.campaign_id = (v.campaign_id or 7000 + c.clinic_id) if v else None
-        self.campaign_name = (v.campaign_name or v.utm_campaign or v.channel_key) if v else None
-        self.hash = x.recording(c)
-        self.link = x.link(c.id, self.hash) if self.hash else None
+        self.has = 0
+        self.add(needs)
+
+    def add(self, needs: int) -> None:
+        """Compute the groups in `needs` (again, if some are there already)."""
+        c, x = self._call, self._ctx
+        if needs & REGION:
+            self.region = _region(c.contact_number)
+        if needs & STAFF:
+            first = last = None  # the first and last employee legs that answered
+            for leg in c.legs:
+                if leg.role is EMPLOYEE and leg.answer_ts is not None:
+                    first = leg if first is None else first
+                    last = leg
+            self.fa_id, self.fa_name = x.who(first)
+            self.la_id, self.la_name = x.who(last)
+            talked = c.answer_ts is not None
+            self.ft_id, self.ft_name = (self.fa_id, self.fa_name) if talked else (None, None)
+            self.lt_id, self.lt_name = (self.la_id, self.la_name) if talked else (None, None)
+            self.operator_phone = x.leg_phone(last) if last else None
+        if needs & SCENARIO:
+            self.scenario_id, self.scenario_name, self.action_id, self.action_name = x.scenario_of(
+                c.virtual_number, c.source
+            )
+        if needs & CAMPAIGN:
+            v = c.visit
+            self.campaign_id = (v.campaign_id or 7000 + c.clinic_id) if v else None
+            self.campaign_name = (v.campaign_name or v.utm_campaign or v.channel_key) if v else None
+        if needs & RECORDING:
+            self.hash = x.recording(c)
+            self.link = x.link(c.id, self.hash) if self.hash else None
+        self.has |= needs
 
     def records(self) -> list[str]:
         return [self.hash] if self.hash else []
@@ -164,10 +210,13 @@ class RenderContext:
         self._logins = {s.id: s.login for s in world.sip_lines}
         self._scenarios: dict[tuple[str | None, str], Scenario] = {}
 
-    def facts(self, c: Call) -> Facts:
+    def facts(self, c: Call, needs: int = ALL_FACTS) -> Facts:
+        """The call's facts with at least the groups `needs` (memoized per request)."""
         got = self._facts.get(id(c))
         if got is None or got._call is not c:
-            got = self._facts[id(c)] = Facts(c, self)
+            got = self._facts[id(c)] = Facts(c, self, needs)
+        elif needs & ~got.has:
+            got.add(needs & ~got.has)
         return got
 
     def recording(self, c: Call) -> str | None:

@@ -9,7 +9,8 @@ the wall clock, names, links), the call's web visit (parts that only run for
 a call with one: without a visit these fields stay null), the call's `Facts`
 (per-call figures several fields share, computed once per call and request),
 and for the legs report the leg. A part's fields are the `w.<name>` flags it
-reads, found once at import by running it with every flag off.
+reads, found once at import by running it with every flag off; the groups of
+facts a field needs, by running its part for it alone on a probe.
 
 Value choices where the docs give a field but the world has no such data:
 no address book (contact_*), no tags, no sales, no Openstat/click ids;
@@ -319,9 +320,11 @@ def _leg_facts(d: Row, w: Want, leg: Leg, f: Facts) -> None:
         d["scenario_name"] = f.scenario_name
     operator = leg.role is EMPLOYEE
     if w.action_id:
-        d["action_id"] = f.action_id if operator else None
+        action_id = f.action_id  # read whatever the leg: `facts_needed` sees the read
+        d["action_id"] = action_id if operator else None
     if w.action_name:
-        d["action_name"] = f.action_name if operator else None
+        action_name = f.action_name
+        d["action_name"] = action_name if operator else None
 
 
 _LEG_CONSTANTS: dict[str, object] = {
@@ -354,6 +357,33 @@ class _Anything:
     def __getattr__(self, name: str) -> _Anything:
         return self
 
+    def __call__(self, *args: object) -> _Anything:
+        return self
+
+    def __getitem__(self, key: object) -> _Anything:
+        return self
+
+
+class _Only:
+    """A `Want` asking for one field."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getattr__(self, name: str) -> bool:
+        return name == self.name
+
+
+class _FactsProbe(_Anything):
+    """Stands in for `Facts` and notes which of its attributes a part reads."""
+
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def __getattr__(self, name: str) -> _Anything:
+        self.read.append(name)
+        return _Anything()
+
 
 def fields_of(part: Callable[..., None]) -> tuple[str, ...]:
     """The fields a part fills in: the flags it reads with every flag off, in order."""
@@ -361,6 +391,22 @@ def fields_of(part: Callable[..., None]) -> tuple[str, ...]:
     others = [_Anything()] * (part.__code__.co_argcount - 2)
     part({}, recorder, *others)
     return tuple(recorder.names)
+
+
+def facts_needed(part: Callable[..., None], name: str) -> int:
+    """The groups of `Facts` (context.REGION, ...) the field `name` of a facts part reads.
+
+    Found by running the part for that field alone on a probe, so a part must read
+    a fact whatever the row (not behind a condition on the call or leg).
+    """
+    probe = _FactsProbe()
+    names = part.__code__.co_varnames[2 : part.__code__.co_argcount]
+    args = [probe if arg == "f" else _Anything() for arg in names]
+    part({}, _Only(name), *args)
+    needs = 0
+    for attribute in probe.read:
+        needs |= Facts.NEEDS[attribute]  # KeyError: a Facts attribute without its group
+    return needs
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,12 +422,16 @@ class Table:
     leg: LegPart | None = None
     leg_facts: LegFactsPart | None = None
     parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # part name -> its fields
+    needs: dict[str, int] = field(default_factory=dict)  # field -> the Facts groups it reads
 
     def __post_init__(self) -> None:
         for name in ("call", "visit", "facts", "visit_facts", "leg", "leg_facts"):
             part = getattr(self, name)
-            if part is not None:
-                self.parts[name] = tuple(n for n in fields_of(part) if n in self.fields)
+            if part is None:
+                continue
+            self.parts[name] = tuple(n for n in fields_of(part) if n in self.fields)
+            if name in ("facts", "visit_facts", "leg_facts"):
+                self.needs.update((n, facts_needed(part, n)) for n in self.parts[name])
 
     def visit_only(self, name: str) -> bool:
         """Whether a field is null for a call without a web visit."""

@@ -24,7 +24,7 @@ far: `finish_time`/`finish_reason` null, no recording yet, `is_lost` false.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -74,8 +74,10 @@ class Plan:
         "_leg",
         "_leg_facts",
         "_names",
+        "_needs",
         "_visit",
         "_visit_facts",
+        "_visit_needs",
         "_visited",
         "_want",
         "fields_id",
@@ -103,6 +105,12 @@ class Plan:
         }
         self._want = want(set(varying))
         asked = set(varying)
+        needs = table.needs
+        self._needs = _union(needs[n] for n in asked & set(table.parts.get("facts", ())))
+        self._needs |= _union(needs[n] for n in asked & set(table.parts.get("leg_facts", ())))
+        self._visit_needs = _union(
+            needs[n] for n in asked & set(table.parts.get("visit_facts", ()))
+        )
 
         def used(part: str) -> Any:
             """The part if it fills in a field asked for, else None."""
@@ -127,7 +135,7 @@ class Plan:
         if self._call is not None:
             self._call(d, w, c, x)
         if self._facts is not None or (v is not None and self._visit_facts is not None):
-            f = x.facts(c)
+            f = x.facts(c, self._needs if v is None else self._needs | self._visit_needs)
             if self._facts is not None:
                 self._facts(d, w, f)
             if v is not None and self._visit_facts is not None:
@@ -141,7 +149,7 @@ class Plan:
         if self._leg is not None:
             self._leg(d, self._want, c, leg, x)
         if self._leg_facts is not None:
-            self._leg_facts(d, self._want, leg, x.facts(c))
+            self._leg_facts(d, self._want, leg, x.facts(c, self._needs))
         return d
 
     def row(self, row: Row, x: RenderContext) -> dict[str, Any]:
@@ -152,6 +160,13 @@ class Plan:
     def dump(self, row: Row, x: RenderContext) -> bytes:
         """The row's JSON object."""
         return orjson.dumps(self.values(row, x))
+
+
+def _union(groups: Iterable[int]) -> int:
+    out = 0
+    for group in groups:
+        out |= group
+    return out
 
 
 @lru_cache(maxsize=512)
