@@ -49,9 +49,10 @@ def _region(number: str) -> Region:
     if not number.startswith("7") or len(number) != 11:
         return _NOWHERE
     code = number[1:4]
-    if code in _REGIONS:
-        return _REGIONS[code]
-    return _MOSCOW if code.startswith("9") else _RUSSIA
+    found = _REGIONS.get(code)
+    if found is not None:
+        return found
+    return _MOSCOW if code[0] == "9" else _RUSSIA
 
 
 def scenario_operation(scenario_id: int | None) -> tuple[int | None, str | None]:
@@ -129,8 +130,11 @@ class Facts:
                 if leg.role is EMPLOYEE and leg.answer_ts is not None:
                     first = leg if first is None else first
                     last = leg
-            self.fa_id, self.fa_name = x.who(first)
-            self.la_id, self.la_name = x.who(last)
+            names = x.names  # inline `x.who`: this runs for every call of a page
+            self.fa_id = fa = None if first is None else first.employee_id
+            self.fa_name = None if fa is None else names.get(fa)
+            self.la_id = la = None if last is None else last.employee_id
+            self.la_name = None if la is None else names.get(la)
             talked = c.answer_ts is not None
             self.ft_id, self.ft_name = (self.fa_id, self.fa_name) if talked else (None, None)
             self.lt_id, self.lt_name = (self.la_id, self.la_name) if talked else (None, None)
@@ -157,20 +161,20 @@ class Facts:
         return []
 
     def employees(self) -> list[dict[str, Any]]:
-        c, x = self._call, self._ctx
+        c, names = self._call, self._ctx.names
         out: dict[int, dict[str, Any]] = {}
         for leg in c.legs:
-            if leg.role is not EMPLOYEE or leg.employee_id is None:
+            employee_id = leg.employee_id
+            if leg.role is not EMPLOYEE or employee_id is None:
                 continue
-            row = out.setdefault(
-                leg.employee_id,
-                {
-                    "employee_id": leg.employee_id,
-                    "employee_full_name": x.employee_name(leg.employee_id),
+            row = out.get(employee_id)
+            if row is None:
+                row = out[employee_id] = {
+                    "employee_id": employee_id,
+                    "employee_full_name": names.get(employee_id),
                     "is_answered": False,
                     "is_talked": False,
-                },
-            )
+                }
             if leg.answer_ts is not None:
                 row["is_answered"] = True
                 row["is_talked"] = row["is_talked"] or c.answer_ts is not None
@@ -206,7 +210,7 @@ class RenderContext:
         self.url_style = url_style
         self.cache = cache
         self._facts: dict[int, Facts] = {}
-        self._names = {e.id: e.full_name for e in world.employees}
+        self.names = {e.id: e.full_name for e in world.employees}  # employee id -> full name
         self._logins = {s.id: s.login for s in world.sip_lines}
         self._scenarios: dict[tuple[str | None, str], Scenario] = {}
 
@@ -230,13 +234,13 @@ class RenderContext:
         return f"{self.origin}/media/{call_id}/{token}"
 
     def employee_name(self, employee_id: int | None) -> str | None:
-        return None if employee_id is None else self._names.get(employee_id)
+        return None if employee_id is None else self.names.get(employee_id)
 
     def who(self, leg: Leg | None) -> tuple[int | None, str | None]:
         """(employee id, full name) of an employee leg; (None, None) for none."""
         if leg is None or leg.employee_id is None:
             return None, None
-        return leg.employee_id, self._names.get(leg.employee_id)
+        return leg.employee_id, self.names.get(leg.employee_id)
 
     def scenario_of(self, virtual_number: str | None, source: str) -> Scenario:
         """(scenario id, name, operation id, name) of an incoming call's number, else Nones."""
