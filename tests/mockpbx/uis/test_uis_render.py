@@ -36,7 +36,7 @@ def test_wall_clock__matches_datetime_across_zone_changes(zone: str) -> None:
 
 @pytest.mark.parametrize("kind", ["call", "leg"])
 def test_fast_dump__equals_the_plain_row_dict(kind: str) -> None:
-    """The spliced JSON (constants and a visit's nulls pre-serialized) says what the dict says."""
+    """The wire-order row (a copy of a prebuilt dict, parts run on it) says what `row` says."""
     world = create_state(seed=2, start=DEFAULT_START).world
     calls = world.history(world.now() - 3 * 86_400, world.now())
     assert any(c.visit for c in calls)
@@ -52,6 +52,33 @@ def test_fast_dump__equals_the_plain_row_dict(kind: str) -> None:
         compiled = plan(kind, names)
         for row in rows:
             assert orjson.loads(compiled.dump(row, x)) == compiled.row(row, x)
+
+
+def test_wire_order__varying_fields_as_asked_then_constants() -> None:
+    """Without a web visit, the fields null without one follow the other varying fields."""
+    world = create_state(seed=2, start=DEFAULT_START).world
+    calls = world.history(world.now() - 3 * 86_400, world.now())
+    visited = next(c for c in calls if c.visit)
+    bare = next(c for c in calls if c.visit is None)
+    names = ("tags", "utm_source", "id", "undocumented", "visits_count", "start_time", "id")
+    x = RenderContext(world, origin="http://h", origin_id=0, url_style="media", cache=RowCache(0))
+    p = plan("call", names)
+    assert list(p.values(visited, x)) == [
+        "utm_source", "id", "visits_count", "start_time", "tags", "undocumented"
+    ]  # fmt: skip
+    assert list(p.values(bare, x)) == [
+        "id", "start_time", "utm_source", "visits_count", "tags", "undocumented"
+    ]  # fmt: skip
+    assert list(p.row(bare, x)) == [
+        "tags",
+        "utm_source",
+        "id",
+        "undocumented",
+        "visits_count",
+        "start_time",
+    ]
+    assert p.values(bare, x)["visits_count"] is None
+    assert p.values(visited, x)["visits_count"] == 1
 
 
 _DYNAMIC = {"exec", "eval", "compile"}
