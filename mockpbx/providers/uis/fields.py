@@ -29,7 +29,17 @@ from mockpbx.core.model import Call, Leg, Visit
 from mockpbx.providers.uis.context import EMPLOYEE, Facts, RenderContext
 from mockpbx.providers.uis.schemas import catalog
 
-__all__ = ["TABLES", "Table", "Want", "want"]
+__all__ = [
+    "TABLES",
+    "CallPart",
+    "FactsPart",
+    "LegFactsPart",
+    "LegPart",
+    "Table",
+    "VisitPart",
+    "Want",
+    "want",
+]
 
 Row = dict[str, Any]
 
@@ -320,7 +330,7 @@ def _leg_facts(d: Row, w: Want, leg: Leg, f: Facts) -> None:
         d["scenario_name"] = f.scenario_name
     operator = leg.role is EMPLOYEE
     if w.action_id:
-        action_id = f.action_id  # read whatever the leg: `facts_needed` sees the read
+        action_id = f.action_id  # read whatever the leg: `_facts_needed` sees the read
         d["action_id"] = action_id if operator else None
     if w.action_name:
         action_name = f.action_name
@@ -385,7 +395,7 @@ class _FactsProbe(_Anything):
         return _Anything()
 
 
-def fields_of(part: Callable[..., None]) -> tuple[str, ...]:
+def _fields_of(part: Callable[..., None]) -> tuple[str, ...]:
     """The fields a part fills in: the flags it reads with every flag off, in order."""
     recorder = _Recorder()
     others = [_Anything()] * (part.__code__.co_argcount - 2)
@@ -393,7 +403,7 @@ def fields_of(part: Callable[..., None]) -> tuple[str, ...]:
     return tuple(recorder.names)
 
 
-def facts_needed(part: Callable[..., None], name: str) -> int:
+def _facts_needed(part: Callable[..., None], name: str) -> int:
     """The groups of `Facts` (context.REGION, ...) the field `name` of a facts part reads.
 
     Found by running the part for that field alone on a probe, so a part must read
@@ -401,7 +411,7 @@ def facts_needed(part: Callable[..., None], name: str) -> int:
     """
     probe = _FactsProbe()
     names = part.__code__.co_varnames[2 : part.__code__.co_argcount]
-    args = [probe if arg == "f" else _Anything() for arg in names]
+    args = [probe if part.__annotations__[arg] == "Facts" else _Anything() for arg in names]
     part({}, _Only(name), *args)
     needs = 0
     for attribute in probe.read:
@@ -429,9 +439,9 @@ class Table:
             part = getattr(self, name)
             if part is None:
                 continue
-            self.parts[name] = tuple(n for n in fields_of(part) if n in self.fields)
+            self.parts[name] = tuple(n for n in _fields_of(part) if n in self.fields)
             if name in ("facts", "visit_facts", "leg_facts"):
-                self.needs.update((n, facts_needed(part, n)) for n in self.parts[name])
+                self.needs.update((n, _facts_needed(part, n)) for n in self.parts[name])
 
     def visit_only(self, name: str) -> bool:
         """Whether a field is null for a call without a web visit."""
@@ -439,11 +449,13 @@ class Table:
 
 
 def _table(fields: tuple[str, ...], constants: dict[str, object], **parts: Any) -> Table:
+    """A report's table; each documented field is a constant or filled by exactly one part."""
     table = Table(fields, {n: v for n, v in constants.items() if n in fields}, **parts)
-    filled = {n for names in table.parts.values() for n in names} | set(table.constants)
-    missing = set(fields) - filled
-    if missing:
-        raise ValueError(f"no part fills in the documented fields {sorted(missing)}")
+    filled = [n for names in table.parts.values() for n in names] + list(table.constants)
+    if sorted(filled) != sorted(fields):
+        twice = sorted({n for n in filled if filled.count(n) > 1})
+        never = sorted(set(fields) - set(filled))
+        raise ValueError(f"fields filled twice {twice} or never {never}")
     return table
 
 

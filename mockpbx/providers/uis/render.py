@@ -39,7 +39,15 @@ from mockpbx.providers.uis.context import (
     scenario_operation,
     wall_clock,
 )
-from mockpbx.providers.uis.fields import TABLES, want
+from mockpbx.providers.uis.fields import (
+    TABLES,
+    CallPart,
+    FactsPart,
+    LegFactsPart,
+    LegPart,
+    VisitPart,
+    want,
+)
 
 __all__ = [
     "Facts",
@@ -84,6 +92,12 @@ class Plan:
         "kind",
         "values",
     )
+    _call: CallPart | None
+    _visit: VisitPart | None
+    _facts: FactsPart | None
+    _visit_facts: FactsPart | None
+    _leg: LegPart | None
+    _leg_facts: LegFactsPart | None
 
     def __init__(self, kind: str, names: tuple[str, ...]) -> None:
         table = TABLES[kind]
@@ -112,13 +126,16 @@ class Plan:
             needs[n] for n in asked & set(table.parts.get("visit_facts", ()))
         )
 
-        def used(part: str) -> Any:
-            """The part if it fills in a field asked for, else None."""
-            return getattr(table, part) if asked & set(table.parts.get(part, ())) else None
+        def used(part: str) -> bool:
+            """Whether the part fills in a field asked for (else it is not run)."""
+            return bool(asked & set(table.parts.get(part, ())))
 
-        self._call, self._visit = used("call"), used("visit")
-        self._facts, self._visit_facts = used("facts"), used("visit_facts")
-        self._leg, self._leg_facts = used("leg"), used("leg_facts")
+        self._call = table.call if used("call") else None
+        self._visit = table.visit if used("visit") else None
+        self._facts = table.facts if used("facts") else None
+        self._visit_facts = table.visit_facts if used("visit_facts") else None
+        self._leg = table.leg if used("leg") else None
+        self._leg_facts = table.leg_facts if used("leg_facts") else None
         self.values: Callable[[Row, RenderContext], dict[str, Any]] = (
             self._leg_values if kind == "leg" else self._call_values
         )
