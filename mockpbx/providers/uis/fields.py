@@ -82,6 +82,10 @@ def _call(d: Row, w: Want, c: Call, x: RenderContext) -> None:
         d["contact_phone_number"] = c.contact_number
     if w.virtual_phone_number:
         d["virtual_phone_number"] = c.virtual_number
+
+
+def _call_figures(d: Row, w: Want, c: Call, x: RenderContext) -> None:
+    """The call's durations, transfer flag and Call API ids (apart: short lists seldom ask)."""
     if w.wait_duration or w.total_wait_duration:
         wait = c.wait_duration
         if w.wait_duration:
@@ -426,6 +430,7 @@ class Table:
     fields: tuple[str, ...]  # the documented fields of the report (`catalog`)
     constants: dict[str, object]
     call: CallPart | None = None
+    call_figures: CallPart | None = None
     visit: VisitPart | None = None
     facts: FactsPart | None = None
     visit_facts: FactsPart | None = None
@@ -435,7 +440,7 @@ class Table:
     needs: dict[str, int] = field(default_factory=dict)  # field -> the Facts groups it reads
 
     def __post_init__(self) -> None:
-        for name in ("call", "visit", "facts", "visit_facts", "leg", "leg_facts"):
+        for name in ("call", "call_figures", "visit", "facts", "visit_facts", "leg", "leg_facts"):
             part = getattr(self, name)
             if part is None:
                 continue
@@ -460,7 +465,13 @@ def _table(fields: tuple[str, ...], constants: dict[str, object], **parts: Any) 
 
 
 def _build_tables() -> dict[str, Table]:
-    calls = {"call": _call, "visit": _visit, "facts": _facts, "visit_facts": _visit_facts}
+    calls = {
+        "call": _call,
+        "call_figures": _call_figures,
+        "visit": _visit,
+        "facts": _facts,
+        "visit_facts": _visit_facts,
+    }
     return {
         "call": _table(tuple(catalog("get.calls_report")), _CALL_CONSTANTS, **calls),
         "comm": _table(tuple(catalog("get.communications_report")), _CALL_CONSTANTS, **calls),

@@ -79,6 +79,7 @@ class Plan:
         "_bare",
         "_call",
         "_facts",
+        "_figures",
         "_leg",
         "_leg_facts",
         "_names",
@@ -93,6 +94,7 @@ class Plan:
         "values",
     )
     _call: CallPart | None
+    _figures: CallPart | None
     _visit: VisitPart | None
     _facts: FactsPart | None
     _visit_facts: FactsPart | None
@@ -131,6 +133,7 @@ class Plan:
             return bool(asked & set(table.parts.get(part, ())))
 
         self._call = table.call if used("call") else None
+        self._figures = table.call_figures if used("call_figures") else None
         self._visit = table.visit if used("visit") else None
         self._facts = table.facts if used("facts") else None
         self._visit_facts = table.visit_facts if used("visit_facts") else None
@@ -151,6 +154,8 @@ class Plan:
                 self._visit(d, w, c, v)
         if self._call is not None:
             self._call(d, w, c, x)
+        if self._figures is not None:
+            self._figures(d, w, c, x)
         if self._facts is not None or (v is not None and self._visit_facts is not None):
             f = x.facts(c, self._needs if v is None else self._needs | self._visit_needs)
             if self._facts is not None:
