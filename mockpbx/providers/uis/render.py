@@ -7,10 +7,10 @@ order and the constants already set, the `Want` of the fields that vary,
 and the parts that fill at least one of them. A row is a copy of that dict
 with the parts run on it (one call per part, not per field); orjson
 serializes it. A cold page is mostly the cost of the parts, so per-call
-figures several fields share are computed once (`Facts`) and lookups are
-memoized per request. Rows of calls that have ended never change, so their
-JSON is kept in a bounded cache (`RowCache`) keyed by (id, field list,
-origin); a warm page is a join of cached bytes.
+figures several fields share are computed once (`Facts`, only the groups the
+list needs) and lookups are memoized per request. Rows of calls that have
+ended never change, so their JSON is kept in a bounded cache (`RowCache`)
+keyed by (id, field list, origin); a warm page is a join of cached bytes.
 
 Members of a row come in this order: the fields that vary, then the constant
 ones (JSON objects are unordered; the real API's order is not documented);
