@@ -106,12 +106,10 @@ class Facts:
         ),
         "operator_phone": STAFF,
         **dict.fromkeys(("scenario_id", "scenario_name", "action_id", "action_name"), SCENARIO),
-        "operations": SCENARIO,
         "campaign_id": CAMPAIGN,
         "campaign_name": CAMPAIGN,
-        **dict.fromkeys(("hash", "link", "records", "leg_records"), RECORDING),
+        **dict.fromkeys(("hash", "link", "leg_records"), RECORDING),
         "employees": 0,
-        "attributes": 0,
     }
 
     def __init__(self, c: Call, x: RenderContext, needs: int = ALL_FACTS) -> None:
@@ -152,9 +150,6 @@ class Facts:
             self.link = x.link(c.id, self.hash) if self.hash else None
         self.has |= needs
 
-    def records(self) -> list[str]:
-        return [self.hash] if self.hash else []
-
     def leg_records(self, leg: Leg) -> list[str]:
         if self.hash and leg.answer_ts is not None and self._call.answer_ts is not None:
             return [self.hash]
@@ -179,14 +174,6 @@ class Facts:
                 row["is_answered"] = True
                 row["is_talked"] = row["is_talked"] or c.answer_ts is not None
         return list(out.values())
-
-    def operations(self) -> list[dict[str, Any]]:
-        if self.action_id is None:
-            return []
-        return [{"id": self.action_id, "name": self.action_name}]
-
-    def attributes(self) -> list[str]:
-        return ["lost"] if self._call.answer_ts is None else ["target"]
 
 
 class RenderContext:

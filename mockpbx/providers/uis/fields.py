@@ -89,7 +89,7 @@ def _call(d: Row, w: Want, c: Call, x: RenderContext) -> None:
 
 
 def _call_figures(d: Row, w: Want, c: Call, x: RenderContext) -> None:
-    """The call's durations, transfer flag and Call API ids (apart: short lists seldom ask)."""
+    """The call's durations, transfer flag, Call API ids, attributes (short lists seldom ask)."""
     if w.wait_duration or w.total_wait_duration:
         wait = c.wait_duration
         if w.wait_duration:
@@ -110,6 +110,8 @@ def _call_figures(d: Row, w: Want, c: Call, x: RenderContext) -> None:
         d["call_api_request_id"] = c.call_api_request_id
     if w.call_api_external_id:
         d["call_api_external_id"] = c.external_id
+    if w.attributes:
+        d["attributes"] = ["lost"] if c.answer_ts is None else ["target"]
 
 
 def _visit(d: Row, w: Want, c: Call, v: Visit) -> None:
@@ -193,9 +195,11 @@ def _facts(d: Row, w: Want, f: Facts) -> None:
     if w.scenario_name:
         d["scenario_name"] = f.scenario_name
     if w.scenario_operations:
-        d["scenario_operations"] = f.operations()
+        action_id = f.action_id
+        operations = [] if action_id is None else [{"id": action_id, "name": f.action_name}]
+        d["scenario_operations"] = operations
     if w.call_records or w.wav_call_records:
-        records = f.records()
+        records = [f.hash] if f.hash else []
         if w.call_records:
             d["call_records"] = records
         if w.wav_call_records:
@@ -230,8 +234,6 @@ def _facts(d: Row, w: Want, f: Facts) -> None:
         d["visitor_first_campaign_id"] = f.campaign_id
     if w.visitor_first_campaign_name:
         d["visitor_first_campaign_name"] = f.campaign_name
-    if w.attributes:
-        d["attributes"] = f.attributes()
 
 
 def _visit_facts(d: Row, w: Want, f: Facts) -> None:
