@@ -12,15 +12,24 @@ of this process, and the median kept, so a noisy neighbour hits both alike.
 
     python bench/bench_uis_render.py            # 20,000 rows per case, 15 rounds
     python bench/bench_uis_render.py --quick    # 5,000 rows, 7 rounds
+    python bench/bench_uis_render.py --against ../before   # + that checkout's renderer
+
+With `--against DIR` the renderer of another checkout (DIR's render.py, loaded
+beside this one, sharing the rest of the package) is timed in the same rounds:
+a before/after column that one process's noise hits alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,10 +77,6 @@ def _cases(calls: list[Call], n: int) -> dict[str, tuple[str, tuple[str, ...], l
     }
 
 
-def _render(world: World, kind: str, names: tuple[str, ...], rows: Sequence[Any]) -> int:
-    return sum(len(part) for part in render_page(rows, kind, names, _context(world)))
-
-
 def _seconds(fn: Callable[[], object]) -> float:
     """CPU seconds of this process: time spent waiting for a busy machine's cores is left out."""
     started = time.process_time()
@@ -79,23 +84,38 @@ def _seconds(fn: Callable[[], object]) -> float:
     return time.process_time() - started
 
 
-def _measure(
-    world: World, kind: str, names: tuple[str, ...], rows: list[Any], rounds: int
-) -> tuple[float, float]:
-    """Median seconds of (render, baseline) over interleaved rounds."""
-    page = b"[" + b",".join(render_page(rows, kind, names, _context(world))) + b"]"
-    prebuilt = orjson.loads(page)
-    renders, bases = [], []
-    for _ in range(rounds):
-        renders.append(_seconds(lambda: _render(world, kind, names, rows)))
-        bases.append(_seconds(lambda: orjson.dumps(prebuilt)))
-    return statistics.median(renders), statistics.median(bases)
+def _load_render(checkout: Path) -> ModuleType:
+    """The render module of another checkout, loaded beside ours (the rest is shared)."""
+    path = checkout / "mockpbx" / "providers" / "uis" / "render.py"
+    spec = importlib.util.spec_from_file_location("render_against", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no renderer at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _context(world: World) -> RenderContext:
-    return RenderContext(
+def _pass(module: Any, world: World, kind: str, names: tuple[str, ...], rows: list[Any]) -> None:
+    """One cold page of `rows` by the render module `module` (a fresh request context)."""
+    x = module.RenderContext(
         world, origin="http://h", origin_id=0, url_style="media", cache=RowCache(0)
     )
+    module.render_page(rows, kind, names, x)
+
+
+def _measure(
+    renders: dict[str, Any], world: World, case: tuple[str, tuple[str, ...], list[Any]], rounds: int
+) -> dict[str, float]:
+    """Median seconds of each renderer and of the baseline, over interleaved rounds."""
+    kind, names, rows = case
+    x = RenderContext(world, origin="http://h", origin_id=0, url_style="media", cache=RowCache(0))
+    prebuilt = orjson.loads(b"[" + b",".join(render_page(rows, kind, names, x)) + b"]")
+    runs: dict[str, list[float]] = {name: [] for name in [*renders, "dumps"]}
+    for _ in range(rounds):
+        for name, module in renders.items():
+            runs[name].append(_seconds(lambda m=module: _pass(m, world, kind, names, rows)))
+        runs["dumps"].append(_seconds(lambda: orjson.dumps(prebuilt)))
+    return {name: statistics.median(times) for name, times in runs.items()}
 
 
 def main() -> None:
@@ -103,16 +123,27 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 rows, 7 rounds")
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument(
+        "--against", type=Path, default=None, help="a checkout whose renderer to time too"
+    )
     args = parser.parse_args()
     n = args.rows or (5_000 if args.quick else 20_000)
     rounds = args.rounds or (7 if args.quick else 15)
     world, calls = _world(n)
+    renders: dict[str, Any] = {"render": sys.modules[render_page.__module__]}
+    if args.against:
+        renders["against"] = _load_render(args.against)
     print(f"{n:,} rows per case (cold: row cache off), CPU time, median of {rounds} rounds")
-    print(f"{'case':<28}{'render us/row':>15}{'dumps us/row':>14}{'vs dumps':>10}")
-    for label, (kind, names, rows) in _cases(calls, n).items():
-        render, base = _measure(world, kind, names, rows, rounds)
-        per = 1e6 / len(rows)
-        print(f"{label:<28}{render * per:>15.2f}{base * per:>14.2f}{render / base:>9.1f}x")
+    head = f"{'case':<28}{'render us/row':>15}{'dumps us/row':>14}{'vs dumps':>10}"
+    print(head + (f"{'against us/row':>16}{'vs against':>12}" if args.against else ""))
+    for label, case in _cases(calls, n).items():
+        got = _measure(renders, world, case, rounds)
+        per = 1e6 / len(case[2])
+        line = f"{label:<28}{got['render'] * per:>15.2f}{got['dumps'] * per:>14.2f}"
+        line += f"{got['render'] / got['dumps']:>9.1f}x"
+        if args.against:
+            line += f"{got['against'] * per:>16.2f}{got['render'] / got['against']:>11.2f}x"
+        print(line)
 
 
 if __name__ == "__main__":
