@@ -96,6 +96,7 @@ class Facts:
         "region",
         "scenario_id",
         "scenario_name",
+        "visit",
     )
 
     # The group each attribute and method needs (0: none, it reads the call itself).
@@ -110,16 +111,12 @@ class Facts:
         "campaign_name": CAMPAIGN,
         **dict.fromkeys(("hash", "link", "leg_records"), RECORDING),
         "employees": 0,
+        "visit": 0,
     }
 
-    def __init__(self, c: Call, x: RenderContext, needs: int = ALL_FACTS) -> None:
-        self._call, self._ctx = c, x
-        self.has = 0
-        self.add(needs)
-
-    def add(self, needs: int) -> None:
-        """Compute the groups in `needs` (again, if some are there already)."""
-        c, x = self._call, self._ctx
+    def __init__(self, c: Call, x: RenderContext, needs: int = ALL_FACTS, has: int = 0) -> None:
+        """The facts of `c` in the groups `needs` (and `has`: computed before, by `add`)."""
+        self._call, self._ctx, self.visit = c, x, c.visit
         if needs & REGION:
             self.region = _region(c.contact_number)
         if needs & STAFF:
@@ -148,7 +145,11 @@ class Facts:
         if needs & RECORDING:
             self.hash = x.recording(c)
             self.link = x.link(c.id, self.hash) if self.hash else None
-        self.has |= needs
+        self.has = has | needs
+
+    def add(self, needs: int) -> None:
+        """Compute the groups in `needs` too (the groups computed before stay)."""
+        Facts.__init__(self, self._call, self._ctx, needs, self.has)
 
     def leg_records(self, leg: Leg) -> list[str]:
         if self.hash and leg.answer_ts is not None and self._call.answer_ts is not None:
@@ -274,24 +275,32 @@ _HOURS_MINUTES = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)
 _SECONDS = tuple(f"{s:02d}" for s in range(60))
 
 
+# Per zone: 15-minute bucket -> UTC offset, and local minute -> `YYYY-MM-DD hh:mm:`. Kept
+# across requests like the lru caches above, each emptied when it reaches _TEXTS entries.
+_ZONES: dict[ZoneInfo, tuple[dict[int, int], dict[int, str]]] = {}
+_TEXTS = 1 << 17
+
+
 def clock(tz: ZoneInfo) -> Callable[[int], str]:
     """`wall_clock` in one zone as a one-argument function (rows call it for every time).
 
-    It keeps the offsets and the `YYYY-MM-DD hh:mm:` texts it has made (a request's
-    worth: each RenderContext makes its own clock), so most times cost two dict lookups.
+    Most times cost two dict lookups: the zone's offsets and minute texts are kept.
     """
-    offsets: dict[int, int] = {}  # 15-minute bucket -> UTC offset
-    minutes: dict[int, str] = {}  # local minute -> its text
+    offsets, minutes = _ZONES.setdefault(tz, ({}, {}))
 
     def text(ts: int) -> str:
         bucket = ts // 900
         offset = offsets.get(bucket)
         if offset is None:
+            if len(offsets) >= _TEXTS:
+                offsets.clear()
             offset = offsets[bucket] = _offset(bucket, tz)
         local = ts + offset
         minute = local // 60
         prefix = minutes.get(minute)
         if prefix is None:
+            if len(minutes) >= _TEXTS:
+                minutes.clear()
             day, in_day = divmod(minute, 1440)
             prefix = minutes[minute] = _day_text(day) + _HOURS_MINUTES[in_day]
         return prefix + _SECONDS[local % 60]
