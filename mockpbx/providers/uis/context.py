@@ -21,7 +21,12 @@ from mockpbx.providers.uis.schemas import finish_reason_label
 
 __all__ = [
     "ALL_FACTS",
+    "CAMPAIGN",
     "EMPLOYEE",
+    "RECORDING",
+    "REGION",
+    "SCENARIO",
+    "STAFF",
     "Facts",
     "RenderContext",
     "clock",

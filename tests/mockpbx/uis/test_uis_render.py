@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from mockpbx.app import create_state
+from mockpbx.providers.uis import context
 from mockpbx.providers.uis.render import RenderContext, plan, wall_clock
 from mockpbx.providers.uis.runtime import RowCache
 from mockpbx.providers.uis.schemas import catalog
@@ -32,6 +33,20 @@ def test_wall_clock__matches_datetime_across_zone_changes(zone: str) -> None:
     ]
     for ts in stamps:
         assert wall_clock(ts, tz) == datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def test_wall_clock__stays_right_when_its_kept_texts_are_emptied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The per-zone offsets and minute texts are bounded: emptied when full, then made again."""
+    monkeypatch.setattr(context, "_TEXTS", 8)
+    tz = ZoneInfo("Asia/Kathmandu")  # a quarter-hour offset
+    text = context.clock(tz)
+    for ts in range(1_700_000_000, 1_700_000_000 + 86_400, 599):
+        assert text(ts) == datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S")
+    offsets, minutes = context._ZONES[tz]
+    assert len(offsets) <= 8
+    assert len(minutes) <= 8
 
 
 @pytest.mark.parametrize("kind", ["call", "leg"])
@@ -115,3 +130,24 @@ def test_mockpbx_source__builds_no_code_from_strings() -> None:
     }
     assert (PACKAGE / "providers" / "uis" / "render.py").exists()
     assert not offenders
+
+
+def test_facts__computed_for_one_list_are_completed_for_the_next() -> None:
+    """A request's facts of a call grow by the groups a later field list needs."""
+    world = create_state(seed=2, start=DEFAULT_START).world
+    calls = world.history(world.now() - 86_400, world.now())
+    names = tuple(catalog("get.calls_report"))
+
+    def context_() -> RenderContext:
+        return RenderContext(
+            world, origin="http://h", origin_id=0, url_style="media", cache=RowCache(0)
+        )
+
+    x = context_()
+    for call in calls:
+        plan("call", ("cpn_region_id",)).values(call, x)  # the region group only
+    assert {x.facts(c, 0).has for c in calls} == {context.REGION}
+    fresh = context_()
+    for call in calls:
+        assert plan("call", names).values(call, x) == plan("call", names).values(call, fresh)
+    assert {x.facts(c, 0).has for c in calls} == {context.ALL_FACTS}
