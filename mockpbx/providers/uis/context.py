@@ -101,7 +101,6 @@ class Facts:
         "region",
         "scenario_id",
         "scenario_name",
-        "visit",
     )
 
     # The group each attribute and method needs (0: none, it reads the call itself).
@@ -116,12 +115,11 @@ class Facts:
         "campaign_name": CAMPAIGN,
         **dict.fromkeys(("hash", "link", "leg_records"), RECORDING),
         "employees": 0,
-        "visit": 0,
     }
 
     def __init__(self, c: Call, x: RenderContext, needs: int = ALL_FACTS, has: int = 0) -> None:
         """The facts of `c` in the groups `needs` (and `has`: computed before, by `add`)."""
-        self._call, self._ctx, self.visit = c, x, c.visit
+        self._call, self._ctx = c, x
         if needs & REGION:
             self.region = _region(c.contact_number)
         if needs & STAFF:
@@ -130,7 +128,7 @@ class Facts:
                 if leg.role is EMPLOYEE and leg.answer_ts is not None:
                     first = leg if first is None else first
                     last = leg
-            names = x.names  # inline `x.who`: this runs for every call of a page
+            names = x.names  # the names inline, not a method call: this runs for every call
             self.fa_id = fa = None if first is None else first.employee_id
             self.fa_name = None if fa is None else names.get(fa)
             self.la_id = la = None if last is None else last.employee_id
@@ -228,12 +226,6 @@ class RenderContext:
 
     def employee_name(self, employee_id: int | None) -> str | None:
         return None if employee_id is None else self.names.get(employee_id)
-
-    def who(self, leg: Leg | None) -> tuple[int | None, str | None]:
-        """(employee id, full name) of an employee leg; (None, None) for none."""
-        if leg is None or leg.employee_id is None:
-            return None, None
-        return leg.employee_id, self.names.get(leg.employee_id)
 
     def scenario_of(self, virtual_number: str | None, source: str) -> Scenario:
         """(scenario id, name, operation id, name) of an incoming call's number, else Nones."""
