@@ -24,7 +24,10 @@ never past now, and counts only calls that started inside the period.
 
 The provider's part is put into a temporary table `report_live` on the
 report's own connection, so every query runs the same SQL over
-`calls` (cache part) and `report_live` (provider part).
+`calls` (cache part) and `report_live` (provider part). It is committed
+once loaded: the rollups' writes (`adapter.reports.rollup`) end the report's
+read transaction and may roll their own back, and the table and its rows
+stay.
 
 **Threads.** No SQL runs on the event loop (beside it may run the Mango
 events receiver): the store is read with `asyncio.to_thread`, the window's
@@ -154,6 +157,7 @@ def _opened(store: SqlStore, live: list[CallRecord], tz: ZoneInfo) -> Iterator[C
         rows = [row_dict(r, tz, loaded) for r in live]
         for start in range(0, len(rows), 5000):
             conn.execute(_live.insert(), rows[start : start + 5000])
+        conn.commit()  # the live part outlives the rollup writes' transactions (rollup.py)
         yield conn
 
 

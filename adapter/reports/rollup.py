@@ -31,13 +31,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, delete, insert, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from adapter.errors import StoreError
 from adapter.reports.window import CallWindow
 from adapter.store.schema import call_days, clinic_meta, report_rollup, report_rollup_days
 
@@ -77,21 +80,19 @@ def read_rollup(
     days = rolled_days(window, upto)
     if days is None:
         return None
-    first, last = days
-    version = _version(window)
-    stale = _stale(window, kind, first, last, version, depends)
-    if stale:
-        _rebuild(window, kind, stale, version, build)
-    query = select(report_rollup).where(
-        report_rollup.c.kind == kind,
-        report_rollup.c.local_date >= first,
-        report_rollup.c.local_date <= last,
-    )
-    out: list[RollupRow] = []
-    for r in window.conn.execute(query).all():
-        extra = orjson.loads(r.contacts) if r.contacts else None
-        out.append((r.local_date, r.key, int(r.n), int(r.m), extra))
-    return out
+    span = _Span(kind, days[0], days[1], depends)
+    conn = window.conn
+    marks = _marks(conn, span)
+    rows = _rows(conn, span)
+    version, now = _current(conn, span)  # read after the rows: they are valid now
+    stale = _due(marks, version, now)
+    if not stale:
+        return rows
+    built = _Built(version, stale, _build(window, stale, build))
+    try:
+        return _retrying()(_write, window, span, build, built)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the report's {kind!r} rollups could not be written: {exc}") from exc
 
 
 def cached_calls(window: CallWindow) -> int | None:
@@ -160,45 +161,71 @@ def rolled_until(window: CallWindow, upto: date | None) -> int:
 FORMAT = "3"  # bump when what a rollup row holds changes: every day is rebuilt
 
 
-def _version(window: CallWindow) -> str:
-    query = select(clinic_meta.c.value).where(clinic_meta.c.key == "version")
-    return f"{FORMAT}:{window.conn.execute(query).scalar() or 'none'}"
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """One kind's rolled-up days, and how many later days each day's rollup depends on."""
+
+    kind: str
+    first: date
+    last: date
+    depends: int = 0
 
 
-def _stale(
-    window: CallWindow, kind: str, first: date, last: date, version: str, depends: int = 0
-) -> dict[date, str]:
-    """Days whose rollup is missing or out of date -> their current fingerprint.
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """Rows built outside the write lock, for the stale days' fingerprints and version."""
+
+    version: str
+    stale: dict[date, str]
+    rows: list[RollupRow]
+
+
+def _marks(conn: Connection, span: _Span) -> dict[date, tuple[str, str]]:
+    """What each day's stored rollup was built with: (fingerprint, version)."""
+    t = report_rollup_days
+    query = select(t).where(t.c.kind == span.kind, t.c.local_date.between(span.first, span.last))
+    return {_day(r.local_date): (r.fingerprint, r.version) for r in conn.execute(query)}
+
+
+def _rows(conn: Connection, span: _Span) -> list[RollupRow]:
+    t = report_rollup
+    query = select(t).where(t.c.kind == span.kind, t.c.local_date.between(span.first, span.last))
+    out: list[RollupRow] = []
+    for r in conn.execute(query).all():
+        extra = orjson.loads(r.contacts) if r.contacts else None
+        out.append((r.local_date, r.key, int(r.n), int(r.m), extra))
+    return out
+
+
+def _current(conn: Connection, span: _Span) -> tuple[str, dict[date, str]]:
+    """The clinic data version and each day's fingerprint, as they are now.
 
     A day's fingerprint is its change stamp in `call_days` (every write of the
-    day's calls gives it a new one); with `depends`, it also covers the
-    `depends` days after it.
+    day's calls gives it a new one, never an old one again); with `depends`, it
+    also covers the `depends` days after it.
     """
-    stop = last + timedelta(days=max(depends, 31))  # one query serves every kind
-    day_fp = window.memo.get("stamps")
-    if day_fp is None or day_fp[0] > first or day_fp[1] < stop:
-        query = select(call_days.c.local_date, call_days.c.stamp).where(
-            call_days.c.local_date >= first, call_days.c.local_date <= stop
-        )
-        stamps = {_day(d): str(fp) for d, fp in window.conn.execute(query)}
-        day_fp = window.memo["stamps"] = (first, stop, stamps)
-    stamps = day_fp[2]
-    now = {d: fp for d, fp in stamps.items() if first <= d <= last}
-    if depends:
-        now = {}
-        for i in range((last - first).days + 1):
-            d = first + timedelta(days=i)
-            later = [stamps.get(d + timedelta(days=k), "0") for k in range(depends + 1)]
-            if any(fp != "0" for fp in later):
-                now[d] = _digest(later)
-    query = select(report_rollup_days).where(
-        report_rollup_days.c.kind == kind,
-        report_rollup_days.c.local_date >= first,
-        report_rollup_days.c.local_date <= last,
+    query = select(clinic_meta.c.value).where(clinic_meta.c.key == "version")
+    version = f"{FORMAT}:{conn.execute(query).scalar() or 'none'}"
+    stop = span.last + timedelta(days=span.depends)
+    query = select(call_days.c.local_date, call_days.c.stamp).where(
+        call_days.c.local_date.between(span.first, stop)
     )
-    built = {_day(r.local_date): (r.fingerprint, r.version) for r in window.conn.execute(query)}
-    stale = {d: fp for d, fp in now.items() if built.get(d) != (fp, version)}
-    stale |= {d: "0" for d in built if d not in now and built[d] != ("0", version)}
+    stamps = {_day(d): str(fp) for d, fp in conn.execute(query)}
+    if not span.depends:
+        return version, {d: fp for d, fp in stamps.items() if d <= span.last}
+    now: dict[date, str] = {}
+    for i in range((span.last - span.first).days + 1):
+        d = span.first + timedelta(days=i)
+        later = [stamps.get(d + timedelta(days=k), "0") for k in range(span.depends + 1)]
+        if any(fp != "0" for fp in later):
+            now[d] = _digest(later)
+    return version, now
+
+
+def _due(marks: dict[date, tuple[str, str]], version: str, now: dict[date, str]) -> dict[date, str]:
+    """Days whose rollup is missing or out of date -> their current fingerprint."""
+    stale = {d: fp for d, fp in now.items() if marks.get(d) != (fp, version)}
+    stale |= {d: "0" for d in marks if d not in now and marks[d] != ("0", version)}
     return stale
 
 
@@ -210,31 +237,94 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-def _rebuild(
-    window: CallWindow, kind: str, stale: dict[date, str], version: str, build: Builder
-) -> None:
-    first, last = min(stale), max(stale)
-    rows = [r for r in build(window, first, last) if r[0] in stale]
+def _build(window: CallWindow, stale: dict[date, str], build: Builder) -> list[RollupRow]:
+    return [r for r in build(window, min(stale), max(stale)) if r[0] in stale]
+
+
+def _write(window: CallWindow, span: _Span, build: Builder, built: _Built) -> list[RollupRow]:
+    """Write the stale days' rollups under the write lock, then read the kind's rows.
+
+    The read transaction ends first (SQLite cannot turn a read whose snapshot
+    another connection has committed past into a write). Under the lock no
+    one changes the calls' stamps, the version or the rollups, so what is
+    stale is known exactly: days another report wrote meanwhile are not
+    written again, and rows built outside the lock are written only for the
+    fingerprints they were built from (else the days are built again here).
+    """
     conn = window.conn
-    days = list(stale)
+    conn.commit()
     try:
-        for table in (report_rollup, report_rollup_days):
-            conn.execute(
-                delete(table).where(
-                    table.c.kind == kind, table.c.local_date.in_(bindparam("days", expanding=True))
-                ),
-                {"days": days},
+        _lock(conn)
+        version, now = _current(conn, span)
+        stale = _due(_marks(conn, span), version, now)
+        if stale:
+            fresh = version == built.version and all(
+                built.stale.get(d) == fp for d, fp in stale.items()
             )
-        if rows:
-            conn.execute(insert(report_rollup), [_row(kind, r) for r in rows])
-        marks = [
-            {"local_date": d, "kind": kind, "fingerprint": fp, "version": version}
-            for d, fp in stale.items()
-        ]
-        conn.execute(insert(report_rollup_days), marks)
+            rows = built.rows if fresh else _build(window, stale, build)
+            _replace(conn, span.kind, stale, version, [r for r in rows if r[0] in stale])
+        out = _rows(conn, span)
         conn.commit()
-    except IntegrityError:  # another report built the same days at the same time
+    except BaseException:
         conn.rollback()
+        raise
+    return out
+
+
+def _lock(conn: Connection) -> None:
+    """Begin the rollup write: the writers of calls' stamps, the clinic data version and
+    rollups (the sync, imports, other reports) wait until it commits."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now (busy timeout), not later
+    else:
+        conn.exec_driver_sql("LOCK TABLE call_days, clinic_meta IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _replace(
+    conn: Connection, kind: str, stale: dict[date, str], version: str, rows: list[RollupRow]
+) -> None:
+    days = list(stale)
+    for table in (report_rollup, report_rollup_days):
+        conn.execute(
+            delete(table).where(
+                table.c.kind == kind, table.c.local_date.in_(bindparam("days", expanding=True))
+            ),
+            {"days": days},
+        )
+    if rows:
+        conn.execute(insert(report_rollup), [_row(kind, r) for r in rows])
+    marks = [
+        {"local_date": d, "kind": kind, "fingerprint": fp, "version": version}
+        for d, fp in stale.items()
+    ]
+    conn.execute(insert(report_rollup_days), marks)
+
+
+def _transient(exc: BaseException) -> bool:
+    """A rollup write that may succeed if tried again: rollups another writer put in
+    first (IntegrityError), a lock not had in time, a deadlock or serialization failure."""
+    if isinstance(exc, IntegrityError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _PG_RETRY:
+        return True
+    return getattr(orig, "sqlite_errorcode", 0) & 0xFF in _SQLITE_RETRY
+
+
+_PG_RETRY = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
+_SQLITE_RETRY = {5, 6}  # SQLITE_BUSY (and BUSY_SNAPSHOT, ...), SQLITE_LOCKED
+WRITE_TRIES = 3
+
+
+def _retrying() -> Retrying:
+    return Retrying(
+        stop=stop_after_attempt(WRITE_TRIES),
+        wait=wait_random_exponential(multiplier=0.05, max=1),
+        retry=retry_if_exception(_transient),
+        reraise=True,
+    )
 
 
 def _row(kind: str, r: RollupRow) -> dict[str, Any]:

@@ -93,7 +93,6 @@ class CallWindow:
     rollups: bool = False  # the cache part may be read from daily rollups
     lo: int = 0  # period start, epoch
     hi: int = 0  # period end, epoch
-    memo: dict[Any, Any] = field(default_factory=dict)  # per-report caches (day fingerprints)
 
     def __post_init__(self) -> None:
         self.lo = int(self.period.start.timestamp())

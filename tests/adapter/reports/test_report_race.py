@@ -11,6 +11,7 @@ it has read the window and built the rows, while the other writer commits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -125,10 +126,8 @@ def test_two_reports_at_once__both_succeed_and_equal_the_report_alone(
     meet = threading.Barrier(2, timeout=5)
 
     def together() -> None:  # the other report may be stuck behind our lock: then go on
-        try:
+        with contextlib.suppress(threading.BrokenBarrierError):
             meet.wait()
-        except threading.BrokenBarrierError:
-            pass
 
     for store in stores:
         _on_write_start(store, together)
