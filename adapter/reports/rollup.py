@@ -25,6 +25,22 @@ history.
 
 The rollup of a day holds exactly what the direct SQL over that day's calls
 gives, so a report is the same with or without it (tests compare both).
+
+**Other writers.** Reports in other processes, the sync and clinic imports
+write at the same time. A report reads a kind's rows without any lock and
+checks them against the fingerprints and version read *after* them: a stamp
+or version is never given twice, so equal means the rows are still the
+right ones. Stale days are built outside any lock, then written in a fresh
+transaction (the report's read transaction ends first: SQLite cannot turn a
+read whose snapshot another connection committed past into a write) that
+takes the lock those writers wait for: SQLite `BEGIN IMMEDIATE`, PostgreSQL
+`LOCK TABLE call_days, clinic_meta IN SHARE ROW EXCLUSIVE MODE` (it also
+serializes the reports' rollup writes). Under it what is stale is computed
+again: days another report wrote meanwhile are used as they are, rows built
+for fingerprints that changed since are built again, and the rows are read
+before the commit. A write that conflicts (rows another writer put in first:
+IntegrityError) or does not get its lock in time (busy, deadlock) is rolled
+back and tried again (`WRITE_TRIES`, tenacity), then fails as `StoreError`.
 """
 
 from __future__ import annotations
