@@ -27,13 +27,15 @@ The rollup of a day holds exactly what the direct SQL over that day's calls
 gives, so a report is the same with or without it (tests compare both).
 
 **Other writers.** Reports in other processes, the sync and clinic imports
-write at the same time. A report reads a kind's rows without any lock and
-checks them against the fingerprints and version read *after* them: a stamp
-or version is never given twice, so equal means the rows are still the
-right ones. Stale days are built outside any lock, then written in a fresh
-transaction (the report's read transaction ends first: SQLite cannot turn a
-read whose snapshot another connection committed past into a write) that
-takes the lock those writers wait for: SQLite `BEGIN IMMEDIATE`, PostgreSQL
+write at the same time. A report reads a kind's marks and the current
+fingerprints and version; when nothing is stale it reads the rows without any
+lock and checks the fingerprints and version again *after* them: a stamp or
+version is never given twice, so equal means the rows are still the right
+ones (else, and when days are stale, the rows are read under the write lock).
+Stale days are built outside any lock, then written in a fresh transaction
+(the report's read transaction ends first: SQLite cannot turn a read whose
+snapshot another connection committed past into a write) that takes the lock
+those writers wait for: SQLite `BEGIN IMMEDIATE`, PostgreSQL
 `LOCK TABLE call_days, clinic_meta IN SHARE ROW EXCLUSIVE MODE` (it also
 serializes the reports' rollup writes). Under it what is stale is computed
 again: days another report wrote meanwhile are used as they are, rows built
@@ -99,12 +101,15 @@ def read_rollup(
     span = _Span(kind, days[0], days[1], depends)
     conn = window.conn
     marks = _marks(conn, span)
-    rows = _rows(conn, span)
-    version, now = _current(conn, span)  # read after the rows: they are valid now
-    stale = _due(marks, version, now)
+    version, stamps = _stamps(conn, span)
+    stale = _due(marks, version, _fingerprints(span, stamps))
     if not stale:
-        return rows
-    built = _Built(version, stale, _build(window, stale, build))
+        rows = _rows(conn, span)
+        if _stamps(conn, span) == (version, stamps):  # read after the rows: they are valid now
+            return rows
+        built = _Built(version, {}, [])  # changed meanwhile: settled under the write lock
+    else:  # the stored rows are not read: they are read once written
+        built = _Built(version, stale, _build(window, stale, build))
     try:
         return _retrying()(_write, window, span, build, built)
     except SQLAlchemyError as exc:
@@ -187,13 +192,15 @@ class _Span:
     depends: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Built:
-    """Rows built outside the write lock, for the stale days' fingerprints and version."""
+    """Rows built outside the write lock, for the stale days' fingerprints and version;
+    `rows` is dropped once written (a year of them need not stay alive beside the rows
+    read back, and a retry after that builds again)."""
 
     version: str
     stale: dict[date, str]
-    rows: list[RollupRow]
+    rows: list[RollupRow] | None
 
 
 def _marks(conn: Connection, span: _Span) -> dict[date, tuple[str, str]]:
@@ -214,28 +221,36 @@ def _rows(conn: Connection, span: _Span) -> list[RollupRow]:
 
 
 def _current(conn: Connection, span: _Span) -> tuple[str, dict[date, str]]:
-    """The clinic data version and each day's fingerprint, as they are now.
+    """The clinic data version and each day's fingerprint, as they are now."""
+    version, stamps = _stamps(conn, span)
+    return version, _fingerprints(span, stamps)
 
-    A day's fingerprint is its change stamp in `call_days` (every write of the
-    day's calls gives it a new one, never an old one again); with `depends`, it
-    also covers the `depends` days after it.
-    """
+
+def _stamps(conn: Connection, span: _Span) -> tuple[str, dict[date, str]]:
+    """The clinic data version and the change stamps of the span's days (and the
+    `depends` days after it), as they are now: what the fingerprints derive from."""
     query = select(clinic_meta.c.value).where(clinic_meta.c.key == "version")
     version = f"{FORMAT}:{conn.execute(query).scalar() or 'none'}"
     stop = span.last + timedelta(days=span.depends)
     query = select(call_days.c.local_date, call_days.c.stamp).where(
         call_days.c.local_date.between(span.first, stop)
     )
-    stamps = {_day(d): str(fp) for d, fp in conn.execute(query)}
+    return version, {_day(d): str(fp) for d, fp in conn.execute(query)}
+
+
+def _fingerprints(span: _Span, stamps: dict[date, str]) -> dict[date, str]:
+    """Each day's fingerprint: its change stamp in `call_days` (every write of the
+    day's calls gives it a new one, never an old one again); with `depends`, it
+    also covers the `depends` days after it."""
     if not span.depends:
-        return version, {d: fp for d, fp in stamps.items() if d <= span.last}
+        return {d: fp for d, fp in stamps.items() if d <= span.last}
     now: dict[date, str] = {}
     for i in range((span.last - span.first).days + 1):
         d = span.first + timedelta(days=i)
         later = [stamps.get(d + timedelta(days=k), "0") for k in range(span.depends + 1)]
         if any(fp != "0" for fp in later):
             now[d] = _digest(later)
-    return version, now
+    return now
 
 
 def _due(marks: dict[date, tuple[str, str]], version: str, now: dict[date, str]) -> dict[date, str]:
@@ -274,11 +289,14 @@ def _write(window: CallWindow, span: _Span, build: Builder, built: _Built) -> li
         version, now = _current(conn, span)
         stale = _due(_marks(conn, span), version, now)
         if stale:
+            rows = built.rows
             fresh = version == built.version and all(
                 built.stale.get(d) == fp for d, fp in stale.items()
             )
-            rows = built.rows if fresh else _build(window, stale, build)
+            if rows is None or not fresh:
+                rows = _build(window, stale, build)
             _replace(conn, span.kind, stale, version, [r for r in rows if r[0] in stale])
+            built.rows = rows = None
         out = _rows(conn, span)
         conn.commit()
     except BaseException:
