@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import orjson
 from sqlalchemy import Engine, delete, insert, select, update
 
-from adapter.config import PROVIDERS, Settings
+from adapter.config import PROVIDERS, Settings, load_toml_file
 from adapter.errors import ConfigError
 from adapter.store.schema import accounts as accounts_table
 from adapter.urls import check_url
@@ -128,13 +127,7 @@ def _backfill(value: Any, where: str) -> int | None:
 
 def load_accounts_file(path: str | Path) -> list[Account]:
     """Every `[[accounts]]` of a TOML file; ConfigError naming the file and field."""
-    file = Path(path).expanduser()
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"accounts file not found: {file}", setting="file") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"accounts file {file} is not valid TOML: {exc}", setting="file") from exc
+    file, raw = load_toml_file(path, "accounts", "file")
     entries = raw.get("accounts")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{file}: no [[accounts]] tables", setting="accounts")

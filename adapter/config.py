@@ -165,15 +165,21 @@ def _convert(name: str, value: Any) -> Any:
     return str(value)
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """A config file flattened to setting names (`[uis] login` -> `uis_login`)."""
+def load_toml_file(path: str | Path, what: str, setting: str) -> tuple[Path, dict[str, Any]]:
+    """(the file, its TOML) of a `what` file (config, accounts, workstations): a missing or
+    unreadable file is a ConfigError naming the file and `setting`."""
     file = Path(path).expanduser()
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        return file, tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {file}", setting="config") from None
+        raise ConfigError(f"{what} file not found: {file}", setting=setting) from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"config file {file} is not valid TOML: {exc}", setting="config") from exc
+        raise ConfigError(f"{what} file {file} is not valid TOML: {exc}", setting=setting) from exc
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A config file flattened to setting names (`[uis] login` -> `uis_login`)."""
+    file, raw = load_toml_file(path, "config", "config")
     flat: dict[str, Any] = {}
     for key, value in raw.items():
         if isinstance(value, dict):

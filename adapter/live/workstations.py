@@ -15,11 +15,11 @@ it is equal, or equal in its digits.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adapter.config import load_toml_file
 from adapter.errors import ConfigError
 from adapter.model import LiveCall
 from adapter.store.clinic import StaffMember
@@ -53,13 +53,7 @@ def line_matches(line: str, own: str) -> bool:
 
 
 def load_workstations(path: str | Path) -> dict[str, Workstation]:
-    file = Path(path)
-    try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"workstations file not found: {file}", setting="workstations") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"workstations file {file}: {exc}", setting="workstations") from exc
+    file, raw = load_toml_file(path, "workstations", "workstations")
     table = raw.get("workstations", raw)
     if not isinstance(table, dict):
         raise ConfigError(f"{file}: expected [workstations.NAME] tables", setting="workstations")
